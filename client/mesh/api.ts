@@ -1,0 +1,97 @@
+// The transport's public face: what the UI (browser) and the CLI/tests/benchmarks (Node) use.
+// The UI only renders this state and calls these intents; it never touches WebRTC or sockets.
+
+import type { ImageMime } from '../../shared/limits';
+import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
+import type { ErrorCode } from '../../shared/errors';
+
+/** How traffic to one peer travels right now. `unreachable`: no direct link and the relay is off. */
+export type LinkState = 'connecting' | 'direct' | 'relay' | 'unreachable';
+
+/** The signaling connection to the rendezvous server. */
+export type ConnectionStatus = 'connecting' | 'online' | 'reconnecting' | 'unauthorized' | 'stopped';
+
+export interface PeerView extends PeerInfo {
+  link: LinkState;
+}
+
+interface MessageBase {
+  /** Unique message id (32 hex chars), chosen by the sender. */
+  id: string;
+  /** The sender as named by the server (never taken from the message itself). */
+  from: PeerInfo;
+  /** Sender's clock, ms since the epoch. */
+  sentAt: number;
+  /** True for messages this mesh sent. */
+  own: boolean;
+}
+export interface TextMessage extends MessageBase {
+  kind: 'text';
+  text: string;
+}
+export interface ImageMessage extends MessageBase {
+  kind: 'image';
+  name: string;
+  /** Sniffed from the bytes, never taken from a name or declared type. */
+  mime: ImageMime;
+  bytes: Uint8Array;
+  /** Hex SHA-256 of bytes. */
+  sha256: string;
+}
+export type ChatMessage = TextMessage | ImageMessage;
+
+export interface TransferProgress {
+  messageId: string;
+  peerId: PeerId;
+  direction: 'send' | 'receive';
+  bytes: number;
+  total: number;
+  /** Average since the transfer started (bytes/s). */
+  bytesPerSecond: number;
+  done: boolean;
+}
+
+export interface MeshError {
+  code: ErrorCode;
+  message: string;
+  peerId?: PeerId;
+  messageId?: string;
+}
+
+export interface MeshEvents {
+  status: (status: ConnectionStatus) => void;
+  /** The whole list (self excluded) whenever anyone joins, leaves or changes link state. */
+  peers: (peers: PeerView[]) => void;
+  /** Every delivered message, incoming and own, exactly once. */
+  message: (message: ChatMessage) => void;
+  progress: (progress: TransferProgress) => void;
+  error: (error: MeshError) => void;
+}
+
+export interface MeshOptions {
+  /** ws:// or wss:// URL of the rendezvous socket, e.g. ws://192.168.1.5:8080/ws */
+  serverUrl: string;
+  /** Session token from POST /api/login. */
+  token: string;
+  /** WebRTC implementation for Node (`@roamhq/wrtc`); omitted in the browser. */
+  wrtc?: unknown;
+  /** WebSocket constructor for Node (`ws`); omitted in the browser. */
+  WebSocket?: unknown;
+  /** Test seam: transform or drop outgoing signals to a peer (e.g. strip candidates to force a failure). */
+  filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
+}
+
+export interface Mesh {
+  readonly self: PeerInfo | null;
+  readonly settings: RoomSettings | null;
+  readonly status: ConnectionStatus;
+  peers(): PeerView[];
+  start(): void;
+  /** Leaves the room: closes every link and the socket. */
+  stop(): void;
+  /** Sends to everyone online; resolves with the own message (also emitted as `message`). Throws ChatError TEXT_TOO_LONG. */
+  sendText(text: string): TextMessage;
+  /** Sniffs and checks the bytes first; throws ChatError BAD_IMAGE / IMAGE_TOO_LARGE and sends nothing. */
+  sendImage(bytes: Uint8Array, name: string): Promise<ImageMessage>;
+  on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
+}

@@ -1,0 +1,109 @@
+// Typed errors with stable codes, and the one place that maps them to HTTP statuses and
+// WebSocket close codes. Codes are part of the protocol: never rename one.
+
+export const ERROR_CODES = [
+  // request/message shape
+  'BAD_JSON',
+  'BAD_MESSAGE',
+  'UNKNOWN_TYPE',
+  'UNSUPPORTED_VERSION',
+  'TOO_LARGE',
+  'RATE_LIMITED',
+  // accounts
+  'INVALID_USERNAME',
+  'INVALID_PASSWORD',
+  'INVALID_DISPLAY_NAME',
+  'INVALID_BIO',
+  'USERNAME_TAKEN',
+  'BAD_CREDENTIALS',
+  'LOGIN_THROTTLED',
+  'UNAUTHORIZED',
+  'BUSY',
+  // websocket
+  'AUTH_TIMEOUT',
+  'ALREADY_AUTHENTICATED',
+  'NOT_AUTHENTICATED',
+  'BAD_ORIGIN',
+  'UNKNOWN_PEER',
+  'RELAY_DISABLED',
+  'RELAY_BACKED_UP',
+  'TOO_MANY_INVALID',
+  'REPLACED',
+  'SERVER_SHUTDOWN',
+  // peer frames
+  'BAD_FRAME',
+  'BAD_IMAGE',
+  'IMAGE_TOO_LARGE',
+  'HASH_MISMATCH',
+  'TEXT_TOO_LONG',
+  'TRANSFER_ABORTED',
+  'PEER_LEFT',
+  'UNREACHABLE',
+  // generic
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** An error with a stable code, safe to show to the peer that caused it. */
+export class ChatError extends Error {
+  readonly code: ErrorCode;
+  /** Seconds the client should wait before retrying (429 / throttling). */
+  readonly retryAfterSeconds?: number;
+  constructor(code: ErrorCode, message: string, options: { retryAfterSeconds?: number } = {}) {
+    super(message);
+    this.name = 'ChatError';
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** HTTP status for each code (used by the JSON API). Unlisted codes are 400. */
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  LOGIN_THROTTLED: 429,
+  USERNAME_TAKEN: 409,
+  BAD_CREDENTIALS: 401,
+  UNAUTHORIZED: 401,
+  BUSY: 503,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  INTERNAL: 500,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return HTTP_STATUS[code] ?? 400;
+}
+
+/**
+ * WebSocket close codes (4000-4999 are application codes). The reason string carries the code
+ * name; clients decide whether to reconnect from these.
+ */
+const CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
+  AUTH_TIMEOUT: 4001,
+  UNAUTHORIZED: 4002,
+  BAD_ORIGIN: 4003,
+  TOO_MANY_INVALID: 4004,
+  RATE_LIMITED: 4005,
+  UNSUPPORTED_VERSION: 4006,
+  REPLACED: 4007,
+  TOO_LARGE: 1009,
+  SERVER_SHUTDOWN: 1001,
+  INTERNAL: 1011,
+};
+
+export function closeCodeFor(code: ErrorCode): number {
+  return CLOSE_CODES[code] ?? 1008; // 1008 = policy violation
+}
+
+/** Close codes after which a client must not reconnect with the same token (it must log in again). */
+export function isFatalCloseCode(closeCode: number): boolean {
+  return closeCode === 4002 || closeCode === 4003 || closeCode === 4006 || closeCode === 4007;
+}

@@ -1,0 +1,114 @@
+// Every limit of ChatRoom in one place. Both the sender and the receiver enforce these.
+// Units are in the names or the comments; defaults are the values below.
+
+/** Version of the WebSocket protocol (rendezvous <-> client). Bumped on any incompatible change. */
+export const PROTOCOL_VERSION = 1;
+/** Version of the peer frame format (data channel and relay). */
+export const FRAME_VERSION = 1;
+
+// ---- Accounts -------------------------------------------------------------------------------
+/** Username length in Unicode code points, after NFC normalization. */
+export const USERNAME_MIN_CHARS = 1;
+export const USERNAME_MAX_CHARS = 32;
+/** Password length in code points. */
+export const PASSWORD_MIN_CHARS = 8;
+export const PASSWORD_MAX_CHARS = 1024;
+/** Display name: 1..64 code points. */
+export const DISPLAY_NAME_MAX_CHARS = 64;
+/** Bio: 0..280 code points. */
+export const BIO_MAX_CHARS = 280;
+/** Largest accepted HTTP JSON request body (bytes). A maximal password is ~4 KiB of UTF-8. */
+export const HTTP_JSON_BODY_MAX_BYTES = 16 * 1024;
+
+// ---- Sessions and login throttling ---------------------------------------------------------
+/** Session token: 256 random bits, sent as base64url (43 chars). */
+export const SESSION_TOKEN_BYTES = 32;
+/** Session lifetime (ms). Default 7 days. */
+export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Failed logins allowed per account in LOGIN_FAILURE_WINDOW_MS before 429. */
+export const LOGIN_FAILURES_PER_ACCOUNT = 100;
+/** Failed logins allowed per client address in LOGIN_FAILURE_WINDOW_MS before 429. */
+export const LOGIN_FAILURES_PER_ADDRESS = 300;
+/** Sliding window for login failures (ms): one hour. */
+export const LOGIN_FAILURE_WINDOW_MS = 60 * 60 * 1000;
+/** Password hashes computed at once; more wait in a bounded queue (libuv has 4 threads). */
+export const PASSWORD_HASH_CONCURRENCY = 2;
+/** Password-hash requests allowed to wait; beyond this the server answers 503 busy. */
+export const PASSWORD_HASH_QUEUE_MAX = 64;
+
+// ---- WebSocket (rendezvous) ----------------------------------------------------------------
+/** An unauthenticated socket is closed after this long (ms). */
+export const WS_AUTH_DEADLINE_MS = 5_000;
+/** Largest JSON control message (bytes, UTF-8). Signals carry SDP, which is a few KiB. */
+export const WS_CONTROL_MESSAGE_MAX_BYTES = 64 * 1024;
+/** Largest peer frame (bytes): one image chunk plus the frame header. */
+export const PEER_FRAME_MAX_BYTES = 64 * 1024 + 1024;
+/** Relay envelope overhead: 1 length byte + up to 64 bytes of peer id. */
+export const RELAY_ENVELOPE_MAX_BYTES = 1 + 64;
+/** ws maxPayload: a little above the largest legitimate message (bytes). */
+export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, PEER_FRAME_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
+/** Messages a connection may send per second (token bucket refill rate). Relay of a 5 MiB image at 16 KiB chunks is ~320 frames. */
+export const WS_MESSAGES_PER_SECOND = 2_000;
+/** Token bucket burst size (messages). */
+export const WS_MESSAGE_BURST = 4_000;
+/** Invalid messages tolerated per connection before it is closed. */
+export const WS_INVALID_MESSAGES_MAX = 10;
+/** Receiver socket bufferedAmount (bytes) above which relay senders are told to pause. */
+export const RELAY_PAUSE_ABOVE_BYTES = 4 * 1024 * 1024;
+/** ...and below which they are told to resume. */
+export const RELAY_RESUME_BELOW_BYTES = 1 * 1024 * 1024;
+/** Receiver bufferedAmount (bytes) beyond which further relay frames are dropped with an error to the sender. */
+export const RELAY_DROP_ABOVE_BYTES = 16 * 1024 * 1024;
+/** Heartbeat: ping interval (ms). A dead peer is dropped after at most 2 intervals (default 30 s). */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** Presence changes are coalesced and broadcast at most this often (ms). */
+export const PRESENCE_FLUSH_MS = 50;
+/** Length of a peer id (base64url chars). */
+export const PEER_ID_CHARS = 22;
+/** Client-chosen resume secret, base64url chars (128 bits or more). */
+export const PEER_SECRET_MIN_CHARS = 22;
+export const PEER_SECRET_MAX_CHARS = 64;
+
+// ---- Messages ------------------------------------------------------------------------------
+/** Text message length, in UTF-16 code units (what a textarea counts). */
+export const TEXT_MAX_CHARS = 10_000;
+/** Image size (bytes): 5 MiB. The server config may lower it; it is announced in the welcome message. */
+export const IMAGE_MAX_BYTES = 5 * 1024 * 1024;
+/** Image file name kept for display/alt text (code points); longer names are cut. */
+export const IMAGE_NAME_MAX_CHARS = 255;
+/** Supported image types, sniffed from bytes. No SVG. */
+export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
+export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
+
+// ---- Peer transport -------------------------------------------------------------------------
+/** Image chunk payload (bytes). wrtc closes a channel silently on a message over 256 KiB; Chrome throws. */
+export const CHUNK_BYTES = 64 * 1024;
+/** Pause sending on a data channel when bufferedAmount exceeds this (bytes). wrtc loses data past ~16 MiB. */
+export const CHANNEL_PAUSE_ABOVE_BYTES = 1024 * 1024;
+/** Resume sending when bufferedAmount falls below this (bytes). */
+export const CHANNEL_RESUME_BELOW_BYTES = 256 * 1024;
+/** How often bufferedAmount is polled while paused (ms): wrtc never fires bufferedamountlow. */
+export const CHANNEL_DRAIN_POLL_MS = 5;
+/** A direct link that has not opened within this time falls back to relay (ms). */
+export const DIRECT_CONNECT_TIMEOUT_MS = 10_000;
+/** A direct link that stays disconnected this long falls back to relay (ms). */
+export const DIRECT_DISCONNECT_GRACE_MS = 5_000;
+/** In-channel heartbeat interval (ms); a link is dead after LINK_HEARTBEAT_MISSES silent intervals. */
+export const LINK_HEARTBEAT_MS = 1_000;
+export const LINK_HEARTBEAT_MISSES = 3;
+/** Background retry of a direct link while relayed: first delay and cap (ms), doubling. */
+export const DIRECT_RETRY_FIRST_MS = 2_000;
+export const DIRECT_RETRY_MAX_MS = 60_000;
+/** Signaling reconnect backoff: first delay and cap (ms), doubling, with full jitter. */
+export const RECONNECT_FIRST_MS = 250;
+export const RECONNECT_MAX_MS = 10_000;
+/** Unacknowledged outgoing messages kept per peer for re-sending after a path switch. */
+export const OUTBOX_MAX_MESSAGES = 1_000;
+/** Bytes of unacknowledged images kept per peer (bytes). */
+export const OUTBOX_MAX_BYTES = 64 * 1024 * 1024;
+/** Message ids remembered per sender for duplicate suppression. */
+export const DEDUP_WINDOW = 10_000;
+/** Incomplete incoming images held per peer at once. */
+export const INCOMING_TRANSFERS_MAX = 8;
+/** An incoming image with no new chunk for this long is dropped (ms). */
+export const INCOMING_TRANSFER_IDLE_MS = 60_000;

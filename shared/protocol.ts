@@ -1,0 +1,240 @@
+// The WebSocket protocol between a client and the rendezvous server: every message as one
+// discriminated union, with the runtime validators both sides use.
+//
+// Text frames carry JSON control messages (below). Binary frames carry relayed peer traffic in
+// a relay envelope (see relayEnvelope.ts); the server forwards the payload unchanged.
+
+import { ChatError, isErrorCode, type ErrorCode } from './errors';
+import {
+  DISPLAY_NAME_MAX_CHARS,
+  PEER_ID_CHARS,
+  PEER_SECRET_MAX_CHARS,
+  PEER_SECRET_MIN_CHARS,
+  PROTOCOL_VERSION,
+  USERNAME_MAX_CHARS,
+  WS_CONTROL_MESSAGE_MAX_BYTES,
+} from './limits';
+
+export type PeerId = string;
+
+/** One online connection. The same user may be several peers (tabs, devices). */
+export interface PeerInfo {
+  peerId: PeerId;
+  username: string;
+  displayName: string;
+}
+
+/** How peer traffic may travel, decided by the server configuration. */
+export type RelayMode = 'auto' | 'off' | 'force';
+
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Room settings announced to each client at authentication. */
+export interface RoomSettings {
+  maxImageBytes: number;
+  relay: RelayMode;
+  iceServers: IceServerConfig[];
+}
+
+/** simple-peer signal payload (offer/answer SDP, a candidate, or renegotiation). Opaque to the server. */
+export type SignalData = Record<string, unknown>;
+
+// ---- client -> server -----------------------------------------------------------------------
+export interface AuthMessage {
+  v: number;
+  type: 'auth';
+  token: string;
+  /** Client-chosen random secret; the server derives a stable peer id from it and the user, so a reconnect resumes the same peer id. */
+  peerSecret: string;
+}
+export interface SignalToMessage {
+  v: number;
+  type: 'signal';
+  to: PeerId;
+  data: SignalData;
+}
+export type ClientMessage = AuthMessage | SignalToMessage;
+
+// ---- server -> client -----------------------------------------------------------------------
+export interface WelcomeMessage {
+  v: number;
+  type: 'welcome';
+  self: PeerInfo;
+  peers: PeerInfo[];
+  settings: RoomSettings;
+}
+export interface PresenceMessage {
+  v: number;
+  type: 'presence';
+  joined: PeerInfo[];
+  left: PeerId[];
+}
+export interface SignalFromMessage {
+  v: number;
+  type: 'signal';
+  from: PeerId;
+  data: SignalData;
+}
+/** Relay backpressure: the receiver `peer` is backed up (paused) or has drained (resumed). */
+export interface RelayFlowMessage {
+  v: number;
+  type: 'relay-flow';
+  peer: PeerId;
+  paused: boolean;
+}
+export interface ErrorMessage {
+  v: number;
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  /** The peer id a relay/signal error refers to, when there is one. */
+  peer?: PeerId;
+}
+export type ServerMessage = WelcomeMessage | PresenceMessage | SignalFromMessage | RelayFlowMessage | ErrorMessage;
+
+// ---- validation -----------------------------------------------------------------------------
+type Json = Record<string, unknown>;
+
+function fail(code: ErrorCode, message: string): never {
+  throw new ChatError(code, message);
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(obj: Json, key: string, min: number, max: number): string {
+  const value = obj[key];
+  if (typeof value !== 'string') fail('BAD_MESSAGE', `"${key}" must be a string`);
+  if (value.length < min || value.length > max) fail('BAD_MESSAGE', `"${key}" must be ${min}-${max} characters`);
+  return value;
+}
+
+const PEER_ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${PEER_ID_CHARS}}$`);
+const BASE64URL_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+export function isPeerId(value: unknown): value is PeerId {
+  return typeof value === 'string' && PEER_ID_PATTERN.test(value);
+}
+
+function peerId(obj: Json, key: string): PeerId {
+  const value = obj[key];
+  if (!isPeerId(value)) fail('BAD_MESSAGE', `"${key}" must be a peer id`);
+  return value;
+}
+
+function peerInfo(value: unknown): PeerInfo {
+  if (!isObject(value)) fail('BAD_MESSAGE', 'peer must be an object');
+  return {
+    peerId: peerId(value, 'peerId'),
+    username: str(value, 'username', 1, USERNAME_MAX_CHARS * 2),
+    displayName: str(value, 'displayName', 0, DISPLAY_NAME_MAX_CHARS * 2),
+  };
+}
+
+function array<T>(obj: Json, key: string, item: (value: unknown) => T, max = 100_000): T[] {
+  const value = obj[key];
+  if (!Array.isArray(value) || value.length > max) fail('BAD_MESSAGE', `"${key}" must be an array`);
+  return value.map(item);
+}
+
+/** Parses the envelope shared by all messages: size, JSON, object, version, type. */
+function parseEnvelope(raw: string): Json & { type: string } {
+  // A UTF-16 length bound first, so the byte count below never walks a huge string.
+  if (raw.length > WS_CONTROL_MESSAGE_MAX_BYTES) fail('TOO_LARGE', `message over ${WS_CONTROL_MESSAGE_MAX_BYTES} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    fail('BAD_JSON', 'message is not valid JSON');
+  }
+  if (!isObject(parsed)) fail('BAD_MESSAGE', 'message must be a JSON object');
+  if (parsed.v !== PROTOCOL_VERSION) fail('UNSUPPORTED_VERSION', `protocol version must be ${PROTOCOL_VERSION}`);
+  if (typeof parsed.type !== 'string') fail('BAD_MESSAGE', '"type" must be a string');
+  return parsed as Json & { type: string };
+}
+
+function signalData(obj: Json): SignalData {
+  const data = obj.data;
+  if (!isObject(data)) fail('BAD_MESSAGE', '"data" must be an object');
+  return data;
+}
+
+/** Validates a message a client sent. Throws ChatError with a stable code. */
+export function parseClientMessage(raw: string): ClientMessage {
+  const msg = parseEnvelope(raw);
+  switch (msg.type) {
+    case 'auth': {
+      const token = str(msg, 'token', 1, 128);
+      const peerSecret = str(msg, 'peerSecret', PEER_SECRET_MIN_CHARS, PEER_SECRET_MAX_CHARS);
+      if (!BASE64URL_PATTERN.test(peerSecret)) fail('BAD_MESSAGE', '"peerSecret" must be base64url');
+      return { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret };
+    }
+    case 'signal':
+      return { v: PROTOCOL_VERSION, type: 'signal', to: peerId(msg, 'to'), data: signalData(msg) };
+    default:
+      fail('UNKNOWN_TYPE', `unknown message type "${msg.type.slice(0, 40)}"`);
+  }
+}
+
+function relayMode(value: unknown): RelayMode {
+  if (value === 'auto' || value === 'off' || value === 'force') return value;
+  fail('BAD_MESSAGE', 'settings.relay must be auto, off or force');
+}
+
+function iceServer(value: unknown): IceServerConfig {
+  if (!isObject(value)) fail('BAD_MESSAGE', 'ice server must be an object');
+  const urls = value.urls;
+  const ok = typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));
+  if (!ok) fail('BAD_MESSAGE', 'ice server urls must be strings');
+  const server: IceServerConfig = { urls: urls as string | string[] };
+  if (typeof value.username === 'string') server.username = value.username;
+  if (typeof value.credential === 'string') server.credential = value.credential;
+  return server;
+}
+
+function settings(value: unknown): RoomSettings {
+  if (!isObject(value)) fail('BAD_MESSAGE', 'settings must be an object');
+  const maxImageBytes = value.maxImageBytes;
+  if (typeof maxImageBytes !== 'number' || !Number.isSafeInteger(maxImageBytes) || maxImageBytes <= 0) {
+    fail('BAD_MESSAGE', 'settings.maxImageBytes must be a positive integer');
+  }
+  return { maxImageBytes, relay: relayMode(value.relay), iceServers: array(value, 'iceServers', iceServer, 32) };
+}
+
+/** Validates a message the server sent. Throws ChatError with a stable code. */
+export function parseServerMessage(raw: string): ServerMessage {
+  const msg = parseEnvelope(raw);
+  const v = PROTOCOL_VERSION;
+  switch (msg.type) {
+    case 'welcome':
+      return { v, type: 'welcome', self: peerInfo(msg.self), peers: array(msg, 'peers', peerInfo), settings: settings(msg.settings) };
+    case 'presence':
+      return { v, type: 'presence', joined: array(msg, 'joined', peerInfo), left: array(msg, 'left', (p) => (isPeerId(p) ? p : fail('BAD_MESSAGE', 'left must hold peer ids'))) };
+    case 'signal':
+      return { v, type: 'signal', from: peerId(msg, 'from'), data: signalData(msg) };
+    case 'relay-flow':
+      if (typeof msg.paused !== 'boolean') fail('BAD_MESSAGE', '"paused" must be a boolean');
+      return { v, type: 'relay-flow', peer: peerId(msg, 'peer'), paused: msg.paused };
+    case 'error': {
+      if (!isErrorCode(msg.code)) fail('BAD_MESSAGE', 'unknown error code');
+      const out: ErrorMessage = { v, type: 'error', code: msg.code, message: str(msg, 'message', 0, 1000) };
+      if (msg.peer !== undefined) out.peer = peerId(msg, 'peer');
+      return out;
+    }
+    default:
+      fail('UNKNOWN_TYPE', `unknown message type "${msg.type.slice(0, 40)}"`);
+  }
+}
+
+/** Distributes Omit over a union, so each member keeps its own fields. */
+type WithoutVersion<T> = T extends unknown ? Omit<T, 'v'> : never;
+
+/** Serializes a message, stamping the protocol version. */
+export function encodeMessage(message: WithoutVersion<ClientMessage | ServerMessage>): string {
+  return JSON.stringify({ ...message, v: PROTOCOL_VERSION });
+}
