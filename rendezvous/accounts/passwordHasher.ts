@@ -1,0 +1,67 @@
+// Argon2id password hashing with bounded concurrency: each hash holds ~19 MiB and a libuv thread,
+// so a login flood must queue (boundedly) instead of exhausting memory or the thread pool.
+
+import argon2 from 'argon2';
+import { ChatError } from '../../shared/errors';
+import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX } from '../../shared/limits';
+
+/** OWASP's minimum for Argon2id: 19 MiB, 2 passes, parallelism 1. */
+export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export interface VerifyResult {
+  ok: boolean;
+  /** A new PHC string when the stored one used weaker parameters (only when ok). */
+  upgradedHash?: string;
+}
+
+export interface HasherLimits {
+  concurrency: number;
+  queueMax: number;
+}
+
+export class PasswordHasher {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+  private readonly limits: HasherLimits;
+  /** A real hash verified against unknown usernames so their timing matches known ones. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(limits: Partial<HasherLimits> = {}) {
+    this.limits = { concurrency: PASSWORD_HASH_CONCURRENCY, queueMax: PASSWORD_HASH_QUEUE_MAX, ...limits };
+  }
+
+  hash(password: string): Promise<string> {
+    return this.limited(() => argon2.hash(password, ARGON2_OPTIONS));
+  }
+
+  async verify(phc: string, password: string): Promise<VerifyResult> {
+    const ok = await this.limited(() => argon2.verify(phc, password).catch(() => false));
+    if (!ok) return { ok };
+    if (!argon2.needsRehash(phc, ARGON2_OPTIONS)) return { ok };
+    return { ok, upgradedHash: await this.hash(password) };
+  }
+
+  /** Spends the same work as a verify, for a username that does not exist. */
+  async verifyNothing(password: string): Promise<void> {
+    this.dummyHash ??= argon2.hash('not a real password', ARGON2_OPTIONS);
+    const phc = await this.dummyHash;
+    await this.limited(() => argon2.verify(phc, password).catch(() => false));
+  }
+
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limits.concurrency) {
+      if (this.waiting.length >= this.limits.queueMax) throw new ChatError('BUSY', 'The server is busy, try again in a moment.', { retryAfterSeconds: 1 });
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next waiter, so `running` never dips and overshoots.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Session tokens: 256 random bits handed to the client once, stored only as a SHA-256 hash (a
+// stolen sessions file cannot be replayed), with an expiry. Persisted next to the user db so that
+// clients reconnect with the same token after a server restart.
+
+import { createHash, randomBytes } from 'node:crypto';
+import type Datastore from 'nedb-promises';
+import { SESSION_TOKEN_BYTES, SESSION_TTL_MS } from '../../shared/limits';
+import { openDatastore } from './nedbFile';
+
+export interface Session {
+  tokenHash: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export interface NewSession {
+  token: string;
+  session: Session;
+}
+
+/** Expired sessions are swept this often (ms). */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class SessionStore {
+  private readonly purgeTimer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly db: Datastore<any>,
+    private readonly ttlMs: number,
+  ) {
+    this.purgeTimer = setInterval(() => void this.purgeExpired().catch(() => {}), PURGE_INTERVAL_MS).unref();
+  }
+
+  static async open(filename: string, ttlMs: number = SESSION_TTL_MS, log: (message: string) => void = () => {}): Promise<SessionStore> {
+    const db = await openDatastore(filename, log);
+    await db.ensureIndex({ fieldName: 'tokenHash', unique: true });
+    const store = new SessionStore(db, ttlMs);
+    await store.purgeExpired();
+    return store;
+  }
+
+  async create(userId: string): Promise<NewSession> {
+    const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+    const session: Session = { tokenHash: hashToken(token), userId, expiresAt: Date.now() + this.ttlMs };
+    await this.db.insert({ ...session });
+    return { token, session };
+  }
+
+  /** The live session of a token, or null (unknown, malformed or expired). */
+  async lookup(token: string): Promise<Session | null> {
+    if (!TOKEN_PATTERN.test(token)) return null;
+    const tokenHash = hashToken(token);
+    const doc = (await this.db.findOne({ tokenHash })) as Session | null;
+    if (!doc) return null;
+    if (doc.expiresAt <= Date.now()) {
+      await this.db.remove({ tokenHash }, { multi: false });
+      return null;
+    }
+    return { tokenHash: doc.tokenHash, userId: doc.userId, expiresAt: doc.expiresAt };
+  }
+
+  async revoke(tokenHash: string): Promise<void> {
+    await this.db.remove({ tokenHash }, { multi: false });
+  }
+
+  async purgeExpired(): Promise<void> {
+    const removed = await this.db.remove({ expiresAt: { $lte: Date.now() } }, { multi: true });
+    if (removed > 0) this.db.persistence.compactDatafile();
+  }
+
+  close(): void {
+    clearInterval(this.purgeTimer);
+  }
+}

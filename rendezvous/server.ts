@@ -1,0 +1,121 @@
+// startServer: one HTTP(S) server for the API, the static client and the WebSocket hub.
+
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, SESSION_TTL_MS, WS_AUTH_DEADLINE_MS } from '../shared/limits';
+import type { IceServerConfig } from '../shared/protocol';
+import { Accounts } from './accounts/accounts';
+import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
+import { PasswordHasher } from './accounts/passwordHasher';
+import { SessionStore } from './accounts/sessions';
+import { UserStore } from './accounts/userStore';
+import { createRequestHandler } from './http/router';
+import { StaticFiles } from './http/staticFiles';
+import { OriginPolicy } from './originPolicy';
+import { Hub } from './ws/hub';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  dbPath: string;
+  relay?: 'auto' | 'off' | 'force';
+  maxImageBytes?: number;
+  heartbeatIntervalMs?: number;
+  authDeadlineMs?: number;
+  iceServers?: IceServerConfig[];
+  /** Extra allowed Origins; same-origin and no-Origin clients are always allowed; '*' allows all. */
+  allowedOrigins?: string[];
+  /** Built client folder, default <repo>/dist. */
+  staticDir?: string;
+  sessionTtlMs?: number;
+  tls?: { certFile: string; keyFile: string };
+  /** Login throttling limits; the defaults of shared/limits.ts when omitted (tests lower them). */
+  loginLimits?: Partial<ThrottleLimits>;
+  /** Where unexpected errors are reported; default stderr. */
+  log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  host: string;
+  port: number;
+  httpUrl: string;
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_STATIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
+  const users = await UserStore.open(options.dbPath, log);
+  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log);
+  const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits));
+  const origins = new OriginPolicy(options.allowedOrigins);
+  const hub = new Hub({
+    accounts,
+    origins,
+    settings: { maxImageBytes: options.maxImageBytes ?? IMAGE_MAX_BYTES, relay: options.relay ?? 'auto', iceServers: options.iceServers ?? [] },
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+    authDeadlineMs: options.authDeadlineMs ?? WS_AUTH_DEADLINE_MS,
+    log,
+  });
+  const handler = createRequestHandler({
+    accounts,
+    origins,
+    staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
+    onLogout: (session) => hub.closeSession(session.tokenHash),
+    log,
+  });
+  const server = options.tls
+    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
+    : http.createServer(handler);
+  server.requestTimeout = 30_000;
+  server.on('clientError', (_error, socket) => socket.destroy());
+  hub.attach(server);
+  let address: AddressInfo;
+  try {
+    address = await listen(server, options.host, options.port);
+  } catch (error) {
+    hub.close();
+    sessions.close();
+    throw error;
+  }
+  const scheme = options.tls ? 'https' : 'http';
+  const hostForUrl = urlHost(options.host);
+  let closing: Promise<void> | undefined;
+  return {
+    host: options.host,
+    port: address.port,
+    httpUrl: `${scheme}://${hostForUrl}:${address.port}`,
+    wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        hub.close();
+        sessions.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// The first message of a socket: a session token and the client's peer secret. The peer id is
+// derived from the user and that secret, so a reconnect (even after a server restart) resumes the
+// same peer id, and no client can claim another user's id.
+
+import { createHash } from 'node:crypto';
+import { PEER_ID_CHARS } from '../../shared/limits';
+import type { AuthMessage, PeerId, RoomSettings } from '../../shared/protocol';
+import type { Accounts } from '../accounts/accounts';
+import type { Connection } from './connection';
+import type { Presence } from './presence';
+
+export function derivePeerId(userId: string, peerSecret: string): PeerId {
+  return createHash('sha256').update(`${userId}:${peerSecret}`).digest('base64url').slice(0, PEER_ID_CHARS);
+}
+
+export interface AuthDeps {
+  accounts: Accounts;
+  presence: Presence;
+  settings: RoomSettings;
+}
+
+/** Authenticates `conn`; resolves true when it is online and welcomed. */
+export async function authenticateConnection(conn: Connection, message: AuthMessage, deps: AuthDeps): Promise<boolean> {
+  conn.state = 'authenticating';
+  let user;
+  let session;
+  try {
+    ({ user, session } = await deps.accounts.authenticate(message.token));
+  } catch {
+    conn.close('UNAUTHORIZED', 'Session unknown or expired: log in again.');
+    return false;
+  }
+  // The socket may have closed (or timed out) while the session was looked up.
+  if (conn.state !== 'authenticating' || !conn.isOpen) return false;
+  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName };
+  conn.online = { info, userId: user._id, tokenHash: session.tokenHash };
+  conn.state = 'online';
+  const replaced = deps.presence.add(conn);
+  // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
+  replaced?.close('REPLACED', 'This peer connected again from another socket.');
+  conn.send({ type: 'welcome', self: info, peers: deps.presence.welcomePeers(info.peerId), settings: deps.settings });
+  return true;
+}

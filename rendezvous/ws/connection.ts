@@ -1,0 +1,69 @@
+// One WebSocket connection and what the server knows about it. Every send goes through here, so
+// a socket that stops reading can never make the server buffer without bound.
+
+import type { WebSocket } from 'ws';
+import { closeCodeFor, type ErrorCode } from '../../shared/errors';
+import { RELAY_DROP_ABOVE_BYTES } from '../../shared/limits';
+import { encodeMessage, type PeerId, type PeerInfo, type ServerMessage } from '../../shared/protocol';
+import { TokenBucket } from './rateLimit';
+
+/** A receiver this far behind on control messages is not reading at all: drop it. */
+const CONTROL_BACKLOG_MAX_BYTES = 2 * RELAY_DROP_ABOVE_BYTES;
+
+type Outgoing = ServerMessage extends infer T ? (T extends unknown ? Omit<T, 'v'> : never) : never;
+
+export type ConnectionState = 'pending' | 'authenticating' | 'online' | 'closed';
+
+export interface OnlinePeer {
+  info: PeerInfo;
+  userId: string;
+  tokenHash: string;
+}
+
+export class Connection {
+  state: ConnectionState = 'pending';
+  online: OnlinePeer | undefined;
+  invalidMessages = 0;
+  rateLimitedMessages = 0;
+  alive = true;
+  readonly bucket = new TokenBucket();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly address: string,
+  ) {}
+
+  get peerId(): PeerId | undefined {
+    return this.online?.info.peerId;
+  }
+
+  get isOpen(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  send(message: Outgoing): void {
+    this.sendText(encodeMessage(message));
+  }
+
+  /** Sends an already-encoded message (one encoding shared by many receivers). */
+  sendText(text: string): void {
+    if (!this.isOpen) return;
+    if (this.ws.bufferedAmount > CONTROL_BACKLOG_MAX_BYTES) {
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  sendError(code: ErrorCode, message: string, peer?: PeerId): void {
+    this.send(peer === undefined ? { type: 'error', code, message } : { type: 'error', code, message, peer });
+  }
+
+  /** Tells the client why, then closes with the close code of `code` (the reason names the code). */
+  close(code: ErrorCode, message: string): void {
+    if (this.state === 'closed') return;
+    this.sendError(code, message);
+    this.state = 'closed';
+    if (this.isOpen) this.ws.close(closeCodeFor(code), code);
+  }
+}

@@ -1,0 +1,147 @@
+// The WebSocket endpoint /ws: upgrade with an Origin check, auth deadline, and dispatch of each
+// message. A handler never throws out of here, and one client's bad input only affects itself.
+
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ChatError } from '../../shared/errors';
+import { WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES, WS_MESSAGES_PER_SECOND } from '../../shared/limits';
+import { parseClientMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
+import type { Accounts } from '../accounts/accounts';
+import type { OriginPolicy } from '../originPolicy';
+import { authenticateConnection } from './auth';
+import { Connection } from './connection';
+import { Heartbeat } from './heartbeat';
+import { Presence } from './presence';
+import { Relay } from './relay';
+import { forwardSignal } from './signaling';
+
+export interface HubOptions {
+  accounts: Accounts;
+  origins: OriginPolicy;
+  settings: RoomSettings;
+  heartbeatIntervalMs: number;
+  authDeadlineMs: number;
+  log(message: string): void;
+}
+
+export class Hub {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, clientTracking: false });
+  private readonly all = new Set<Connection>();
+  readonly presence = new Presence();
+  private readonly relay: Relay;
+  private readonly heartbeat: Heartbeat;
+
+  constructor(private readonly options: HubOptions) {
+    this.relay = new Relay(options.settings.relay, this.presence);
+    this.heartbeat = new Heartbeat(options.heartbeatIntervalMs);
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== '/ws') {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    });
+  }
+
+  /** Closes the sockets of a revoked session (logout). */
+  closeSession(tokenHash: string): void {
+    for (const conn of this.presence.connectionsOfToken(tokenHash)) conn.close('UNAUTHORIZED', 'Logged out.');
+  }
+
+  close(): void {
+    this.heartbeat.close();
+    this.relay.close();
+    this.presence.close();
+    for (const conn of this.all) {
+      conn.close('SERVER_SHUTDOWN', 'The server is shutting down.');
+      conn.ws.terminate();
+    }
+    this.all.clear();
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const conn = new Connection(ws, req.socket.remoteAddress ?? 'unknown');
+    this.all.add(conn);
+    // ws reports protocol errors (oversized frame -> 1009, bad UTF-8 -> 1007) here and closes.
+    ws.on('error', () => {});
+    const deadline = setTimeout(() => {
+      if (conn.state !== 'online') conn.close('AUTH_TIMEOUT', 'No valid auth message in time.');
+    }, this.options.authDeadlineMs);
+    ws.on('close', () => {
+      clearTimeout(deadline);
+      conn.state = 'closed';
+      this.all.delete(conn);
+      this.heartbeat.forget(conn);
+      this.presence.remove(conn);
+    });
+    if (!this.options.origins.allowsUpgrade(req.headers.origin, req.headers.host)) {
+      conn.close('BAD_ORIGIN', 'This page\'s origin may not connect to this server.');
+      return;
+    }
+    this.heartbeat.watch(conn);
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      try {
+        this.onMessage(conn, data, isBinary);
+      } catch (error) {
+        this.options.log(`ws: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    });
+  }
+
+  private onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
+    if (conn.state === 'closed') return;
+    if (!conn.bucket.take()) return this.rateLimited(conn);
+    conn.rateLimitedMessages = 0;
+    try {
+      if (isBinary) {
+        if (conn.state !== 'online') throw new ChatError('NOT_AUTHENTICATED', 'Authenticate first.');
+        this.relay.forward(conn, data);
+        return;
+      }
+      this.dispatch(conn, parseClientMessage(data.toString('utf8')));
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.invalid(conn, error);
+    }
+  }
+
+  private dispatch(conn: Connection, message: ClientMessage): void {
+    if (message.type === 'auth') {
+      if (conn.state === 'online') throw new ChatError('ALREADY_AUTHENTICATED', 'This socket is already authenticated.');
+      if (conn.state !== 'pending') throw new ChatError('NOT_AUTHENTICATED', 'Authentication is in progress.');
+      authenticateConnection(conn, message, { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings }).catch((error) => {
+        this.options.log(`ws auth: ${error instanceof Error ? error.message : String(error)}`);
+        conn.close('INTERNAL', 'Authentication failed on the server.');
+      });
+      return;
+    }
+    if (conn.state !== 'online') throw new ChatError('NOT_AUTHENTICATED', 'Authenticate first.');
+    forwardSignal(conn, message, this.presence);
+  }
+
+  private invalid(conn: Connection, error: ChatError): void {
+    if (error.code === 'UNSUPPORTED_VERSION') {
+      conn.close('UNSUPPORTED_VERSION', error.message);
+      return;
+    }
+    conn.invalidMessages++;
+    if (conn.invalidMessages > WS_INVALID_MESSAGES_MAX) {
+      conn.close('TOO_MANY_INVALID', `More than ${WS_INVALID_MESSAGES_MAX} invalid messages.`);
+      return;
+    }
+    conn.sendError(error.code, error.message);
+  }
+
+  private rateLimited(conn: Connection): void {
+    conn.rateLimitedMessages++;
+    // One error per burst of refusals, not one per message; a full second of excess closes it.
+    if (conn.rateLimitedMessages === 1) conn.sendError('RATE_LIMITED', 'Too many messages: slow down.');
+    if (conn.rateLimitedMessages > WS_MESSAGES_PER_SECOND) conn.close('RATE_LIMITED', 'Too many messages.');
+  }
+}

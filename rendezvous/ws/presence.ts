@@ -1,0 +1,96 @@
+// Who is online, and the coalesced presence broadcast. Joins and leaves are collected and sent
+// at most every flush interval as one message to everyone: broadcasting each change on its own is
+// O(N^2) (5,000 joins took 70 s). The welcome lists the peers already announced, so the next
+// flush brings a new peer up to date exactly like everyone else.
+
+import { PRESENCE_FLUSH_MS } from '../../shared/limits';
+import { encodeMessage, type PeerId, type PeerInfo } from '../../shared/protocol';
+import type { Connection } from './connection';
+
+export class Presence {
+  private readonly online = new Map<PeerId, Connection>();
+  private readonly announced = new Map<PeerId, PeerInfo>();
+  private readonly joined = new Map<PeerId, PeerInfo>();
+  private readonly left = new Set<PeerId>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly flushMs = PRESENCE_FLUSH_MS) {}
+
+  get(peerId: PeerId): Connection | undefined {
+    return this.online.get(peerId);
+  }
+
+  connections(): IterableIterator<Connection> {
+    return this.online.values();
+  }
+
+  get size(): number {
+    return this.online.size;
+  }
+
+  /** Registers an authenticated connection; returns the connection it replaces (same peer id), if any. */
+  add(conn: Connection): Connection | undefined {
+    const info = conn.online!.info;
+    const previous = this.online.get(info.peerId);
+    this.online.set(info.peerId, conn);
+    // A replaced socket is the same peer: nobody hears about it.
+    if (previous) return previous;
+    // Left and came back within one flush: the others never saw it leave.
+    if (!this.left.delete(info.peerId)) this.joined.set(info.peerId, info);
+    this.schedule();
+    return undefined;
+  }
+
+  remove(conn: Connection): void {
+    const peerId = conn.peerId;
+    if (peerId === undefined || this.online.get(peerId) !== conn) return;
+    this.online.delete(peerId);
+    // Joined and left within one flush: the others never saw it join.
+    if (!this.joined.delete(peerId)) this.left.add(peerId);
+    this.schedule();
+  }
+
+  /** The peers a new connection is told about in its welcome. */
+  welcomePeers(self: PeerId): PeerInfo[] {
+    const peers: PeerInfo[] = [];
+    for (const info of this.announced.values()) if (info.peerId !== self) peers.push(info);
+    return peers;
+  }
+
+  /** Connections authenticated with one session token. */
+  connectionsOfToken(tokenHash: string): Connection[] {
+    return [...this.online.values()].filter((c) => c.online?.tokenHash === tokenHash);
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.joined.size === 0 && this.left.size === 0) return;
+    for (const peerId of this.left) this.announced.delete(peerId);
+    for (const [peerId, info] of this.joined) this.announced.set(peerId, info);
+    const joined = [...this.joined.values()];
+    const left = [...this.left];
+    const joinedIds = new Set(this.joined.keys());
+    this.joined.clear();
+    this.left.clear();
+    const shared = encodeMessage({ type: 'presence', joined, left });
+    for (const conn of this.online.values()) {
+      const self = conn.peerId!;
+      if (!joinedIds.has(self)) {
+        conn.sendText(shared);
+        continue;
+      }
+      const others = joined.filter((p) => p.peerId !== self);
+      if (others.length > 0 || left.length > 0) conn.send({ type: 'presence', joined: others, left });
+    }
+  }
+}

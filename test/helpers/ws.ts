@@ -1,0 +1,106 @@
+// WebSocket test helpers: open, authenticate, and wait for messages or events with a timeout
+// (never a sleep).
+
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { encodeMessage, type PeerInfo, type ServerMessage, type WelcomeMessage } from '../../shared/protocol';
+
+export const DEFAULT_TIMEOUT_MS = 3_000;
+
+/** Resolves when `check` returns a value other than undefined; polls every few ms. */
+export async function waitFor<T>(check: () => T | undefined | false, timeoutMs = DEFAULT_TIMEOUT_MS, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A ws client that records every JSON message it receives (and binary frames separately). */
+export interface TestSocket {
+  ws: WebSocket;
+  messages: ServerMessage[];
+  binary: Buffer[];
+  closed: Promise<{ code: number; reason: string }>;
+  /** Next message (from index `from` of the log) matching `predicate`. */
+  next<T extends ServerMessage = ServerMessage>(predicate?: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<T>;
+  nextBinary(timeoutMs?: number): Promise<Buffer>;
+  send(message: object): void;
+  close(): Promise<void>;
+}
+
+export function openSocket(url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+  const ws = new WebSocket(url, options);
+  const messages: ServerMessage[] = [];
+  const binary: Buffer[] = [];
+  let readIndex = 0;
+  let binaryIndex = 0;
+  ws.on('error', () => {});
+  ws.on('message', (data: Buffer, isBinary) => {
+    if (isBinary) binary.push(data);
+    else messages.push(JSON.parse(data.toString('utf8')) as ServerMessage);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const socket: TestSocket = {
+    ws,
+    messages,
+    binary,
+    closed,
+    async next(predicate = () => true, timeoutMs = DEFAULT_TIMEOUT_MS) {
+      const found = await waitFor(
+        () => {
+          for (let i = readIndex; i < messages.length; i++) {
+            if (predicate(messages[i])) {
+              readIndex = i + 1;
+              return messages[i];
+            }
+          }
+          return undefined;
+        },
+        timeoutMs,
+        'a matching message',
+      );
+      return found as never;
+    },
+    async nextBinary(timeoutMs = DEFAULT_TIMEOUT_MS) {
+      await waitFor(() => binary.length > binaryIndex, timeoutMs, 'a binary frame');
+      return binary[binaryIndex++];
+    },
+    send(message) {
+      ws.send(JSON.stringify(message));
+    },
+    async close() {
+      if (ws.readyState === WebSocket.CLOSED) return;
+      ws.terminate();
+      await closed;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve(socket));
+    ws.once('error', reject);
+    ws.once('close', (code) => reject(new Error(`closed before open (${code})`)));
+  });
+}
+
+export function newPeerSecret(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export interface OnlineSocket extends TestSocket {
+  welcome: WelcomeMessage;
+  self: PeerInfo;
+}
+
+/** Opens a socket, authenticates with `token` and waits for the welcome. */
+export async function connectPeer(url: string, token: string, peerSecret = newPeerSecret(), options: WebSocket.ClientOptions = {}): Promise<OnlineSocket> {
+  const socket = await openSocket(url, options);
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret }));
+  const welcome = await socket.next<WelcomeMessage>((m) => m.type === 'welcome' || m.type === 'error');
+  if (welcome.type !== 'welcome') {
+    await socket.close();
+    throw new Error(`auth failed: ${JSON.stringify(welcome)}`);
+  }
+  return Object.assign(socket, { welcome, self: welcome.self });
+}
