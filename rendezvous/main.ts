@@ -1,0 +1,87 @@
+// Entry point: flags + config.ini -> startServer, print the addresses to open. Any start-up
+// problem ends the process with one line on stderr and exit code 1, never a stack trace.
+
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCliArgs, USAGE } from './cliArgs';
+import { loadConfig, type Settings } from './config';
+import { ConfigError } from './configError';
+import { addressLines } from './lanAddresses';
+import { startServer, type RunningServer } from './server';
+
+const DEFAULT_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'config.ini');
+
+function loadSettings(argv: string[]): Settings | null {
+  const args = parseCliArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return null;
+  }
+  const settings = loadConfig(args.config ?? DEFAULT_CONFIG, args.config !== undefined);
+  if (args.host !== undefined) [settings.host, settings.sources.host] = [args.host, `--host ${args.host}`];
+  if (args.port !== undefined) [settings.port, settings.sources.port] = [args.port, `--port ${args.port}`];
+  if (args.db !== undefined) [settings.dbPath, settings.sources.dbPath] = [args.db, `--db ${args.db}`];
+  return settings;
+}
+
+/** Fails early, with the source of the path, when the user store cannot be written. */
+async function checkWritable(file: string, source: string): Promise<void> {
+  try {
+    await (await open(file, 'a')).close();
+  } catch (error) {
+    throw new ConfigError(source, `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function explainStartError(error: unknown, settings: Settings): Error {
+  const e = error as NodeJS.ErrnoException;
+  if (e.syscall === 'listen' || e.code === 'EADDRINUSE') {
+    if (e.code === 'EADDRINUSE') return new ConfigError(settings.sources.port, `port ${settings.port} is already in use`);
+    if (e.code === 'EACCES') return new ConfigError(settings.sources.port, `no permission to listen on port ${settings.port}`);
+    return new ConfigError(settings.sources.host, `cannot listen on ${settings.host} (${e.code ?? e.message})`);
+  }
+  if (e.code === 'ENOTFOUND' || e.code === 'EADDRNOTAVAIL') return new ConfigError(settings.sources.host, `cannot listen on ${settings.host} (${e.code})`);
+  if (e.message?.includes('corrupt')) return new ConfigError(settings.sources.dbPath, `cannot load the user store: ${e.message}`);
+  return e instanceof Error ? e : new Error(String(error));
+}
+
+async function main(): Promise<void> {
+  const settings = loadSettings(process.argv.slice(2));
+  if (!settings) return;
+  await checkWritable(settings.dbPath, settings.sources.dbPath);
+  await checkWritable(`${settings.dbPath}.sessions`, settings.sources.dbPath);
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      host: settings.host,
+      port: settings.port,
+      dbPath: settings.dbPath,
+      relay: settings.relay,
+      maxImageBytes: settings.maxImageBytes,
+      heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      allowedOrigins: settings.allowedOrigins,
+      iceServers: settings.iceServers,
+      tls: settings.tls,
+    });
+  } catch (error) {
+    throw explainStartError(error, settings);
+  }
+  const lines = addressLines(settings.host, server.port, settings.tls ? 'https' : 'http');
+  process.stdout.write(`\n  ChatRoom is running:\n${lines.map((l) => `    ${l}\n`).join('')}\n  users: ${settings.dbPath}\n\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1); // a second Ctrl-C: do not wait
+    stopping = true;
+    process.stdout.write(`chatroom: ${signal}, stopping\n`);
+    server.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError ? error.message : `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+  process.stderr.write(`chatroom: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(1);
+});
