@@ -1,0 +1,61 @@
+// The login form (`/`): username, password and the server address.
+
+import { useState } from 'preact/hooks';
+import { useI18n } from '../i18n';
+import { api } from './api';
+import { errorText } from './errorText';
+import { Field } from './Field';
+import { Alert, Status } from './Notices';
+import { linkTo } from './router';
+import type { Session } from './session';
+import { serverOrigin } from './storage';
+
+interface LoginScreenProps {
+  serverAddress: string;
+  onServerAddress: (value: string) => void;
+  initialUsername: string;
+  notice: string | null;
+  onLogin: (session: Session) => void;
+}
+
+export function LoginScreen({ serverAddress, onServerAddress, initialUsername, notice, onLogin }: LoginScreenProps) {
+  const { t } = useI18n();
+  const [username, setUsername] = useState(initialUsername);
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    if (busy) return;
+    if (!username.trim() || !password) return setError(t('fillLogin'));
+    const origin = serverOrigin(serverAddress);
+    if (!origin) return setError(t('err.UNREACHABLE'));
+    setBusy(true);
+    setError(null);
+    try {
+      const response = await api.login(origin, { username: username.trim(), password });
+      onLogin({ origin, token: response.token, user: response.user });
+    } catch (err) {
+      setError(errorText(t, err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form class="card" onSubmit={submit} noValidate>
+      <h1>{t('loginTitle')}</h1>
+      <Status text={notice} />
+      <Field label={t('username')} value={username} onInput={setUsername} autoComplete="username" required />
+      <Field label={t('password')} value={password} onInput={setPassword} type="password" autoComplete="current-password" required />
+      <Field label={t('serverAddress')} value={serverAddress} onInput={onServerAddress} hint={t('serverAddressHint')} />
+      <Alert text={error} />
+      <button type="submit" class="primary" disabled={busy}>
+        {t('logIn')}
+      </button>
+      <p class="switch-form">
+        <a {...linkTo('register')}>{t('toRegister')}</a>
+      </p>
+    </form>
+  );
+}

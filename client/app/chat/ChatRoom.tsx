@@ -1,0 +1,108 @@
+// The chat room: users on the left, messages in the centre, the composer below. Wires the mesh
+// (transport) to history (storage) and the components (display).
+
+import { useEffect, useState } from 'preact/hooks';
+import { ChatError } from '../../../shared/errors';
+import { IMAGE_MAX_BYTES } from '../../../shared/limits';
+import type { MeshError } from '../../mesh/api';
+import { useI18n } from '../../i18n';
+import { errorText, formatBytes } from '../errorText';
+import { Alert } from '../Notices';
+import type { Session } from '../session';
+import { socketUrl } from '../storage';
+import { Composer } from './Composer';
+import { Lightbox } from './Lightbox';
+import { MessageLog } from './MessageLog';
+import { StatusLine } from './StatusLine';
+import { Transfers } from './Transfers';
+import { UserList } from './UserList';
+import { useHistory } from './useHistory';
+import { useMesh } from './useMesh';
+
+interface ChatRoomProps {
+  session: Session;
+  onLogout: (reason: string | null) => void;
+}
+
+export function ChatRoom({ session, onLogout }: ChatRoomProps) {
+  const { t } = useI18n();
+  const [error, setError] = useState<string | null>(null);
+  const [enlarged, setEnlarged] = useState<{ url: string; name: string } | null>(null);
+  const [dragging, setDragging] = useState(false);
+  const { messages, add } = useHistory(session.origin, session.user.username);
+  const { mesh, status, self, settings, peers, transfers } = useMesh(socketUrl(session.origin), session.token, {
+    onMessage: add,
+    onError: (e: MeshError) => setError(meshErrorText(e)),
+  });
+  const maxImageBytes = settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
+
+  useEffect(() => {
+    if (status === 'unauthorized') onLogout(t('sessionEnded'));
+  }, [status]);
+
+  function meshErrorText(e: MeshError): string {
+    if (e.code === 'UNREACHABLE') return t('err.UNREACHABLE_PEER');
+    return errorText(t, e, { limit: formatBytes(maxImageBytes), name: '?' });
+  }
+
+  function sendText(text: string): boolean {
+    if (!mesh) return false;
+    try {
+      mesh.sendText(text);
+      setError(null);
+      return true;
+    } catch (err) {
+      setError(errorText(t, err, { limit: 10_000 }));
+      return false;
+    }
+  }
+
+  async function sendFiles(files: File[]) {
+    if (!mesh) return;
+    setError(null);
+    for (const file of files) {
+      try {
+        // Refuse before reading a huge file into memory; the mesh checks again on the bytes.
+        if (file.size > maxImageBytes) throw new ChatError('IMAGE_TOO_LARGE', file.name);
+        const bytes = new Uint8Array(await file.arrayBuffer());
+        await mesh.sendImage(bytes, file.name);
+      } catch (err) {
+        setError(errorText(t, err, { name: file.name, limit: formatBytes(maxImageBytes) }));
+      }
+    }
+  }
+
+  const me = self ?? { username: session.user.username, displayName: session.user.displayName };
+  return (
+    <div
+      class={dragging ? 'room dragging' : 'room'}
+      onDragOver={(e) => {
+        if (!e.dataTransfer?.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => e.target === e.currentTarget && setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        const files = [...(e.dataTransfer?.files ?? [])];
+        if (files.length) void sendFiles(files);
+      }}
+    >
+      <div class="room-bar">
+        <StatusLine status={status} />
+        <button type="button" onClick={() => onLogout(null)}>
+          {t('logOut')}
+        </button>
+      </div>
+      <UserList self={me} peers={peers} />
+      <section class="conversation">
+        <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} />
+        <Transfers transfers={transfers} peers={peers} />
+        <Alert text={error} onDismiss={() => setError(null)} />
+        <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} />
+      </section>
+      {enlarged && <Lightbox url={enlarged.url} name={enlarged.name} onClose={() => setEnlarged(null)} />}
+    </div>
+  );
+}

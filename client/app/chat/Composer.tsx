@@ -1,0 +1,91 @@
+// The message box: Enter sends, Shift+Enter adds a line; Send, Clear and the image picker.
+// Pasted images are handed to `onFiles` like picked ones.
+
+import { useId, useRef, useState } from 'preact/hooks';
+import { IMAGE_MIME_TYPES, TEXT_MAX_CHARS } from '../../../shared/limits';
+import { useI18n } from '../../i18n';
+
+interface ComposerProps {
+  /** Returns false when the text was not sent (it then stays in the box). */
+  onSend: (text: string) => boolean;
+  onFiles: (files: File[]) => void;
+}
+
+export function Composer({ onSend, onFiles }: ComposerProps) {
+  const { t } = useI18n();
+  const id = useId();
+  const [text, setText] = useState('');
+  const textRef = useRef<HTMLTextAreaElement>(null);
+
+  function send() {
+    if (!text.trim()) return;
+    if (onSend(text)) setText('');
+    textRef.current?.focus();
+  }
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <label for={`${id}-text`} class="composer-label">
+        {t('message')}
+      </label>
+      <textarea
+        id={`${id}-text`}
+        ref={textRef}
+        rows={2}
+        maxLength={TEXT_MAX_CHARS}
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          // isComposing: Enter that confirms an IME candidate (e.g. pinyin) must not send.
+          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+            e.preventDefault();
+            send();
+          }
+        }}
+        onPaste={(e) => {
+          const files = [...(e.clipboardData?.files ?? [])];
+          if (files.length) {
+            e.preventDefault();
+            onFiles(files);
+          }
+        }}
+      />
+      <div class="composer-buttons">
+        <button type="submit" class="primary">
+          {t('send')}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setText('');
+            textRef.current?.focus();
+          }}
+        >
+          {t('clear')}
+        </button>
+        <label for={`${id}-file`} class="file-button">
+          {t('sendImage')}
+        </label>
+        <input
+          id={`${id}-file`}
+          class="visually-hidden"
+          type="file"
+          accept={IMAGE_MIME_TYPES.join(',')}
+          multiple
+          onChange={(e) => {
+            const input = e.currentTarget;
+            const files = [...(input.files ?? [])];
+            input.value = ''; // so picking the same file again fires change again
+            if (files.length) onFiles(files);
+          }}
+        />
+      </div>
+    </form>
+  );
+}

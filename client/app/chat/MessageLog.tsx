@@ -1,0 +1,60 @@
+// The messages, oldest first, kept scrolled to the newest unless the reader scrolled up.
+
+import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useI18n } from '../../i18n';
+import type { StoredMessage } from './history';
+import { ImageBubble } from './ImageBubble';
+
+interface MessageLogProps {
+  messages: StoredMessage[];
+  onEnlarge: (url: string, name: string) => void;
+}
+
+function MessageItem({ message, onEnlarge }: { message: StoredMessage; onEnlarge: MessageLogProps['onEnlarge'] }) {
+  const { lang } = useI18n();
+  const date = new Date(message.sentAt);
+  const valid = Number.isFinite(date.getTime());
+  return (
+    <article class={message.own ? 'message own' : 'message'} data-message-id={message.id}>
+      <header>
+        <span class="sender">{message.from.displayName}</span> <span class="username">@{message.from.username}</span>{' '}
+        {valid && (
+          <time dateTime={date.toISOString()}>{date.toLocaleString(lang, { dateStyle: 'short', timeStyle: 'medium' })}</time>
+        )}
+      </header>
+      {message.kind === 'text' ? (
+        <p class="text">{message.text}</p>
+      ) : (
+        message.blob && <ImageBubble blob={message.blob} name={message.name ?? ''} onEnlarge={onEnlarge} />
+      )}
+    </article>
+  );
+}
+
+export function MessageLog({ messages, onEnlarge }: MessageLogProps) {
+  const { t } = useI18n();
+  const ref = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [messages.length]);
+  return (
+    <div
+      class="log"
+      role="log"
+      aria-label={t('messages')}
+      tabIndex={0}
+      ref={ref}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}
+    >
+      {messages.length === 0 && <p class="muted empty">{t('noMessages')}</p>}
+      {messages.map((m) => (
+        <MessageItem key={m.id} message={m} onEnlarge={onEnlarge} />
+      ))}
+    </div>
+  );
+}

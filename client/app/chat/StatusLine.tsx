@@ -1,0 +1,13 @@
+// The connection to the server, said plainly.
+
+import type { ConnectionStatus } from '../../mesh/api';
+import { useI18n, type MessageKey } from '../../i18n';
+
+export function StatusLine({ status }: { status: ConnectionStatus }) {
+  const { t } = useI18n();
+  return (
+    <p class={`status status-${status}`} role="status">
+      <span class="dot" aria-hidden="true" /> {t(`status.${status}` as MessageKey)}
+    </p>
+  );
+}

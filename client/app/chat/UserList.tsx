@@ -1,0 +1,34 @@
+// The online users: yourself first, then every peer with how traffic reaches them.
+
+import type { PeerView } from '../../mesh/api';
+import { useI18n, type MessageKey } from '../../i18n';
+
+interface UserListProps {
+  self: { username: string; displayName: string };
+  peers: PeerView[];
+}
+
+export function UserList({ self, peers }: UserListProps) {
+  const { t } = useI18n();
+  const sorted = [...peers].sort((a, b) => a.displayName.localeCompare(b.displayName) || a.peerId.localeCompare(b.peerId));
+  return (
+    <section class="users" aria-labelledby="users-heading">
+      <h2 id="users-heading">
+        {t('onlineUsers')} <span class="count">{peers.length + 1}</span>
+      </h2>
+      <ul role="list" aria-label={t('onlineUsers')}>
+        <li class="user user-self">
+          <span class="display-name">{self.displayName}</span> <span class="username">@{self.username}</span>{' '}
+          <span class="you">{t('you')}</span>
+        </li>
+        {sorted.map((peer) => (
+          <li key={peer.peerId} class="user" data-peer-id={peer.peerId}>
+            <span class="display-name">{peer.displayName}</span> <span class="username">@{peer.username}</span>{' '}
+            <span class={`link link-${peer.link}`}>{t(`link.${peer.link}` as MessageKey)}</span>
+          </li>
+        ))}
+      </ul>
+      {peers.length === 0 && <p class="muted">{t('alone')}</p>}
+    </section>
+  );
+}

@@ -1,0 +1,104 @@
+// Message history in IndexedDB: one database per account and server, the most recent
+// HISTORY_MAX_MESSAGES / HISTORY_MAX_BYTES kept, oldest dropped first. Images are stored as Blobs.
+
+import type { PeerInfo } from '../../../shared/protocol';
+import { usernameKey } from '../../../shared/accountRules';
+
+export const HISTORY_MAX_MESSAGES = 1_000;
+export const HISTORY_MAX_BYTES = 200 * 1024 * 1024;
+
+/** A message as the UI shows it and the history keeps it. */
+export interface StoredMessage {
+  id: string;
+  from: PeerInfo;
+  sentAt: number;
+  own: boolean;
+  /** Local arrival order (ms); the display and eviction order. */
+  receivedAt: number;
+  kind: 'text' | 'image';
+  text?: string;
+  name?: string;
+  mime?: string;
+  blob?: Blob;
+  /** Bytes counted against HISTORY_MAX_BYTES. */
+  size: number;
+}
+
+const STORE = 'messages';
+const BY_ARRIVAL = 'receivedAt';
+
+/** The name is only used as a database key, never as markup. */
+export function historyDatabaseName(origin: string, username: string): string {
+  return `chatroom-history-${encodeURIComponent(origin)}-${encodeURIComponent(usernameKey(username))}`;
+}
+
+function promised<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error);
+  });
+}
+
+export class History {
+  private constructor(private readonly db: IDBDatabase) {}
+
+  static async open(name: string): Promise<History> {
+    const request = indexedDB.open(name, 1);
+    request.onupgradeneeded = () => {
+      const store = request.result.createObjectStore(STORE, { keyPath: 'id' });
+      store.createIndex(BY_ARRIVAL, BY_ARRIVAL);
+    };
+    return new History(await promised(request));
+  }
+
+  /** All kept messages, oldest first. */
+  async load(): Promise<StoredMessage[]> {
+    const tx = this.db.transaction(STORE, 'readonly');
+    return promised(tx.objectStore(STORE).index(BY_ARRIVAL).getAll() as IDBRequest<StoredMessage[]>);
+  }
+
+  /** Adds a message (a known id is left as it is), then drops the oldest beyond the bounds. */
+  async add(message: StoredMessage): Promise<void> {
+    const tx = this.db.transaction(STORE, 'readwrite');
+    const request = tx.objectStore(STORE).add(message);
+    let added = true;
+    request.onerror = (event) => {
+      // A duplicate id (ConstraintError) is not a failure: keep the transaction alive.
+      added = false;
+      event.preventDefault();
+    };
+    await done(tx);
+    if (added) await this.prune();
+  }
+
+  private async prune(): Promise<void> {
+    const tx = this.db.transaction(STORE, 'readwrite');
+    const index = tx.objectStore(STORE).index(BY_ARRIVAL);
+    let count = 0;
+    let bytes = 0;
+    // Newest first: everything past the bounds is deleted.
+    const cursorRequest = index.openCursor(null, 'prev');
+    cursorRequest.onsuccess = () => {
+      const cursor = cursorRequest.result;
+      if (!cursor) return;
+      const value = cursor.value as StoredMessage;
+      count += 1;
+      bytes += value.size;
+      if (count > HISTORY_MAX_MESSAGES || bytes > HISTORY_MAX_BYTES) cursor.delete();
+      cursor.continue();
+    };
+    await done(tx);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

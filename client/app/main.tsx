@@ -1,0 +1,7 @@
+// Browser entry point (bundled by build.mjs into dist/app.js).
+
+import { render } from 'preact';
+import '../styles.css';
+import { App } from './App';
+
+render(<App />, document.getElementById('app')!);

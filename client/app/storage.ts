@@ -1,0 +1,61 @@
+// What the client keeps in localStorage: the server address, the UI language and the session
+// token (the only secret stored there). Every access tolerates a disabled or full storage.
+
+const KEYS = {
+  server: 'chatroom.serverAddress',
+  token: 'chatroom.token',
+  lang: 'chatroom.lang',
+} as const;
+
+function read(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(key: string, value: string | null): void {
+  try {
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
+  } catch {
+    // Private mode or quota: the value lives for this page only.
+  }
+}
+
+export const storage = {
+  serverAddress: () => read(KEYS.server),
+  setServerAddress: (value: string) => write(KEYS.server, value),
+  token: () => read(KEYS.token),
+  setToken: (value: string | null) => write(KEYS.token, value),
+  lang: () => read(KEYS.lang),
+  setLang: (value: string) => write(KEYS.lang, value),
+};
+
+/** The page's own address as the user would type it (host:port). */
+export function defaultServerAddress(): string {
+  return location.host;
+}
+
+/**
+ * Turns what the user typed ("192.168.1.5:8080", "http://host:port/") into an http(s) origin,
+ * or null when it is not a usable address.
+ */
+export function serverOrigin(address: string): string | null {
+  const trimmed = address.trim();
+  if (!trimmed) return null;
+  const withScheme = /^https?:\/\//i.test(trimmed) ? trimmed : `${location.protocol === 'https:' ? 'https' : 'http'}://${trimmed}`;
+  try {
+    const url = new URL(withScheme);
+    if (url.pathname !== '/' || url.search || url.hash || url.username) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+/** ws(s)://host:port/ws for an http(s) origin. */
+export function socketUrl(origin: string): string {
+  return `${origin.replace(/^http/, 'ws')}/ws`;
+}

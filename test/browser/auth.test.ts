@@ -1,0 +1,109 @@
+// Registration and login through the pages, in real Chromium against a real server.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { fillRegistration, launchBrowser, registerThroughPage, type Account } from './support/browser';
+
+const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+const test = suite<{ server: TestServer; browser: Browser; context: BrowserContext; page: Page }>('auth pages');
+
+const dana: Account = { username: 'dana', password: 'dana password 1', displayName: 'Dana Scully' };
+
+test.before(async (ctx) => {
+  ctx.server = await startTestServer({ staticDir: distDir });
+  ctx.browser = await launchBrowser();
+  ctx.context = await ctx.browser.newContext({ locale: 'en-US' });
+  ctx.page = await ctx.context.newPage();
+});
+
+test.after(async (ctx) => {
+  await ctx.browser?.close();
+  await ctx.server?.stop();
+});
+
+const alert = (page: Page) => page.getByRole('alert');
+
+test('the registration page refuses an incomplete form, a mismatch and a rule violation', async ({ server, page }) => {
+  await page.goto(`${server.httpUrl}/register`);
+  await page.getByRole('button', { name: 'Register' }).click();
+  assert.match(await alert(page).innerText(), /Fill in: Username, Password, Confirm password, Display name/);
+
+  await fillRegistration(page, dana, 'something else');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await alert(page).filter({ hasText: 'The passwords do not match.' }).waitFor();
+
+  await fillRegistration(page, { ...dana, username: 'no spaces allowed' });
+  await page.getByRole('button', { name: 'Register' }).click();
+  await alert(page).filter({ hasText: 'Username must be' }).waitFor();
+
+  await fillRegistration(page, { ...dana, password: 'short' });
+  await page.getByRole('button', { name: 'Register' }).click();
+  await alert(page).filter({ hasText: 'Password must be at least 8' }).waitFor();
+});
+
+test('registering works, and a taken username is refused', async ({ server, page }) => {
+  await registerThroughPage(page, server.httpUrl, dana);
+  assert.is(new URL(page.url()).pathname, '/');
+  assert.match(await page.getByRole('status').innerText(), /dana/);
+  // Same name, other case: one account.
+  await page.getByRole('link', { name: /Register/ }).click();
+  await fillRegistration(page, { ...dana, username: 'DANA' });
+  await page.getByRole('button', { name: 'Register' }).click();
+  await alert(page).filter({ hasText: 'already taken' }).waitFor();
+});
+
+test('login: empty fields warn, a wrong password is an error, the right one enters the room', async ({ server, page }) => {
+  await page.goto(`${server.httpUrl}/`);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await alert(page).filter({ hasText: 'Enter your username and password.' }).waitFor();
+
+  await page.getByLabel('Username', { exact: true }).fill(dana.username);
+  await page.getByLabel('Password', { exact: true }).fill('wrong password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await alert(page).filter({ hasText: 'Wrong username or password.' }).waitFor();
+
+  await page.getByLabel('Password', { exact: true }).fill(dana.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+  assert.ok(await page.evaluate(() => localStorage.getItem('chatroom.token')));
+
+  // The token survives a reload (validated by GET /api/me), then Log out returns to the form.
+  await page.reload();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  assert.is(await page.evaluate(() => localStorage.getItem('chatroom.token')), null);
+});
+
+test('the server address is a setting kept in the browser; a wrong one says unreachable', async ({ server, page }) => {
+  await page.goto(`${server.httpUrl}/`);
+  const address = page.getByLabel('Server address', { exact: true });
+  assert.is(await address.inputValue(), new URL(server.httpUrl).host);
+  await address.fill('127.0.0.1:1');
+  await page.getByLabel('Username', { exact: true }).fill(dana.username);
+  await page.getByLabel('Password', { exact: true }).fill(dana.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await alert(page).filter({ hasText: 'unreachable' }).waitFor();
+  await page.reload();
+  assert.is(await page.getByLabel('Server address', { exact: true }).inputValue(), '127.0.0.1:1');
+  await page.getByLabel('Server address', { exact: true }).fill(new URL(server.httpUrl).host);
+});
+
+test('the language follows the browser and can be switched', async ({ server, browser }) => {
+  const context = await browser.newContext({ locale: 'zh-CN' });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.httpUrl}/`);
+    await page.getByRole('button', { name: '登录' }).waitFor();
+    await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+  } finally {
+    await context.close();
+  }
+});
+
+test.run();
