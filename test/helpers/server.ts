@@ -1,8 +1,10 @@
 // A real rendezvous server on 127.0.0.1 with a temporary users.db, for tests.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LoginResponse } from '../../shared/api';
 import { startServer, type RunningServer, type ServerOptions } from '../../rendezvous/server';
 
@@ -21,8 +23,8 @@ export interface TestServer extends RunningServer {
 
 export const DEFAULT_PASSWORD = 'correct horse battery';
 
-async function postJson(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
 }
 
 export async function startTestServer(options: Partial<ServerOptions> = {}): Promise<TestServer> {
@@ -76,4 +78,79 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     },
   };
   return test;
+}
+
+// ---- the real entry point in a child process ---------------------------------------------------
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = path.join(REPO, 'rendezvous', 'main.ts');
+
+export interface ExitResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs rendezvous/main.ts to completion (for start-up errors); kills it after `timeoutMs`. */
+export function runMain(args: string[], timeoutMs = 10_000): Promise<ExitResult> {
+  // node --import tsx keeps it one process: `kill -9` then hits the server itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+}
+
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  httpUrl: string;
+  exited: Promise<ExitResult>;
+  /** SIGKILL, and wait for the exit. */
+  kill9(): Promise<void>;
+}
+
+/** Starts rendezvous/main.ts and resolves once it printed its address. */
+export async function spawnServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<ExitResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not print its address in ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      const match = /https?:\/\/[^\s/]+:(\d+)\//.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    void exited.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${r.code}): ${r.stderr}`));
+    });
+  });
+  return {
+    child,
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    exited,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

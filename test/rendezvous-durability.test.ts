@@ -1,0 +1,61 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startServer } from '../rendezvous/server';
+import { postJson, spawnServerProcess, DEFAULT_PASSWORD } from './helpers/server';
+
+const test = suite<{ dir: string }>('rendezvous durability', { dir: '' });
+
+test.before.each(async (ctx) => {
+  ctx.dir = await mkdtemp(path.join(tmpdir(), 'chatroom-durability-'));
+});
+test.after.each(async (ctx) => {
+  await rm(ctx.dir, { recursive: true, force: true });
+});
+
+const account = (username: string) => ({ username, password: DEFAULT_PASSWORD, displayName: username });
+
+test('an acknowledged registration and sessions survive kill -9', async ({ dir }) => {
+  const args = ['--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'users.db')];
+  const first = await spawnServerProcess(args);
+  let token: string;
+  try {
+    assert.is((await postJson(`${first.httpUrl}/api/register`, account('early'))).status, 201);
+    const loginRes = await postJson(`${first.httpUrl}/api/login`, { username: 'early', password: DEFAULT_PASSWORD });
+    token = ((await loginRes.json()) as { token: string }).token;
+    const res = await postJson(`${first.httpUrl}/api/register`, account('last'));
+    assert.is(res.status, 201);
+  } finally {
+    await first.kill9(); // right after the 201
+  }
+  assert.is((await first.exited).signal, 'SIGKILL');
+  const second = await spawnServerProcess(args);
+  try {
+    assert.is((await postJson(`${second.httpUrl}/api/login`, { username: 'last', password: DEFAULT_PASSWORD })).status, 200);
+    const me = await fetch(`${second.httpUrl}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.is(me.status, 200, 'the session survived the restart');
+  } finally {
+    await second.kill9();
+  }
+});
+
+test('a torn last line (crash mid-append) does not stop the store from loading', async ({ dir }) => {
+  const dbPath = path.join(dir, 'users.db');
+  let server = await startServer({ host: '127.0.0.1', port: 0, dbPath, staticDir: dir, log: () => {} });
+  assert.is((await postJson(`${server.httpUrl}/api/register`, account('kept'))).status, 201);
+  await server.close();
+  await writeFile(dbPath, `${await readFile(dbPath, 'utf8')}{"_id":"torn","key":"half`);
+  const repairs: string[] = [];
+  server = await startServer({ host: '127.0.0.1', port: 0, dbPath, staticDir: dir, log: (m) => repairs.push(m) });
+  try {
+    assert.is((await postJson(`${server.httpUrl}/api/login`, { username: 'kept', password: DEFAULT_PASSWORD })).status, 200);
+    assert.is(repairs.length, 1);
+    assert.match(repairs[0], /torn last line/);
+  } finally {
+    await server.close();
+  }
+});
+
+test.run();
