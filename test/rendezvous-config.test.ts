@@ -1,0 +1,140 @@
+import { createServer, type Server } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadConfig } from '../rendezvous/config';
+import { parseCliArgs } from '../rendezvous/cliArgs';
+import { runMain, spawnServerProcess } from './helpers/server';
+
+const test = suite<{ dir: string }>('rendezvous config', { dir: '' });
+
+test.before.each(async (ctx) => {
+  ctx.dir = await mkdtemp(path.join(tmpdir(), 'chatroom-config-'));
+});
+test.after.each(async (ctx) => {
+  await rm(ctx.dir, { recursive: true, force: true });
+});
+
+async function iniFile(dir: string, text: string, name = 'config.ini'): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
+
+test('the original keys [ip] chat_server_ip and [port] chat_server_port work', async ({ dir }) => {
+  const file = await iniFile(dir, '[ip]\nchat_server_ip = 192.168.1.23 ; comment\n[port]\nchat_server_port = 9000\n');
+  const settings = loadConfig(file, true);
+  assert.is(settings.host, '192.168.1.23');
+  assert.is(settings.port, 9000);
+  assert.is(settings.dbPath, path.join(dir, 'users.db'), 'user_db defaults next to the config file');
+  assert.is(settings.relay, 'auto');
+});
+
+test('every section of the shipped config.ini parses', async ({ dir }) => {
+  const settings = loadConfig(path.resolve('config.ini'), true);
+  assert.is(settings.host, '0.0.0.0');
+  assert.is(settings.port, 8080);
+  assert.is(settings.heartbeatIntervalMs, 15_000);
+  assert.is(settings.maxImageBytes, 5_242_880);
+  assert.equal(settings.allowedOrigins, []);
+  assert.equal(settings.iceServers, []);
+  assert.is(settings.tls, undefined);
+  const custom = loadConfig(
+    await iniFile(
+      dir,
+      [
+        '[storage]\nuser_db = data/u.db',
+        '[limits]\nmax_image_bytes = 1000',
+        '[heartbeat]\ninterval_ms = 500',
+        '[relay]\nmode = off',
+        '[security]\nallowed_origins = http://10.0.0.2:5173, *',
+        '[webrtc]\nice_servers = stun:stun.example:3478, turn:turn.example\nturn_username = u\nturn_credential = c',
+      ].join('\n'),
+    ),
+    true,
+  );
+  assert.is(custom.dbPath, path.join(dir, 'data', 'u.db'));
+  assert.is(custom.maxImageBytes, 1000);
+  assert.is(custom.heartbeatIntervalMs, 500);
+  assert.is(custom.relay, 'off');
+  assert.equal(custom.allowedOrigins, ['http://10.0.0.2:5173', '*']);
+  assert.equal(custom.iceServers, [{ urls: 'stun:stun.example:3478' }, { urls: 'turn:turn.example', username: 'u', credential: 'c' }]);
+});
+
+test('command-line flags parse and are checked', () => {
+  assert.equal(parseCliArgs(['--host', '127.0.0.1', '--port', '0', '--db', 'x.db']), { help: false, host: '127.0.0.1', port: 0, db: path.resolve('x.db') });
+  assert.throws(() => parseCliArgs(['--port', '65536']), /--port 65536: must be a port/);
+  assert.throws(() => parseCliArgs(['--port', '-1']));
+  assert.throws(() => parseCliArgs(['--nope']), /Unknown option/);
+  assert.throws(() => parseCliArgs(['stray']));
+});
+
+/** Asserts exit 1 with one line on stderr, no stack trace, matching `pattern`. */
+async function assertStartFails(args: string[], pattern: RegExp): Promise<void> {
+  const result = await runMain(args);
+  assert.is(result.code, 1, `exit code for ${args.join(' ')}: ${result.stderr}`);
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.is(lines.length, 1, `one line: ${result.stderr}`);
+  assert.match(lines[0], /^chatroom: /);
+  assert.not.match(result.stderr, /\n\s+at /);
+  assert.match(lines[0], pattern);
+}
+
+test('bad configuration: exit 1 with one line naming file, section, key and value', async ({ dir }) => {
+  const bad = async (name: string, text: string) => iniFile(dir, text, name);
+  const cases: Array<[string[], RegExp]> = [
+    [['--config', await bad('range.ini', '[port]\nchat_server_port = 70000\n')], /range\.ini: \[port\] chat_server_port = 70000: must be a port number/],
+    [['--config', await bad('nan.ini', '[port]\nchat_server_port = eighty\n')], /\[port\] chat_server_port = eighty/],
+    [['--config', await bad('section.ini', '[prot]\nchat_server_port = 80\n')], /section\.ini: \[prot\]: unknown section/],
+    [['--config', await bad('key.ini', '[ip]\nchat_server_adress = 1.2.3.4\n')], /\[ip\] chat_server_adress = 1\.2\.3\.4: unknown key/],
+    [['--config', await bad('host.ini', '[ip]\nchat_server_ip = not an address!\n')], /\[ip\] chat_server_ip = not an address!: must be an IP/],
+    [['--config', await bad('garbage.ini', 'this is not ini at all\n[port]\nchat_server_port = 1\n')], /garbage\.ini: this is not ini at all/],
+    [['--config', await bad('binary.ini', '\0\x01\x02')], /binary\.ini: not a text file/],
+    [['--config', await bad('relay.ini', '[relay]\nmode = sometimes\n')], /\[relay\] mode = sometimes: must be auto, off or force/],
+    [['--config', await bad('tls.ini', '[tls]\ncert_file = missing.pem\nkey_file = missing.key\n')], /\[tls\] cert_file = missing\.pem: cannot read/],
+    [['--config', path.join(dir, 'absent.ini')], /absent\.ini: cannot read the config file/],
+    [['--port', '99999'], /--port 99999: must be a port number/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--host', '127.0.0.1', '--port', '0', '--db', path.join(dir, 'no', 'such', 'dir', 'u.db')], /--db .*u\.db: cannot write/],
+  ];
+  await Promise.all(cases.map(([args, pattern]) => assertStartFails(args, pattern)));
+});
+
+test('unwritable db path and a port in use fail with one line', async ({ dir }) => {
+  const readOnly = path.join(dir, 'ro');
+  await mkdir(readOnly);
+  await chmod(readOnly, 0o500);
+  const asRoot = process.getuid?.() === 0; // root ignores directory permissions
+  if (!asRoot) await assertStartFails(['--host', '127.0.0.1', '--port', '0', '--db', path.join(readOnly, 'u.db')], /cannot write/);
+  await assertStartFails(['--host', '127.0.0.1', '--port', '0', '--db', dir], /cannot write .*EISDIR/);
+  const blocker: Server = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    await assertStartFails(['--host', '127.0.0.1', '--port', String(port), '--db', path.join(dir, 'u.db')], new RegExp(`--port ${port}: port ${port} is already in use`));
+    const file = await iniFile(dir, `[port]\nchat_server_port = ${port}\n[ip]\nchat_server_ip = 127.0.0.1\n`);
+    await assertStartFails(['--config', file], new RegExp(`\\[port\\] chat_server_port = ${port}: port ${port} is already in use`));
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+});
+
+test('a good config starts, prints the address, and stops cleanly on SIGTERM', async ({ dir }) => {
+  const file = await iniFile(dir, '[ip]\nchat_server_ip = 127.0.0.1\n[port]\nchat_server_port = 0\n[storage]\nuser_db = users.db\n');
+  const server = await spawnServerProcess(['--config', file]);
+  try {
+    const res = await fetch(`${server.httpUrl}/api/me`);
+    assert.is(res.status, 401);
+    server.child.kill('SIGTERM');
+    const result = await server.exited;
+    assert.is(result.code, 0);
+    assert.match(result.stdout, /Local: +http:\/\/127\.0\.0\.1:\d+\//);
+    assert.is(result.stderr, '');
+  } finally {
+    await server.kill9();
+  }
+});
+
+test.run();
