@@ -43,7 +43,8 @@ export function safeRelativePath(rawPath: string): string | null {
     return null;
   }
   if (decoded.includes('\\') || decoded.includes('\0') || !decoded.startsWith('/')) return null;
-  const segments = decoded.split('/').slice(1);
+  // Empty segments dropped, so the result is never absolute ('//etc/passwd').
+  const segments = decoded.split('/').filter((s) => s !== '');
   // No '.', '..' or dotfiles (.git, .env ...).
   if (segments.some((s) => s.startsWith('.'))) return null;
   return segments.join('/');
