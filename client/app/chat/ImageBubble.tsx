@@ -21,7 +21,7 @@ export function ImageBubble({ blob, name, onEnlarge }: ImageBubbleProps) {
   return (
     <figure class="image">
       <button type="button" class="image-button" onClick={() => onEnlarge(url, name)} title={t('enlarge')}>
-        <img src={url} alt={name} loading="lazy" decoding="async" />
+        <img src={url} alt={name} decoding="async" />
       </button>
       <figcaption>
         <span class="file-name">{name}</span>{' '}

@@ -35,10 +35,11 @@ export function MessageLog({ messages, onEnlarge }: MessageLogProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  useLayoutEffect(() => {
+  const followNewest = () => {
     const el = ref.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [messages.length]);
+  };
+  useLayoutEffect(followNewest, [messages.length]);
   return (
     <div
       class="log"
@@ -46,6 +47,8 @@ export function MessageLog({ messages, onEnlarge }: MessageLogProps) {
       aria-label={t('messages')}
       tabIndex={0}
       ref={ref}
+      // An image that finishes loading grows the log: stay at the bottom if we were there.
+      onLoadCapture={followNewest}
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;

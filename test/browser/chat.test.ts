@@ -1,0 +1,214 @@
+// Three people in real Chromium against a real server: Alice and Bob in ordinary contexts, Carol
+// in a browser whose WebRTC cannot connect directly (so her links must fall back to the relay).
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { IMAGE_MAX_BYTES } from '../../shared/limits';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { launchBrowser, launchRelayOnlyContext, logInThroughPage, messageLog, registerThroughPage, userItem, type Account } from './support/browser';
+import { imageRendered, imageRenderedCount, messageWithText, sendFile, sendText } from './support/room';
+import { makeGif, makePng, makePngNear } from './support/images';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const RELAY_TIMEOUT_MS = 45_000;
+
+const alice: Account = { username: 'alice', password: 'alice password 1', displayName: 'Alice Liddell' };
+const bob: Account = { username: 'bob', password: 'bob password 12', displayName: 'Bob 鲍勃' };
+const carol: Account = { username: 'carol', password: 'carol password 1', displayName: 'Carol Relay' };
+
+interface Ctx {
+  server: TestServer;
+  browser: Browser;
+  contexts: BrowserContext[];
+  closeRelay: () => Promise<void>;
+  a: Page;
+  b: Page;
+  c: Page;
+  pageErrors: string[];
+}
+const test = suite<Ctx>('chat room (3 browsers)');
+
+test.before(async (ctx) => {
+  ctx.server = await startTestServer({ staticDir: path.join(root, 'dist') });
+  ctx.browser = await launchBrowser();
+  const relayOnly = await launchRelayOnlyContext();
+  ctx.closeRelay = relayOnly.close;
+  ctx.contexts = [await ctx.browser.newContext({ locale: 'en-US' }), await ctx.browser.newContext({ locale: 'en-US', viewport: { width: 360, height: 720 } })];
+  ctx.a = await ctx.contexts[0].newPage();
+  ctx.b = await ctx.contexts[1].newPage();
+  ctx.c = relayOnly.context.pages()[0] ?? (await relayOnly.context.newPage());
+  ctx.pageErrors = [];
+  for (const [name, page] of [['alice', ctx.a], ['bob', ctx.b], ['carol', ctx.c]] as const) {
+    page.on('pageerror', (error) => ctx.pageErrors.push(`${name}: ${error.message}`));
+  }
+});
+
+test.after(async (ctx) => {
+  await ctx.browser?.close().catch(() => {});
+  await ctx.closeRelay?.();
+  await ctx.server?.stop();
+});
+
+test('all three register and log in through the pages and see each other online', async ({ server, a, b, c }) => {
+  await Promise.all([
+    registerThroughPage(a, server.httpUrl, alice),
+    registerThroughPage(b, server.httpUrl, bob),
+    registerThroughPage(c, server.httpUrl, carol),
+  ]);
+  await Promise.all([logInThroughPage(a, server.httpUrl, alice), logInThroughPage(b, server.httpUrl, bob), logInThroughPage(c, server.httpUrl, carol)]);
+  for (const [page, self, others] of [
+    [a, alice, [bob, carol]],
+    [b, bob, [alice, carol]],
+    [c, carol, [alice, bob]],
+  ] as const) {
+    await userItem(page, self.username).filter({ hasText: '(you)' }).waitFor();
+    for (const other of others) await userItem(page, other.username).filter({ hasText: other.displayName }).waitFor();
+  }
+  await userItem(a, bob.username).filter({ hasText: 'direct' }).waitFor();
+  await userItem(b, alice.username).filter({ hasText: 'direct' }).waitFor();
+});
+
+test('the browser without direct WebRTC shows relay links, and so do the others towards it', async ({ a, b, c }) => {
+  const started = Date.now();
+  await Promise.all([
+    userItem(c, alice.username).filter({ hasText: 'relay' }).waitFor({ timeout: RELAY_TIMEOUT_MS }),
+    userItem(c, bob.username).filter({ hasText: 'relay' }).waitFor({ timeout: RELAY_TIMEOUT_MS }),
+    userItem(a, carol.username).filter({ hasText: 'relay' }).waitFor({ timeout: RELAY_TIMEOUT_MS }),
+    userItem(b, carol.username).filter({ hasText: 'relay' }).waitFor({ timeout: RELAY_TIMEOUT_MS }),
+  ]);
+  console.log(`  relay fallback visible after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+});
+
+test('text with its date and time reaches the others; Enter sends, Shift+Enter adds a line', async ({ a, b, c }) => {
+  const before = Date.now();
+  await sendText(a, 'Hello from Alice');
+  for (const page of [a, b, c]) {
+    const message = await messageWithText(page, 'Hello from Alice');
+    assert.match(await message.innerText(), /Alice Liddell/);
+    const iso = await message.locator('time').getAttribute('datetime');
+    assert.ok(iso && Math.abs(Date.parse(iso) - before) < 60_000, `datetime ${iso}`);
+    assert.match(await message.locator('time').innerText(), /\d/);
+  }
+  const box = b.getByLabel('Message', { exact: true });
+  await box.fill('first line');
+  await box.press('Shift+Enter');
+  await box.pressSequentially('second line');
+  await box.press('Enter');
+  await messageWithText(a, 'first line\nsecond line');
+  assert.is(await box.inputValue(), '');
+});
+
+test('text flows both ways over the relay', async ({ a, b, c }) => {
+  await sendText(c, 'Carol over the relay');
+  await Promise.all([messageWithText(a, 'Carol over the relay'), messageWithText(b, 'Carol over the relay')]);
+  await sendText(a, 'Alice to Carol');
+  await messageWithText(c, 'Alice to Carol');
+});
+
+test('Clear empties the message box without sending', async ({ a }) => {
+  const box = a.getByLabel('Message', { exact: true });
+  await box.fill('a draft nobody should see');
+  await a.getByRole('button', { name: 'Clear' }).click();
+  assert.is(await box.inputValue(), '');
+});
+
+test('markup in a message is shown as text', async ({ a, b, c }) => {
+  const markup = '<b>x</b><img src=x onerror="window.__pwned=1">';
+  await sendText(a, markup);
+  for (const page of [b, c]) {
+    const message = await messageWithText(page, markup);
+    assert.is(await message.locator('b').count(), 0);
+    assert.is(await messageLog(page).locator('img[src="x"]').count(), 0);
+    assert.is(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  }
+});
+
+test('a 5 MiB image reaches both others (first image over fresh links); timing printed', async ({ a, b, c }) => {
+  const big = makePngNear(IMAGE_MAX_BYTES);
+  const started = Date.now();
+  await sendFile(a, 'big-photo.png', 'image/png', big);
+  const times = await Promise.all(
+    [b, c].map(async (page) => {
+      await imageRendered(page, 'big-photo.png', 60_000);
+      return Date.now() - started;
+    }),
+  );
+  console.log(
+    `  5 MiB image (${(big.length / 1048576).toFixed(2)} MiB): bob (direct) ${times[0]} ms, carol (relay) ${times[1]} ms`,
+  );
+  // Typing stays instant while an image is in transit: text sent right behind a second image.
+  const second = makePngNear(IMAGE_MAX_BYTES);
+  await sendFile(a, 'second-photo.png', 'image/png', second);
+  const textStarted = Date.now();
+  await sendText(a, 'text during a transfer');
+  await messageWithText(b, 'text during a transfer');
+  console.log(`  text sent during a 5 MiB transfer reached bob in ${Date.now() - textStarted} ms`);
+  await imageRendered(b, 'second-photo.png', 60_000);
+});
+
+test('a png and a gif reach the others and render, both ways over the relay', async ({ a, b, c }) => {
+  await sendFile(a, 'tiny.png', 'image/png', makePng(32, 24));
+  await sendFile(c, 'relay.gif', 'image/gif', makeGif());
+  for (const page of [a, b, c]) {
+    await imageRendered(page, 'tiny.png');
+    await imageRendered(page, 'relay.gif');
+  }
+  const src = await messageLog(b).locator('img[alt*="tiny.png"]').getAttribute('src');
+  assert.ok(src?.startsWith('blob:'), `src ${src}`);
+  // Save link and enlarge.
+  assert.is(await messageLog(b).getByRole('link', { name: 'Save' }).last().getAttribute('download'), 'relay.gif');
+  await messageLog(b).locator('img[alt*="tiny.png"]').click();
+  await b.getByRole('dialog').waitFor();
+  await b.getByRole('button', { name: 'Close' }).click();
+  await b.getByRole('dialog').waitFor({ state: 'detached' });
+});
+
+test('an over-size file and a non-image are refused with an error and not delivered', async ({ a, b }) => {
+  const oversize = Buffer.concat([makePng(4, 4), Buffer.alloc(IMAGE_MAX_BYTES)]);
+  await sendFile(a, 'huge.png', 'image/png', oversize);
+  await a.getByRole('alert').filter({ hasText: 'too large' }).waitFor();
+  await sendFile(a, 'notes.txt', 'text/plain', Buffer.from('just some text, not an image'));
+  await a.getByRole('alert').filter({ hasText: 'not a supported image' }).waitFor();
+  // Anything sent before the marker would have arrived before it.
+  await sendText(a, 'marker after refusals');
+  await messageWithText(b, 'marker after refusals');
+  for (const name of ['huge.png', 'notes.txt']) {
+    assert.is(await messageLog(b).locator(`img[alt*="${name}"]`).count(), 0);
+    assert.is(await messageLog(a).locator(`img[alt*="${name}"]`).count(), 0);
+  }
+});
+
+test('history: messages and images are shown again after a reload, each once', async ({ b }) => {
+  const before = await messageLog(b).locator('article').count();
+  await b.reload();
+  await messageWithText(b, 'Hello from Alice');
+  await imageRendered(b, 'tiny.png');
+  await imageRendered(b, 'big-photo.png');
+  await messageWithText(b, 'marker after refusals');
+  assert.is(await messageLog(b).locator('article').count(), before);
+  assert.is(await imageRenderedCount(b, 'tiny.png'), 1);
+});
+
+test('screenshot of the chat room', async ({ a }) => {
+  await mkdir(path.join(root, 'artifacts'), { recursive: true });
+  await a.screenshot({ path: path.join(root, 'artifacts', 'chat-room.png') });
+});
+
+test('a user who logs out disappears from the others at once', async ({ a, b, c, pageErrors }) => {
+  await c.getByRole('button', { name: 'Log out' }).click();
+  await c.getByRole('button', { name: 'Log in' }).waitFor();
+  await Promise.all([
+    userItem(a, carol.username).waitFor({ state: 'detached', timeout: 5_000 }),
+    userItem(b, carol.username).waitFor({ state: 'detached', timeout: 5_000 }),
+  ]);
+  // Closing the tab (no logout) also removes the user.
+  await b.close();
+  await userItem(a, bob.username).waitFor({ state: 'detached', timeout: 5_000 });
+  assert.equal(pageErrors, []);
+});
+
+test.run();
