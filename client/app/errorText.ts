@@ -22,6 +22,7 @@ const TRANSLATED = new Set<string>([
   'HASH_MISMATCH',
   'TRANSFER_ABORTED',
   'RELAY_DISABLED',
+  'PEER_LEFT',
 ]);
 
 export function formatBytes(bytes: number): string {

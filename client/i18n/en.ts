@@ -68,6 +68,7 @@ export const en = {
   'err.TRANSFER_ABORTED': 'An image transfer was interrupted.',
   'err.RELAY_DISABLED': 'A user cannot be reached: no direct link and the relay is off.',
   'err.UNREACHABLE_PEER': 'A user cannot be reached right now.',
+  'err.PEER_LEFT': 'A user left before your image reached them.',
   'err.generic': 'Something went wrong: {message}',
 } as const;
 

@@ -31,7 +31,7 @@ test.after(async (ctx) => {
   await ctx.server?.stop();
 });
 
-test('two users chat with text and an image from a page that is not a secure context', async ({ browser, baseUrl }) => {
+test('two users chat with text and an image from a page that is not a secure context', async ({ server, browser, baseUrl }) => {
   if (!lanAddress) return console.log('  (skipped: no non-loopback IPv4 address)');
   const [erin, frank] = [
     { username: 'erin', password: 'erin password 1', displayName: 'Erin' },
@@ -51,6 +51,13 @@ test('two users chat with text and an image from a page that is not a secure con
   await messageWithText(f, 'hello over the LAN');
   await sendFile(f, 'lan.png', 'image/png', makePng(16, 16));
   await imageRendered(e, 'lan.png');
+
+  // The server goes away and comes back: the room says so and recovers by itself.
+  await server.restart();
+  for (const page of pages) await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+  await userItem(e, 'frank').waitFor();
+  await sendText(f, 'still here after a restart');
+  await messageWithText(e, 'still here after a restart');
   assert.equal(errors, []);
 });
 

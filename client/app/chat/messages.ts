@@ -1,7 +1,7 @@
 // Converting mesh messages into what the UI shows and the history keeps.
 
 import type { ChatMessage } from '../../mesh/api';
-import type { StoredMessage } from './history';
+import { HISTORY_MAX_MESSAGES, type StoredMessage } from './history';
 
 export function toStored(message: ChatMessage, receivedAt: number): StoredMessage {
   const base = { id: message.id, from: message.from, sentAt: message.sentAt, own: message.own, receivedAt };
@@ -11,10 +11,10 @@ export function toStored(message: ChatMessage, receivedAt: number): StoredMessag
   return { ...base, kind: 'image', name: message.name, mime: message.mime, blob, size: blob.size };
 }
 
-/** Appends messages not seen before (by id), keeping arrival order. */
+/** Appends messages not seen before (by id), keeping arrival order and the history's bound. */
 export function mergeMessages(current: StoredMessage[], incoming: StoredMessage[]): StoredMessage[] {
   const known = new Set(current.map((m) => m.id));
   const fresh = incoming.filter((m) => !known.has(m.id) && (known.add(m.id), true));
   if (!fresh.length) return current;
-  return [...current, ...fresh].sort((a, b) => a.receivedAt - b.receivedAt);
+  return [...current, ...fresh].sort((a, b) => a.receivedAt - b.receivedAt).slice(-HISTORY_MAX_MESSAGES);
 }
