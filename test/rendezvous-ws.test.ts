@@ -4,7 +4,7 @@ import { closeCodeFor } from '../shared/errors';
 import { encodeMessage, type ErrorMessage, type PresenceMessage, type SignalFromMessage } from '../shared/protocol';
 import { decodeRelayEnvelope, encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
-import { connectPeer, newPeerSecret, openSocket, type TestSocket } from './helpers/ws';
+import { connectPeer, newPeerSecret, onlinePeers, openSocket, waitFor, type TestSocket } from './helpers/ws';
 
 const test = suite<{ server: TestServer; sockets: TestSocket[] }>('rendezvous ws', { server: undefined as never, sockets: [] });
 
@@ -71,6 +71,132 @@ test('bad token is refused and closed', async (ctx) => {
   const error = await s.next<ErrorMessage>((m) => m.type === 'error');
   assert.is(error.code, 'UNAUTHORIZED');
   assert.is((await s.closed).code, closeCodeFor('UNAUTHORIZED'));
+});
+
+test('a peer that stops answering pings disappears within 2 heartbeat intervals', async () => {
+  const intervalMs = 200;
+  const server = await startTestServer({ heartbeatIntervalMs: intervalMs });
+  const sockets: TestSocket[] = [];
+  try {
+    const [ta, tb, tc] = await Promise.all(['alice', 'bob', 'dead'].map((n) => server.registerAndLogin(n)));
+    const a = await connectPeer(server.wsUrl, ta);
+    const b = await connectPeer(server.wsUrl, tb);
+    sockets.push(a, b);
+    // A client whose connection died without a close: it never answers pings again.
+    const dead = await connectPeer(server.wsUrl, tc, newPeerSecret(), { autoPong: false });
+    sockets.push(dead);
+    await a.next((m) => m.type === 'presence' && m.joined.some((p) => p.peerId === dead.self.peerId));
+    const started = Date.now();
+    await a.next((m) => m.type === 'presence' && m.left.includes(dead.self.peerId), 2 * intervalMs + 1_000);
+    const took = Date.now() - started;
+    await b.next((m) => m.type === 'presence' && m.left.includes(dead.self.peerId));
+    console.log(`    heartbeat: dead peer dropped after ${took} ms (interval ${intervalMs} ms)`);
+    assert.ok(took <= 2 * intervalMs + 150, `took ${took} ms`);
+    assert.is(a.ws.readyState, a.ws.OPEN, 'live peers answer pings and stay');
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+    await server.stop();
+  }
+});
+
+test('same peer secret: the new socket replaces the old one without left/joined', async (ctx) => {
+  const watcher = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('watcher'));
+  ctx.sockets.push(watcher);
+  const token = await ctx.server.registerAndLogin('tab');
+  const secret = newPeerSecret();
+  const first = await connectPeer(ctx.server.wsUrl, token, secret);
+  ctx.sockets.push(first);
+  await watcher.next((m) => m.type === 'presence' && m.joined.some((p) => p.peerId === first.self.peerId));
+  const second = await connectPeer(ctx.server.wsUrl, token, secret);
+  ctx.sockets.push(second);
+  assert.is(second.self.peerId, first.self.peerId);
+  assert.equal(second.welcome.peers.map((p) => p.username), ['watcher']);
+  assert.is((await first.closed).code, closeCodeFor('REPLACED'));
+  // A marker presence change: everything before it was delivered, and none of it was about `tab`.
+  const marker = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('marker'));
+  ctx.sockets.push(marker);
+  await watcher.next((m) => m.type === 'presence' && m.joined.some((p) => p.username === 'marker'));
+  const aboutTab = watcher.messages.filter((m) => m.type === 'presence' && (m.left.includes(first.self.peerId) || m.joined.some((p) => p.username === 'tab')));
+  assert.is(aboutTab.length, 1, 'only the original join');
+  // Another secret from the same account is another peer (a second tab or device).
+  const third = await connectPeer(ctx.server.wsUrl, token);
+  ctx.sockets.push(third);
+  assert.is.not(third.self.peerId, first.self.peerId);
+});
+
+test('after a server restart the same token and secret resume the same peer id', async (ctx) => {
+  const token = await ctx.server.registerAndLogin('alice');
+  const secret = newPeerSecret();
+  const before = await connectPeer(ctx.server.wsUrl, token, secret);
+  ctx.sockets.push(before);
+  await ctx.server.restart();
+  assert.is((await before.closed).code, closeCodeFor('SERVER_SHUTDOWN'));
+  const after = await connectPeer(ctx.server.wsUrl, token, secret);
+  ctx.sockets.push(after);
+  assert.is(after.self.peerId, before.self.peerId);
+});
+
+test('logout revokes the token and closes its sockets', async (ctx) => {
+  const token = await ctx.server.registerAndLogin('alice');
+  const other = await ctx.server.login('alice');
+  const a1 = await connectPeer(ctx.server.wsUrl, token);
+  const a2 = await connectPeer(ctx.server.wsUrl, token);
+  const kept = await connectPeer(ctx.server.wsUrl, other);
+  ctx.sockets.push(a1, a2, kept);
+  await waitFor(() => onlinePeers(kept).has(a1.self.peerId) && onlinePeers(kept).has(a2.self.peerId));
+  const res = await fetch(`${ctx.server.httpUrl}/api/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  assert.is(res.status, 204);
+  assert.is((await a1.closed).code, closeCodeFor('UNAUTHORIZED'));
+  assert.is((await a2.closed).code, closeCodeFor('UNAUTHORIZED'));
+  await waitFor(() => onlinePeers(kept).size === 0, 3_000, 'both sockets to leave');
+  assert.is(kept.ws.readyState, kept.ws.OPEN);
+});
+
+test('Origin check on upgrade: same origin, listed and absent are allowed; others closed', async () => {
+  const server = await startTestServer({ allowedOrigins: ['http://10.1.2.3:5173'] });
+  const sockets: TestSocket[] = [];
+  try {
+    const token = await server.registerAndLogin('alice');
+    sockets.push(await connectPeer(server.wsUrl, token, newPeerSecret(), { origin: server.httpUrl }));
+    sockets.push(await connectPeer(server.wsUrl, token, newPeerSecret(), { origin: 'http://10.1.2.3:5173' }));
+    const evil = await openSocket(server.wsUrl, { origin: 'http://evil.example' });
+    sockets.push(evil);
+    assert.is((await evil.next<ErrorMessage>((m) => m.type === 'error')).code, 'BAD_ORIGIN');
+    assert.is((await evil.closed).code, closeCodeFor('BAD_ORIGIN'));
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+    await server.stop();
+  }
+});
+
+test('an unauthenticated socket is closed after the auth deadline', async () => {
+  const server = await startTestServer({ authDeadlineMs: 150 });
+  try {
+    const s = await openSocket(server.wsUrl);
+    assert.is((await s.closed).code, closeCodeFor('AUTH_TIMEOUT'));
+    assert.equal(s.messages.map((m) => m.type), ['error'], 'nothing but the reason');
+  } finally {
+    await server.stop();
+  }
+});
+
+test('relay off: RELAY_DISABLED naming the peer; the welcome announces it', async () => {
+  const server = await startTestServer({ relay: 'off', maxImageBytes: 1000, iceServers: [{ urls: 'stun:stun.example' }] });
+  const sockets: TestSocket[] = [];
+  try {
+    const a = await connectPeer(server.wsUrl, await server.registerAndLogin('alice'));
+    const b = await connectPeer(server.wsUrl, await server.registerAndLogin('bob'));
+    sockets.push(a, b);
+    assert.equal(a.welcome.settings, { maxImageBytes: 1000, relay: 'off', iceServers: [{ urls: 'stun:stun.example' }] });
+    a.ws.send(encodeRelayEnvelope(b.self.peerId, new Uint8Array([1, 2, 3])));
+    const error = await a.next<ErrorMessage>((m) => m.type === 'error');
+    assert.is(error.code, 'RELAY_DISABLED');
+    assert.is(error.peer, b.self.peerId);
+    assert.is(b.binary.length, 0);
+  } finally {
+    await Promise.all(sockets.map((s) => s.close()));
+    await server.stop();
+  }
 });
 
 test.run();

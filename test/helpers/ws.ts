@@ -104,3 +104,14 @@ export async function connectPeer(url: string, token: string, peerSecret = newPe
   }
   return Object.assign(socket, { welcome, self: welcome.self });
 }
+
+/** The peers a socket currently believes online: its welcome plus every presence message so far. */
+export function onlinePeers(socket: OnlineSocket): Set<string> {
+  const online = new Set(socket.welcome.peers.map((p) => p.peerId));
+  for (const m of socket.messages) {
+    if (m.type !== 'presence') continue;
+    for (const p of m.joined) online.add(p.peerId);
+    for (const id of m.left) online.delete(id);
+  }
+  return online;
+}
