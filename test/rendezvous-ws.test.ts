@@ -70,7 +70,7 @@ test('bad token is refused and closed', async (ctx) => {
   s.ws.send(encodeMessage({ type: 'auth', token: 'x'.repeat(43), peerSecret: newPeerSecret() }));
   const error = await s.next<ErrorMessage>((m) => m.type === 'error');
   assert.is(error.code, 'UNAUTHORIZED');
-  assert.is((await s.closed).code, closeCodeFor('UNAUTHORIZED'));
+  assert.is((await s.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
 });
 
 test('a peer that stops answering pings disappears within 2 heartbeat intervals', async () => {
@@ -111,7 +111,7 @@ test('same peer secret: the new socket replaces the old one without left/joined'
   ctx.sockets.push(second);
   assert.is(second.self.peerId, first.self.peerId);
   assert.equal(second.welcome.peers.map((p) => p.username), ['watcher']);
-  assert.is((await first.closed).code, closeCodeFor('REPLACED'));
+  assert.is((await first.waitClosed()).code, closeCodeFor('REPLACED'));
   // A marker presence change: everything before it was delivered, and none of it was about `tab`.
   const marker = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('marker'));
   ctx.sockets.push(marker);
@@ -130,7 +130,7 @@ test('after a server restart the same token and secret resume the same peer id',
   const before = await connectPeer(ctx.server.wsUrl, token, secret);
   ctx.sockets.push(before);
   await ctx.server.restart();
-  assert.is((await before.closed).code, closeCodeFor('SERVER_SHUTDOWN'));
+  assert.is((await before.waitClosed()).code, closeCodeFor('SERVER_SHUTDOWN'));
   const after = await connectPeer(ctx.server.wsUrl, token, secret);
   ctx.sockets.push(after);
   assert.is(after.self.peerId, before.self.peerId);
@@ -146,8 +146,8 @@ test('logout revokes the token and closes its sockets', async (ctx) => {
   await waitFor(() => onlinePeers(kept).has(a1.self.peerId) && onlinePeers(kept).has(a2.self.peerId));
   const res = await fetch(`${ctx.server.httpUrl}/api/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
   assert.is(res.status, 204);
-  assert.is((await a1.closed).code, closeCodeFor('UNAUTHORIZED'));
-  assert.is((await a2.closed).code, closeCodeFor('UNAUTHORIZED'));
+  assert.is((await a1.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
+  assert.is((await a2.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
   await waitFor(() => onlinePeers(kept).size === 0, 3_000, 'both sockets to leave');
   assert.is(kept.ws.readyState, kept.ws.OPEN);
 });
@@ -162,7 +162,7 @@ test('Origin check on upgrade: same origin, listed and absent are allowed; other
     const evil = await openSocket(server.wsUrl, { origin: 'http://evil.example' });
     sockets.push(evil);
     assert.is((await evil.next<ErrorMessage>((m) => m.type === 'error')).code, 'BAD_ORIGIN');
-    assert.is((await evil.closed).code, closeCodeFor('BAD_ORIGIN'));
+    assert.is((await evil.waitClosed()).code, closeCodeFor('BAD_ORIGIN'));
   } finally {
     await Promise.all(sockets.map((s) => s.close()));
     await server.stop();
@@ -173,7 +173,7 @@ test('an unauthenticated socket is closed after the auth deadline', async () => 
   const server = await startTestServer({ authDeadlineMs: 150 });
   try {
     const s = await openSocket(server.wsUrl);
-    assert.is((await s.closed).code, closeCodeFor('AUTH_TIMEOUT'));
+    assert.is((await s.waitClosed()).code, closeCodeFor('AUTH_TIMEOUT'));
     assert.equal(s.messages.map((m) => m.type), ['error'], 'nothing but the reason');
   } finally {
     await server.stop();

@@ -25,6 +25,7 @@ export class Connection {
   online: OnlinePeer | undefined;
   invalidMessages = 0;
   rateLimitedMessages = 0;
+  lastRateLimitedAt = -Infinity;
   alive = true;
   readonly bucket = new TokenBucket();
 

@@ -16,6 +16,9 @@ import { Presence } from './presence';
 import { Relay } from './relay';
 import { forwardSignal } from './signaling';
 
+/** Refusals this far apart (ms) belong to separate rate-limit episodes. */
+const RATE_LIMIT_EPISODE_GAP_MS = 1_000;
+
 export interface HubOptions {
   accounts: Accounts;
   origins: OriginPolicy;
@@ -97,7 +100,6 @@ export class Hub {
   private onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
     if (conn.state === 'closed') return;
     if (!conn.bucket.take()) return this.rateLimited(conn);
-    conn.rateLimitedMessages = 0;
     try {
       if (isBinary) {
         if (conn.state !== 'online') throw new ChatError('NOT_AUTHENTICATED', 'Authenticate first.');
@@ -139,8 +141,13 @@ export class Hub {
   }
 
   private rateLimited(conn: Connection): void {
+    const now = performance.now();
+    // An episode of refusals ends after a quiet second; one that goes on past a second's worth
+    // of messages is a flood, not a burst.
+    if (now - conn.lastRateLimitedAt > RATE_LIMIT_EPISODE_GAP_MS) conn.rateLimitedMessages = 0;
+    conn.lastRateLimitedAt = now;
     conn.rateLimitedMessages++;
-    // One error per burst of refusals, not one per message; a full second of excess closes it.
+    // One error per episode, not one per refused message.
     if (conn.rateLimitedMessages === 1) conn.sendError('RATE_LIMITED', 'Too many messages: slow down.');
     if (conn.rateLimitedMessages > WS_MESSAGES_PER_SECOND) conn.close('RATE_LIMITED', 'Too many messages.');
   }

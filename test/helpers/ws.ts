@@ -27,6 +27,8 @@ export interface TestSocket {
   /** Next message (from index `from` of the log) matching `predicate`. */
   next<T extends ServerMessage = ServerMessage>(predicate?: (m: ServerMessage) => boolean, timeoutMs?: number): Promise<T>;
   nextBinary(timeoutMs?: number): Promise<Buffer>;
+  /** The close code and reason, failing after `timeoutMs`. */
+  waitClosed(timeoutMs?: number): Promise<{ code: number; reason: string }>;
   send(message: object): void;
   close(): Promise<void>;
 }
@@ -67,6 +69,13 @@ export function openSocket(url: string, options: WebSocket.ClientOptions = {}): 
     async nextBinary(timeoutMs = DEFAULT_TIMEOUT_MS) {
       await waitFor(() => binary.length > binaryIndex, timeoutMs, 'a binary frame');
       return binary[binaryIndex++];
+    },
+    waitClosed(timeoutMs = DEFAULT_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`socket not closed within ${timeoutMs} ms`)), timeoutMs);
+      });
+      return Promise.race([closed, timeout]).finally(() => clearTimeout(timer));
     },
     send(message) {
       ws.send(JSON.stringify(message));

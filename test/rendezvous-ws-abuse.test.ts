@@ -1,0 +1,159 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { closeCodeFor } from '../shared/errors';
+import { PEER_FRAME_MAX_BYTES, RELAY_DROP_ABOVE_BYTES, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../shared/limits';
+import type { ErrorMessage, RelayFlowMessage, SignalFromMessage } from '../shared/protocol';
+import { encodeRelayEnvelope } from '../shared/relayEnvelope';
+import { startTestServer, type TestServer } from './helpers/server';
+import { connectPeer, newPeerSecret, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
+
+interface Ctx {
+  server: TestServer;
+  sockets: TestSocket[];
+  a: OnlineSocket;
+  b: OnlineSocket;
+  bystander: OnlineSocket;
+}
+const test = suite<Ctx>('rendezvous ws abuse', {} as Ctx);
+
+test.before.each(async (ctx) => {
+  ctx.server = await startTestServer();
+  const [ta, tb, tc] = await Promise.all(['alice', 'bob', 'carol'].map((n) => ctx.server.registerAndLogin(n)));
+  ctx.a = await connectPeer(ctx.server.wsUrl, ta);
+  ctx.b = await connectPeer(ctx.server.wsUrl, tb);
+  ctx.bystander = await connectPeer(ctx.server.wsUrl, tc);
+  ctx.sockets = [ctx.a, ctx.b, ctx.bystander];
+});
+test.after.each(async (ctx) => {
+  await Promise.all(ctx.sockets.map((s) => s.close()));
+  await ctx.server.stop();
+});
+
+/** The bystander still gets signals: one client's garbage never affects another. */
+async function assertBystanderFine(ctx: Ctx): Promise<void> {
+  ctx.b.send({ v: 1, type: 'signal', to: ctx.bystander.self.peerId, data: { check: true } });
+  const signal = await ctx.bystander.next<SignalFromMessage>((m) => m.type === 'signal' && m.data.check === true);
+  assert.is(signal.from, ctx.b.self.peerId);
+  assert.not.ok(ctx.bystander.messages.some((m) => m.type === 'error'));
+}
+
+test('every kind of malformed message gets an error reply with its code', async (ctx) => {
+  const to = ctx.b.self.peerId;
+  const cases: Array<[string | Buffer, string]> = [
+    ['{not json', 'BAD_JSON'],
+    ['[1,2,3]', 'BAD_MESSAGE'],
+    ['"just a string"', 'BAD_MESSAGE'],
+    [JSON.stringify({ type: 'signal', to, data: {} }), 'UNSUPPORTED_VERSION'],
+    [JSON.stringify({ v: 1, type: 'shout', text: 'hi' }), 'UNKNOWN_TYPE'],
+    [JSON.stringify({ v: 1 }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: 1, type: 'signal', data: {} }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: 1, type: 'signal', to, data: 'not an object' }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: 1, type: 'signal', to: '../../etc', data: {} }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: 1, type: 'auth', token: 'x', peerSecret: newPeerSecret() }), 'ALREADY_AUTHENTICATED'],
+    [JSON.stringify({ v: 1, type: 'signal', to, data: { big: 'x'.repeat(66_000) } }), 'TOO_LARGE'],
+    [Buffer.from([0xff, 0x00, 0x13, 0x37]), 'BAD_MESSAGE'],
+    [Buffer.from([]), 'BAD_MESSAGE'],
+    [Buffer.from(encodeRelayEnvelope(to, new Uint8Array(1)).subarray(0, 10)), 'BAD_MESSAGE'],
+  ];
+  const versionCase = cases.findIndex(([, code]) => code === 'UNSUPPORTED_VERSION');
+  const rest = cases.filter((_, i) => i !== versionCase);
+  // A fresh socket for every WS_INVALID_MESSAGES_MAX cases: each socket tolerates that many.
+  for (let start = 0; start < rest.length; start += WS_INVALID_MESSAGES_MAX) {
+    const socket = await connectPeer(ctx.server.wsUrl, await ctx.server.login('alice'));
+    ctx.sockets.push(socket);
+    for (const [data, code] of rest.slice(start, start + WS_INVALID_MESSAGES_MAX)) {
+      socket.ws.send(data);
+      const error = await socket.next<ErrorMessage>((m) => m.type === 'error');
+      assert.is(error.code, code, String(data).slice(0, 60));
+      assert.type(error.message, 'string');
+    }
+    assert.is(socket.ws.readyState, socket.ws.OPEN);
+  }
+  await assertBystanderFine(ctx);
+  // A client speaking another protocol version is told so and closed (it must not retry).
+  ctx.b.ws.send(cases[versionCase][0]);
+  assert.is((await ctx.b.next<ErrorMessage>((m) => m.type === 'error')).code, 'UNSUPPORTED_VERSION');
+  assert.is((await ctx.b.waitClosed()).code, closeCodeFor('UNSUPPORTED_VERSION'));
+});
+
+test(`more than ${WS_INVALID_MESSAGES_MAX} invalid messages: closed with TOO_MANY_INVALID`, async (ctx) => {
+  for (let i = 0; i <= WS_INVALID_MESSAGES_MAX; i++) ctx.a.ws.send(i % 2 ? 'garbage' : Buffer.from([1, 2, 3]));
+  const closed = await ctx.a.waitClosed();
+  assert.is(closed.code, closeCodeFor('TOO_MANY_INVALID'));
+  assert.is(closed.reason, 'TOO_MANY_INVALID');
+  assert.is(ctx.a.messages.filter((m) => m.type === 'error').length, WS_INVALID_MESSAGES_MAX + 1);
+  await assertBystanderFine(ctx);
+});
+
+test('messages before auth are refused; garbage before auth closes too', async (ctx) => {
+  const s = await openSocket(ctx.server.wsUrl);
+  ctx.sockets.push(s);
+  s.send({ v: 1, type: 'signal', to: ctx.b.self.peerId, data: {} });
+  assert.is((await s.next<ErrorMessage>((m) => m.type === 'error')).code, 'NOT_AUTHENTICATED');
+  s.ws.send(encodeRelayEnvelope(ctx.b.self.peerId, new Uint8Array(8)));
+  assert.is((await s.next<ErrorMessage>((m) => m.type === 'error')).code, 'NOT_AUTHENTICATED');
+  assert.is(ctx.b.binary.length, 0);
+  for (let i = 0; i < WS_INVALID_MESSAGES_MAX; i++) s.ws.send('{');
+  assert.is((await s.waitClosed()).code, closeCodeFor('TOO_MANY_INVALID'));
+  await assertBystanderFine(ctx);
+});
+
+test('a frame over maxPayload closes that socket with 1009; an oversized relay payload is refused', async (ctx) => {
+  ctx.a.ws.send(encodeRelayEnvelope(ctx.b.self.peerId, new Uint8Array(PEER_FRAME_MAX_BYTES)));
+  await ctx.b.nextBinary();
+  const tooBig = Buffer.alloc(WS_MAX_PAYLOAD_BYTES - 100);
+  tooBig[0] = 22;
+  tooBig.write(ctx.b.self.peerId, 1, 'latin1');
+  ctx.a.ws.send(tooBig);
+  assert.is((await ctx.a.next<ErrorMessage>((m) => m.type === 'error')).code, 'TOO_LARGE');
+  ctx.a.ws.send(Buffer.alloc(WS_MAX_PAYLOAD_BYTES + 1));
+  assert.is((await ctx.a.waitClosed()).code, 1009);
+  assert.is(ctx.b.binary.length, 1);
+  await assertBystanderFine(ctx);
+});
+
+test('rate limit: RATE_LIMITED, then closed if it persists', async (ctx) => {
+  const flood = JSON.stringify({ v: 1, type: 'signal', to: 'AAAAAAAAAAAAAAAAAAAAAA', data: {} });
+  for (let i = 0; i < 9_000 && ctx.a.ws.readyState === ctx.a.ws.OPEN; i++) ctx.a.ws.send(flood);
+  assert.is((await ctx.a.next<ErrorMessage>((m) => m.type === 'error' && m.code !== 'UNKNOWN_PEER', 5_000)).code, 'RATE_LIMITED');
+  assert.is((await ctx.a.waitClosed()).code, closeCodeFor('RATE_LIMITED'));
+  await assertBystanderFine(ctx);
+});
+
+test('backed-up receiver: sender told to pause, frames dropped past the limit, resume after drain', async (ctx) => {
+  const receiver = ctx.b;
+  (receiver.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+  const chunk = new Uint8Array(64 * 1024).fill(7);
+  const frame = encodeRelayEnvelope(receiver.self.peerId, chunk);
+  const rssBefore = process.memoryUsage().rss;
+  let sent = 0;
+  const flow = () => ctx.a.messages.find((m): m is RelayFlowMessage => m.type === 'relay-flow' && m.paused);
+  const backedUp = () => ctx.a.messages.some((m) => m.type === 'error' && m.code === 'RELAY_BACKED_UP');
+  // Keep sending (like a client that ignores the pause) until frames are dropped.
+  await waitFor(
+    () => {
+      for (let i = 0; i < 16; i++, sent++) ctx.a.ws.send(frame);
+      return backedUp() || (sent * chunk.length > 8 * RELAY_DROP_ABOVE_BYTES ? 'gave up' : undefined);
+    },
+    20_000,
+    'RELAY_BACKED_UP',
+  );
+  assert.ok(backedUp(), 'frames were dropped');
+  const paused = flow();
+  assert.ok(paused, 'the sender was told to pause');
+  assert.is(paused!.peer, receiver.self.peerId);
+  const rssGrowth = process.memoryUsage().rss - rssBefore;
+  // Let the receiver read everything the server still holds for it.
+  (receiver.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+  const resumed = await ctx.a.next<RelayFlowMessage>((m) => m.type === 'relay-flow' && !m.paused, 10_000);
+  assert.is(resumed.peer, receiver.self.peerId);
+  const sentBytes = sent * chunk.length;
+  await waitFor(() => receiver.binary.length > 0 && ctx.a.ws.bufferedAmount === 0);
+  const received = receiver.binary.length * chunk.length;
+  console.log(`    relay backpressure: sent ${(sentBytes / 2 ** 20).toFixed(0)} MiB, receiver got ${(received / 2 ** 20).toFixed(0)} MiB, rss +${(rssGrowth / 2 ** 20).toFixed(0)} MiB`);
+  assert.ok(received < sentBytes, 'frames beyond the limit were dropped, not buffered');
+  assert.ok(rssGrowth < 4 * RELAY_DROP_ABOVE_BYTES, `server memory bounded (rss +${rssGrowth})`);
+  await assertBystanderFine(ctx);
+});
+
+test.run();
