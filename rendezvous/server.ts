@@ -96,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   try {
     address = await listen(server, options.host, options.port);
   } catch (error) {
-    hub.close();
+    await hub.close();
     sessions.close();
     throw error;
   }
@@ -109,12 +109,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     httpUrl: `${scheme}://${hostForUrl}:${address.port}`,
     wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        hub.close();
+      closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await hub.close();
         sessions.close();
-        server.close(() => resolve());
         server.closeAllConnections();
-      });
+        await httpClosed;
+      })();
       return closing;
     },
   };

@@ -32,6 +32,31 @@ test('per-account throttle: 429 with Retry-After, even for the right password', 
   }
 });
 
+test('concurrent wrong logins never overshoot the limit', async () => {
+  const server = await startTestServer({ loginLimits: { failuresPerAccount: 5 } });
+  try {
+    await server.register('target');
+    const responses = await Promise.all(Array.from({ length: 30 }, () => login(server.httpUrl, 'target', 'wrong password')));
+    const statuses = responses.map((r) => r.status);
+    assert.is(statuses.filter((s) => s === 401).length, 5);
+    assert.is(statuses.filter((s) => s === 429).length, 25);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a successful login does not count as a failure', async () => {
+  const server = await startTestServer({ loginLimits: { failuresPerAccount: 2 } });
+  try {
+    await server.register('fine');
+    for (let i = 0; i < 5; i++) await server.login('fine');
+    assert.is((await login(server.httpUrl, 'fine', 'wrong password')).status, 401);
+    assert.is((await login(server.httpUrl, 'fine', DEFAULT_PASSWORD)).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
 test('per-address throttle across many usernames', async () => {
   const server = await startTestServer({ loginLimits: { failuresPerAddress: 5 } });
   try {

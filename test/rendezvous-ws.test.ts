@@ -152,6 +152,16 @@ test('logout revokes the token and closes its sockets', async (ctx) => {
   assert.is(kept.ws.readyState, kept.ws.OPEN);
 });
 
+test('a socket is closed when its session expires', async () => {
+  const server = await startTestServer({ sessionTtlMs: 400 });
+  try {
+    const s = await connectPeer(server.wsUrl, await server.registerAndLogin('brief'));
+    assert.is((await s.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
+  } finally {
+    await server.stop();
+  }
+});
+
 test('Origin check on upgrade: same origin, listed and absent are allowed; others closed', async () => {
   const server = await startTestServer({ allowedOrigins: ['http://10.1.2.3:5173'] });
   const sockets: TestSocket[] = [];

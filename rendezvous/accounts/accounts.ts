@@ -5,7 +5,7 @@ import type { LoginResponse, PublicUser, RegisterRequest } from '../../shared/ap
 import { ChatError } from '../../shared/errors';
 import { usernameKey, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import type { LoginThrottle } from './loginThrottle';
-import type { PasswordHasher } from './passwordHasher';
+import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { Session, SessionStore } from './sessions';
 import { publicUser, type UserRecord, type UserStore } from './userStore';
 
@@ -39,22 +39,30 @@ export class Accounts {
     if (typeof body.username !== 'string' || typeof body.password !== 'string' || body.username === '' || body.password === '') {
       throw new ChatError('BAD_MESSAGE', 'Username and password are required.');
     }
-    const key = usernameKey(body.username);
-    this.throttle.check(key, address);
-    const user = await this.users.findByUsername(body.username);
-    if (!user) {
-      await this.hasher.verifyNothing(body.password);
-      this.throttle.recordFailure(key, address);
-      throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
+    const attempt = this.throttle.begin(usernameKey(body.username), address);
+    let user: UserRecord | null;
+    let result: VerifyResult;
+    try {
+      ({ user, result } = await this.verify(body.username, body.password));
+    } catch (error) {
+      attempt.withdraw(); // busy or broken: not a wrong password
+      throw error;
     }
-    const result = await this.hasher.verify(user.passwordHash, body.password);
-    if (!result.ok) {
-      this.throttle.recordFailure(key, address);
-      throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
-    }
+    if (!user || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
+    attempt.withdraw();
     if (result.upgradedHash) await this.users.setPasswordHash(user._id, result.upgradedHash);
     const { token, session } = await this.sessions.create(user._id);
     return { token, expiresAt: session.expiresAt, user: publicUser(user) };
+  }
+
+  /** Checks a password; an unknown user costs the same time as a known one. */
+  private async verify(username: string, password: string): Promise<{ user: UserRecord | null; result: VerifyResult }> {
+    const user = await this.users.findByUsername(username);
+    if (!user) {
+      await this.hasher.verifyNothing(password);
+      return { user, result: { ok: false } };
+    }
+    return { user, result: await this.hasher.verify(user.passwordHash, password) };
   }
 
   /** The session and user of a token; throws UNAUTHORIZED. */

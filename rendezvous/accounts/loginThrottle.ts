@@ -29,6 +29,13 @@ class SlidingWindow {
     return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
   }
 
+  /** Removes one recorded failure at `time` (a provisional failure that turned out a success). */
+  unrecord(key: string, time: number): void {
+    const times = this.failures.get(key);
+    const index = times?.lastIndexOf(time) ?? -1;
+    if (index >= 0) times!.splice(index, 1);
+  }
+
   record(key: string, now: number): void {
     const times = this.recent(key, now);
     times.push(now);
@@ -62,6 +69,21 @@ export class LoginThrottle {
     if (wait > 0) {
       throw new ChatError('LOGIN_THROTTLED', `Too many failed logins. Try again in ${wait} s.`, { retryAfterSeconds: wait });
     }
+  }
+
+  /**
+   * Checks, then counts the attempt as a failure until it is known to have succeeded: attempts
+   * verified concurrently then cannot overshoot the limit. `withdraw` when it was not a failure.
+   */
+  begin(accountKey: string, address: string, now = Date.now()): { withdraw(): void } {
+    this.check(accountKey, address, now);
+    this.recordFailure(accountKey, address, now);
+    return {
+      withdraw: () => {
+        this.accounts.unrecord(accountKey, now);
+        this.addresses.unrecord(address, now);
+      },
+    };
   }
 
   recordFailure(accountKey: string, address: string, now = Date.now()): void {

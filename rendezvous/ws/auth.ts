@@ -3,6 +3,7 @@
 // same peer id, and no client can claim another user's id.
 
 import { createHash } from 'node:crypto';
+import { ChatError } from '../../shared/errors';
 import { PEER_ID_CHARS } from '../../shared/limits';
 import type { AuthMessage, PeerId, RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
@@ -26,14 +27,16 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   let session;
   try {
     ({ user, session } = await deps.accounts.authenticate(message.token));
-  } catch {
+  } catch (error) {
+    // Only a refused token means "log in again"; a server fault lets the client retry.
+    if (!(error instanceof ChatError)) throw error;
     conn.close('UNAUTHORIZED', 'Session unknown or expired: log in again.');
     return false;
   }
   // The socket may have closed (or timed out) while the session was looked up.
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
   const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName };
-  conn.online = { info, userId: user._id, tokenHash: session.tokenHash };
+  conn.online = { info, userId: user._id, tokenHash: session.tokenHash, expiresAt: session.expiresAt };
   conn.state = 'online';
   const replaced = deps.presence.add(conn);
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.

@@ -18,6 +18,8 @@ export interface OnlinePeer {
   info: PeerInfo;
   userId: string;
   tokenHash: string;
+  /** Session expiry (ms since the epoch): the socket is closed then. */
+  expiresAt: number;
 }
 
 export class Connection {
@@ -27,6 +29,7 @@ export class Connection {
   rateLimitedMessages = 0;
   lastRateLimitedAt = -Infinity;
   alive = true;
+  expiryTimer: NodeJS.Timeout | undefined;
   readonly bucket = new TokenBucket();
 
   constructor(

@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChatError } from '../../shared/errors';
 import { WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES, WS_MESSAGES_PER_SECOND } from '../../shared/limits';
-import { parseClientMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
+import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
 import type { OriginPolicy } from '../originPolicy';
 import { authenticateConnection } from './auth';
@@ -16,6 +16,10 @@ import { Presence } from './presence';
 import { Relay } from './relay';
 import { forwardSignal } from './signaling';
 
+/** setTimeout's largest delay; a longer session is re-checked at the next auth anyway. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** How long closing sockets get to finish the close handshake at shutdown (ms). */
+const SHUTDOWN_GRACE_MS = 1_000;
 /** Refusals this far apart (ms) belong to separate rate-limit episodes. */
 const RATE_LIMIT_EPISODE_GAP_MS = 1_000;
 
@@ -57,14 +61,18 @@ export class Hub {
     for (const conn of this.presence.connectionsOfToken(tokenHash)) conn.close('UNAUTHORIZED', 'Logged out.');
   }
 
-  close(): void {
+  /** Tells every client the server is going away; sockets that do not close in time are cut. */
+  async close(): Promise<void> {
     this.heartbeat.close();
     this.relay.close();
     this.presence.close();
-    for (const conn of this.all) {
-      conn.close('SERVER_SHUTDOWN', 'The server is shutting down.');
-      conn.ws.terminate();
-    }
+    const sockets = [...this.all].map((conn) => conn.ws);
+    const allClosed = Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.readyState === ws.CLOSED ? resolve(null) : ws.once('close', resolve)))));
+    for (const conn of this.all) conn.close('SERVER_SHUTDOWN', 'The server is shutting down.');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([allClosed, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+    clearTimeout(timer);
+    for (const ws of sockets) ws.terminate();
     this.all.clear();
   }
 
@@ -78,6 +86,7 @@ export class Hub {
     }, this.options.authDeadlineMs);
     ws.on('close', () => {
       clearTimeout(deadline);
+      clearTimeout(conn.expiryTimer);
       conn.state = 'closed';
       this.all.delete(conn);
       this.heartbeat.forget(conn);
@@ -117,14 +126,23 @@ export class Hub {
     if (message.type === 'auth') {
       if (conn.state === 'online') throw new ChatError('ALREADY_AUTHENTICATED', 'This socket is already authenticated.');
       if (conn.state !== 'pending') throw new ChatError('NOT_AUTHENTICATED', 'Authentication is in progress.');
-      authenticateConnection(conn, message, { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings }).catch((error) => {
-        this.options.log(`ws auth: ${error instanceof Error ? error.message : String(error)}`);
-        conn.close('INTERNAL', 'Authentication failed on the server.');
-      });
+      void this.authenticate(conn, message);
       return;
     }
     if (conn.state !== 'online') throw new ChatError('NOT_AUTHENTICATED', 'Authenticate first.');
     forwardSignal(conn, message, this.presence);
+  }
+
+  private async authenticate(conn: Connection, message: AuthMessage): Promise<void> {
+    try {
+      const deps = { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings };
+      if (!(await authenticateConnection(conn, message, deps))) return;
+      const remaining = Math.min(conn.online!.expiresAt - Date.now(), MAX_TIMER_MS);
+      conn.expiryTimer = setTimeout(() => conn.close('UNAUTHORIZED', 'Session expired: log in again.'), Math.max(0, remaining));
+    } catch (error) {
+      this.options.log(`ws auth: ${error instanceof Error ? error.message : String(error)}`);
+      conn.close('INTERNAL', 'Authentication failed on the server.');
+    }
   }
 
   private invalid(conn: Connection, error: ChatError): void {
