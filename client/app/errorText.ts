@@ -23,6 +23,7 @@ const TRANSLATED = new Set<string>([
   'TRANSFER_ABORTED',
   'RELAY_DISABLED',
   'PEER_LEFT',
+  'RELAY_BACKED_UP',
 ]);
 
 export function formatBytes(bytes: number): string {

@@ -69,6 +69,7 @@ export const en = {
   'err.RELAY_DISABLED': 'A user cannot be reached: no direct link and the relay is off.',
   'err.UNREACHABLE_PEER': 'A user cannot be reached right now.',
   'err.PEER_LEFT': 'A user left before your image reached them.',
+  'err.RELAY_BACKED_UP': 'A user is receiving too slowly; an image to them was dropped.',
   'err.generic': 'Something went wrong: {message}',
 } as const;
 

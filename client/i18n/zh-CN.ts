@@ -70,5 +70,6 @@ export const zhCN: Dictionary = {
   'err.RELAY_DISABLED': '无法联系某位用户：没有直连，且中继已关闭。',
   'err.UNREACHABLE_PEER': '暂时无法联系某位用户。',
   'err.PEER_LEFT': '有用户在图片送达前离开了。',
+  'err.RELAY_BACKED_UP': '有用户接收太慢，发给他的图片被丢弃了。',
   'err.generic': '出错了：{message}',
 };

@@ -44,6 +44,7 @@ test.before(async (ctx) => {
   ctx.pageErrors = [];
   for (const [name, page] of [['alice', ctx.a], ['bob', ctx.b], ['carol', ctx.c]] as const) {
     page.on('pageerror', (error) => ctx.pageErrors.push(`${name}: ${error.message}`));
+    page.on('console', (m) => (m.type() === 'warning' || m.type() === 'error') && console.log(`  [${name} ${m.type()}] ${m.text()}`));
   }
 });
 
@@ -107,6 +108,8 @@ test('text flows both ways over the relay', async ({ a, b, c }) => {
   await Promise.all([messageWithText(a, 'Carol over the relay'), messageWithText(b, 'Carol over the relay')]);
   await sendText(a, 'Alice to Carol');
   await messageWithText(c, 'Alice to Carol');
+  // The fallback to the relay is handled: nobody is shown an error for it.
+  for (const page of [a, b, c]) assert.is(await page.getByRole('alert').count(), 0);
 });
 
 test('Clear empties the message box without sending', async ({ a }) => {

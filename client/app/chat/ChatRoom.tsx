@@ -1,10 +1,10 @@
 // The chat room: users on the left, messages in the centre, the composer below. Wires the mesh
 // (transport) to history (storage) and the components (display).
 
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ChatError } from '../../../shared/errors';
 import { IMAGE_MAX_BYTES } from '../../../shared/limits';
-import type { MeshError } from '../../mesh/api';
+import type { MeshError, PeerView } from '../../mesh/api';
 import { useI18n } from '../../i18n';
 import { errorText, formatBytes } from '../errorText';
 import { Alert } from '../Notices';
@@ -19,6 +19,14 @@ import { UserList } from './UserList';
 import { useHistory } from './useHistory';
 import { useMesh } from './useMesh';
 
+/** Mesh errors that concern the user; the rest (a direct link replaced by the relay, a peer gone) are handled already. */
+const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_DISABLED', 'PEER_LEFT', 'RELAY_BACKED_UP']);
+
+function worthShowing(e: MeshError, peers: PeerView[]): boolean {
+  if (e.code === 'UNREACHABLE') return peers.some((p) => p.peerId === e.peerId && p.link === 'unreachable');
+  return SHOWN_MESH_ERRORS.has(e.code);
+}
+
 interface ChatRoomProps {
   session: Session;
   onLogout: (reason: string | null) => void;
@@ -32,8 +40,16 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const { messages, add } = useHistory(session.origin, session.user.username);
   const { mesh, status, self, settings, peers, transfers } = useMesh(socketUrl(session.origin), session.token, {
     onMessage: add,
-    onError: (e: MeshError) => setError(meshErrorText(e)),
+    onError: (e: MeshError) => {
+      console.warn('mesh error', e.code, e.message, e.peerId ?? '', e.messageId ?? '');
+      // The link state may change right after the error: judge once the mesh has settled.
+      setTimeout(() => {
+        if (worthShowing(e, meshRef.current?.peers() ?? [])) setError(meshErrorText(e));
+      }, 0);
+    },
   });
+  const meshRef = useRef(mesh);
+  meshRef.current = mesh;
   const maxImageBytes = settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
 
   useEffect(() => {
