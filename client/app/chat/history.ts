@@ -42,12 +42,19 @@ function promised<T>(request: IDBRequest<T>): Promise<T> {
 function done(tx: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error);
+    // Request errors bubble here too; only an abort fails the transaction.
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
   });
 }
 
 export class History {
+  /**
+   * Totals kept in memory so an add costs no scan. Another tab of the same account may write
+   * too; the totals are then off until the next open, which only delays a prune.
+   */
+  private count = 0;
+  private bytes = 0;
+
   private constructor(private readonly db: IDBDatabase) {}
 
   static async open(name: string): Promise<History> {
@@ -62,7 +69,10 @@ export class History {
   /** All kept messages, oldest first. */
   async load(): Promise<StoredMessage[]> {
     const tx = this.db.transaction(STORE, 'readonly');
-    return promised(tx.objectStore(STORE).index(BY_ARRIVAL).getAll() as IDBRequest<StoredMessage[]>);
+    const all = await promised(tx.objectStore(STORE).index(BY_ARRIVAL).getAll() as IDBRequest<StoredMessage[]>);
+    this.count = all.length;
+    this.bytes = all.reduce((sum, m) => sum + m.size, 0);
+    return all;
   }
 
   /** Adds a message (a known id is left as it is), then drops the oldest beyond the bounds. */
@@ -76,23 +86,21 @@ export class History {
       event.preventDefault();
     };
     await done(tx);
-    if (added) await this.prune();
+    if (!added) return;
+    this.count += 1;
+    this.bytes += message.size;
+    if (this.count > HISTORY_MAX_MESSAGES || this.bytes > HISTORY_MAX_BYTES) await this.prune();
   }
 
   private async prune(): Promise<void> {
     const tx = this.db.transaction(STORE, 'readwrite');
-    const index = tx.objectStore(STORE).index(BY_ARRIVAL);
-    let count = 0;
-    let bytes = 0;
-    // Newest first: everything past the bounds is deleted.
-    const cursorRequest = index.openCursor(null, 'prev');
+    const cursorRequest = tx.objectStore(STORE).index(BY_ARRIVAL).openCursor();
     cursorRequest.onsuccess = () => {
       const cursor = cursorRequest.result;
-      if (!cursor) return;
-      const value = cursor.value as StoredMessage;
-      count += 1;
-      bytes += value.size;
-      if (count > HISTORY_MAX_MESSAGES || bytes > HISTORY_MAX_BYTES) cursor.delete();
+      if (!cursor || (this.count <= HISTORY_MAX_MESSAGES && this.bytes <= HISTORY_MAX_BYTES)) return;
+      cursor.delete();
+      this.count -= 1;
+      this.bytes -= (cursor.value as StoredMessage).size;
       cursor.continue();
     };
     await done(tx);
