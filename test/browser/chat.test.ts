@@ -196,9 +196,10 @@ test('history: messages and images are shown again after a reload, each once', a
   assert.is(await imageRenderedCount(b, 'tiny.png'), 1);
 });
 
-test('screenshot of the chat room', async ({ a }) => {
+test('screenshots of the chat room (desktop, and phone width)', async ({ a, b }) => {
   await mkdir(path.join(root, 'artifacts'), { recursive: true });
   await a.screenshot({ path: path.join(root, 'artifacts', 'chat-room.png') });
+  await b.screenshot({ path: path.join(root, 'artifacts', 'chat-room-360.png') });
 });
 
 test('a user who logs out disappears from the others at once', async ({ a, b, c, pageErrors }) => {

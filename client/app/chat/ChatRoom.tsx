@@ -38,7 +38,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const [enlarged, setEnlarged] = useState<{ url: string; name: string } | null>(null);
   const [dragging, setDragging] = useState(false);
   const { messages, add } = useHistory(session.origin, session.user.username);
-  const { mesh, status, self, settings, peers, transfers } = useMesh(socketUrl(session.origin), session.token, {
+  const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
     onMessage: add,
     onError: (e: MeshError) => {
       console.warn('mesh error', e.code, e.message, e.peerId ?? '', e.messageId ?? '');
@@ -114,7 +114,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       <UserList self={me} peers={peers} />
       <section class="conversation">
         <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} />
-        <Transfers transfers={transfers} peers={peers} />
+        <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />
         <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} />
       </section>
