@@ -170,6 +170,24 @@ test('a png and a gif reach the others and render, both ways over the relay', as
   await b.getByRole('dialog').waitFor({ state: 'detached' });
 });
 
+test('images can be pasted into the message box and dropped onto the room', async ({ a, b }) => {
+  const png = [...makePng(8, 8)];
+  await a.evaluate((bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+    document.querySelector('textarea')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+  }, png);
+  await imageRendered(b, 'pasted.png');
+  await a.evaluate((bytes) => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(bytes)], 'dropped.png', { type: 'image/png' }));
+    const target = document.querySelector('[role="log"]')!;
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, png);
+  await imageRendered(b, 'dropped.png');
+});
+
 test('an over-size file and a non-image are refused with an error and not delivered', async ({ a, b }) => {
   const oversize = Buffer.concat([makePng(4, 4), Buffer.alloc(IMAGE_MAX_BYTES)]);
   await sendFile(a, 'huge.png', 'image/png', oversize);
