@@ -93,6 +93,26 @@ test('the server address is a setting kept in the browser; a wrong one says unre
   await page.getByLabel('Server address', { exact: true }).fill(new URL(server.httpUrl).host);
 });
 
+test('throttled logins say when to retry', async ({ browser }) => {
+  const server = await startTestServer({ staticDir: distDir, loginLimits: { failuresPerAccount: 2, windowMs: 60_000 } });
+  const context = await browser.newContext({ locale: 'en-US' });
+  try {
+    await server.register('gus');
+    const page = await context.newPage();
+    await page.goto(`${server.httpUrl}/`);
+    await page.getByLabel('Username', { exact: true }).fill('gus');
+    for (let i = 0; i < 3; i++) {
+      await page.getByLabel('Password', { exact: true }).fill(`wrong password ${i}`);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await alert(page).filter({ hasText: /Wrong username|Too many/ }).waitFor();
+    }
+    await alert(page).filter({ hasText: /Too many failed attempts\. Try again in \d+ seconds\./ }).waitFor();
+  } finally {
+    await context.close();
+    await server.stop();
+  }
+});
+
 test('the language follows the browser and can be switched', async ({ server, browser }) => {
   const context = await browser.newContext({ locale: 'zh-CN' });
   try {
