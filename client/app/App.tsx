@@ -4,10 +4,10 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { I18nContext, detectLang, isLang, translator, type Lang } from '../i18n';
 import { api } from './api';
 import { ChatRoom } from './chat/ChatRoom';
-import { errorText } from './errorText';
 import { LanguageSwitch } from './LanguageSwitch';
 import { LoginScreen } from './LoginScreen';
 import { RegisterScreen } from './RegisterScreen';
+import { SessionCheck } from './SessionCheck';
 import { navigate, useRoute } from './router';
 import type { Session } from './session';
 import { defaultServerAddress, serverOrigin, storage } from './storage';
@@ -33,7 +33,9 @@ export function App() {
   const { t } = i18n;
   const route = useRoute();
   const [serverAddress, setServerAddressState] = useState(() => storage.serverAddress() ?? defaultServerAddress());
-  const [session, setSession] = useState<Session | null | 'checking'>(() => (storage.token() ? 'checking' : null));
+  const [session, setSession] = useState<Session | null | 'checking'>(() =>
+    storage.token() && serverOrigin(storage.serverAddress() ?? defaultServerAddress()) ? 'checking' : null,
+  );
   const [notice, setNotice] = useState<string | null>(null);
   const [loginUsername, setLoginUsername] = useState('');
 
@@ -41,21 +43,6 @@ export function App() {
     document.documentElement.lang = lang;
     document.title = t('appTitle');
   }, [lang]);
-
-  // A saved token is only trusted after the server confirms it.
-  useEffect(() => {
-    const token = storage.token();
-    const origin = serverOrigin(serverAddress);
-    if (session !== 'checking' || !token || !origin) return;
-    api
-      .me(origin, token)
-      .then(({ user }) => setSession({ origin, token, user }))
-      .catch((err) => {
-        if ((err as { code?: string }).code !== 'UNREACHABLE') storage.setToken(null);
-        setNotice(errorText(t, err));
-        setSession(null);
-      });
-  }, []);
 
   function setServerAddress(value: string) {
     storage.setServerAddress(value);
@@ -81,7 +68,19 @@ export function App() {
   }
 
   let screen;
-  if (session === 'checking') screen = <p class="card">{t('checkingSession')}</p>;
+  if (session === 'checking')
+    screen = (
+      <SessionCheck
+        origin={serverOrigin(serverAddress) ?? ''}
+        token={storage.token() ?? ''}
+        onValid={setSession}
+        onInvalid={(reason) => {
+          storage.setToken(null);
+          setNotice(reason);
+          setSession(null);
+        }}
+      />
+    );
   else if (session) screen = <ChatRoom key={session.token} session={session} onLogout={logout} />;
   else if (route === 'register')
     screen = (

@@ -79,6 +79,21 @@ test('login: empty fields warn, a wrong password is an error, the right one ente
   assert.is(await page.evaluate(() => localStorage.getItem('chatroom.token')), null);
 });
 
+test('a saved session survives the server being unreachable at load, and resumes by itself', async ({ server, page }) => {
+  await page.goto(`${server.httpUrl}/`);
+  await page.getByLabel('Username', { exact: true }).fill(dana.username);
+  await page.getByLabel('Password', { exact: true }).fill(dana.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+  await page.route('**/api/me', (route) => route.abort('connectionrefused'));
+  await page.reload();
+  await page.getByRole('status').filter({ hasText: 'Server unreachable' }).waitFor();
+  await page.unroute('**/api/me');
+  await page.getByRole('log', { name: 'Messages' }).waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+});
+
 test('the server address is a setting kept in the browser; a wrong one says unreachable', async ({ server, page }) => {
   await page.goto(`${server.httpUrl}/`);
   const address = page.getByLabel('Server address', { exact: true });

@@ -38,6 +38,7 @@ export function Composer({ onSend, onFiles }: ComposerProps) {
         id={`${id}-text`}
         ref={textRef}
         rows={2}
+        autoFocus
         maxLength={TEXT_MAX_CHARS}
         value={text}
         onInput={(e) => setText(e.currentTarget.value)}
