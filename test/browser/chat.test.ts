@@ -132,6 +132,15 @@ test('markup in a message is shown as text', async ({ a, b, c }) => {
 
 test('a 5 MiB image reaches both others (first image over fresh links); timing printed', async ({ a, b, c }) => {
   const big = makePngNear(IMAGE_MAX_BYTES);
+  // A progress bar shows while the image is in transit (on both ends).
+  for (const page of [a, b]) {
+    await page.evaluate(() => {
+      const seen = new MutationObserver(() => {
+        if (document.querySelector('progress')) (window as unknown as { sawProgress: boolean }).sawProgress = true;
+      });
+      seen.observe(document.body, { childList: true, subtree: true });
+    });
+  }
   const started = Date.now();
   await sendFile(a, 'big-photo.png', 'image/png', big);
   const times = await Promise.all(
@@ -140,6 +149,7 @@ test('a 5 MiB image reaches both others (first image over fresh links); timing p
       return Date.now() - started;
     }),
   );
+  for (const page of [a, b]) assert.ok(await page.evaluate(() => (window as unknown as { sawProgress?: boolean }).sawProgress), 'progress bar shown');
   console.log(
     `  5 MiB image (${(big.length / 1048576).toFixed(2)} MiB): bob (direct) ${times[0]} ms, carol (relay) ${times[1]} ms`,
   );
