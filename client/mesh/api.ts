@@ -4,6 +4,9 @@
 import type { ImageMime } from '../../shared/limits';
 import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
+import type { MeshTimeouts } from './timeouts';
+
+export type { MeshTimeouts } from './timeouts';
 
 /** How traffic to one peer travels right now. `unreachable`: no direct link and the relay is off. */
 export type LinkState = 'connecting' | 'direct' | 'relay' | 'unreachable';
@@ -79,6 +82,10 @@ export interface MeshOptions {
   WebSocket?: unknown;
   /** Test seam: transform or drop outgoing signals to a peer (e.g. strip candidates to force a failure). */
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
+  /** Test seam: shorter timings than the named defaults of shared/limits.ts. */
+  timeouts?: Partial<MeshTimeouts>;
+  /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */
+  peerSecret?: string;
 }
 
 export interface Mesh {

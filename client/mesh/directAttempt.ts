@@ -1,0 +1,142 @@
+// One attempt at a direct link to a peer: the data channel plus the timers that notice failures
+// wrtc never reports (a connect deadline, an in-channel heartbeat, an ICE-disconnected grace).
+// The link counts as up only after a PING over it got its PONG back, i.e. it works both ways.
+
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHANNEL_RESUME_BELOW_BYTES } from '../../shared/limits';
+import { encodeFrame, FrameType, FRAME_HEADER_BYTES } from '../../shared/frames';
+import type { IceServerConfig } from '../../shared/protocol';
+import { createPeerLink, type PeerLink } from './peerLink';
+import type { Transport } from './sendQueue';
+import type { MeshTimeouts } from './timeouts';
+
+export interface DirectAttemptHandlers {
+  signal(data: Record<string, unknown>): void;
+  /** The link answered our probe: it may carry traffic. */
+  confirmed(): void;
+  /** The link is dead or never came up; fired at most once. */
+  failed(reason: string): void;
+  /** A frame other than PING/PONG arrived over the link. */
+  frame(bytes: Uint8Array): void;
+}
+
+export interface DirectAttemptOptions {
+  id: string;
+  initiator: boolean;
+  wrtc?: unknown;
+  iceServers: IceServerConfig[];
+  timeouts: MeshTimeouts;
+  handlers: DirectAttemptHandlers;
+}
+
+const PING = encodeFrame(FrameType.PING, undefined, 0);
+const PONG = encodeFrame(FrameType.PONG, undefined, 0);
+
+export class DirectAttempt {
+  readonly id: string;
+  confirmed = false;
+  private readonly link: PeerLink;
+  private done = false;
+  private lastHeard = Date.now();
+  private connectTimer: ReturnType<typeof setTimeout> | null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  private paused = false;
+
+  constructor(private readonly options: DirectAttemptOptions) {
+    this.id = options.id;
+    const { handlers, timeouts } = options;
+    this.connectTimer = setTimeout(() => this.fail('direct link did not open in time'), timeouts.directConnectMs);
+    this.link = createPeerLink({
+      initiator: options.initiator,
+      wrtc: options.wrtc,
+      iceServers: options.iceServers,
+      handlers: {
+        signal: (data) => handlers.signal(data),
+        open: () => this.onOpen(),
+        data: (bytes) => this.onData(bytes),
+        close: (reason) => this.fail(`direct link closed (${reason})`),
+        iceState: (state) => this.onIceState(state),
+      },
+    });
+  }
+
+  signal(data: Record<string, unknown>): void {
+    this.link.signal(data);
+  }
+
+  /** Sending side of the link, with polled hysteresis backpressure. */
+  readonly transport: Transport = {
+    writable: () => {
+      if (this.done) return false;
+      const buffered = this.link.bufferedAmount;
+      if (this.paused && buffered < CHANNEL_RESUME_BELOW_BYTES) this.paused = false;
+      else if (!this.paused && buffered > CHANNEL_PAUSE_ABOVE_BYTES) this.paused = true;
+      return !this.paused;
+    },
+    write: (frame) => !this.done && this.link.send(frame),
+  };
+
+  close(): void {
+    this.done = true;
+    this.clearTimers();
+    this.link.close();
+  }
+
+  private fail(reason: string): void {
+    if (this.done) return;
+    this.close();
+    this.options.handlers.failed(reason);
+  }
+
+  private clearTimers(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.connectTimer = this.heartbeat = this.graceTimer = null;
+  }
+
+  private onOpen(): void {
+    const { heartbeatMs, heartbeatMisses } = this.options.timeouts;
+    this.lastHeard = Date.now();
+    this.link.send(PING);
+    let lastTick = this.lastHeard;
+    this.heartbeat = setInterval(() => {
+      const now = Date.now();
+      // A late tick means our own event loop was blocked: what arrived meanwhile is still queued
+      // behind us, so silence proves nothing yet.
+      if (now - lastTick > heartbeatMs * 2) this.lastHeard = Math.max(this.lastHeard, now - heartbeatMs);
+      lastTick = now;
+      if (now - this.lastHeard > heartbeatMs * heartbeatMisses) return this.fail('heartbeat lost');
+      this.link.send(PING);
+    }, heartbeatMs);
+  }
+
+  private onData(bytes: Uint8Array): void {
+    this.lastHeard = Date.now();
+    // PING/PONG are header-only frames; everything else goes up.
+    if (bytes.byteLength === FRAME_HEADER_BYTES && bytes[1] === FrameType.PING) {
+      this.link.send(PONG);
+      return;
+    }
+    if (bytes.byteLength === FRAME_HEADER_BYTES && bytes[1] === FrameType.PONG) {
+      if (!this.confirmed) {
+        this.confirmed = true;
+        if (this.connectTimer) clearTimeout(this.connectTimer);
+        this.connectTimer = null;
+        this.options.handlers.confirmed();
+      }
+      return;
+    }
+    this.options.handlers.frame(bytes);
+  }
+
+  private onIceState(state: string): void {
+    if (state === 'failed' || state === 'closed') return this.fail(`ICE ${state}`);
+    if (state === 'disconnected') {
+      if (!this.graceTimer) this.graceTimer = setTimeout(() => this.fail('ICE disconnected too long'), this.options.timeouts.disconnectGraceMs);
+    } else if (this.graceTimer) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = null;
+    }
+  }
+}

@@ -1,0 +1,298 @@
+// Wires the signaling socket, the per-peer pairs and the per-sender receivers into the Mesh of
+// api.ts. Sender identity always comes from the server (presence/relay envelope/signal), never
+// from frame contents.
+
+import { ChatError } from '../../shared/errors';
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
+import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
+import { sniffImage } from '../../shared/imageSniff';
+import { sha256Hex } from '../../shared/sha256';
+import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
+import type { ChatMessage, ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
+import { Emitter } from './emitter';
+import { EarlyBuffer } from './earlyBuffer';
+import { Pair, type PairContext } from './pair';
+import { Receiver, type Incoming } from './receiver';
+import { SignalingClient } from './signalingClient';
+import type { Transport } from './sendQueue';
+import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
+
+/** Receivers of departed peers are kept (dedup and ordering state) in case the same peer id returns. */
+const DEPARTED_RECEIVERS_MAX = 256;
+const ZERO_ID = '0'.repeat(32);
+
+function randomSecret(): string {
+  const bytes = new Uint8Array(24);
+  globalThis.crypto.getRandomValues(bytes);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export class MeshImpl implements Mesh {
+  self: PeerInfo | null = null;
+  settings: RoomSettings | null = null;
+  status: ConnectionStatus = 'stopped';
+  private readonly events = new Emitter<MeshEvents>();
+  private readonly signaling: SignalingClient;
+  private readonly pairs = new Map<PeerId, Pair>();
+  private readonly receivers = new Map<PeerId, { receiver: Receiver; info: PeerInfo }>();
+  private readonly pendingLeave = new Map<PeerId, ReturnType<typeof setTimeout>>();
+  private readonly early = new EarlyBuffer();
+  private readonly timeouts: MeshTimeouts;
+  private readonly ctx: PairContext;
+  private textSeq = 1;
+
+  constructor(private readonly options: MeshOptions) {
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.signaling = new SignalingClient({
+      url: options.serverUrl,
+      token: options.token,
+      peerSecret: options.peerSecret ?? randomSecret(),
+      WebSocket: options.WebSocket,
+      reconnectFirstMs: this.timeouts.reconnectFirstMs,
+      reconnectMaxMs: this.timeouts.reconnectMaxMs,
+      handlers: {
+        status: (status) => this.setStatus(status),
+        welcome: (m, resumed) => this.onWelcome(m, resumed),
+        presence: (m) => this.onPresence(m),
+        signal: (from, data) => {
+          const pair = this.pairs.get(from);
+          if (pair) pair.onSignal(data);
+          else this.early.add(from, { signal: data });
+        },
+        relay: (from, payload) => {
+          const pair = this.pairs.get(from);
+          if (pair) this.onFrame(pair, payload);
+          else this.early.add(from, { relay: payload.slice() });
+        },
+        relayFlow: (peer, paused) => this.pairs.get(peer)?.onRelayFlow(paused),
+        serverError: (m) => this.onServerError(m.code, m.message, m.peer),
+        protocolError: (message) => this.error({ code: 'BAD_MESSAGE', message }),
+      },
+    });
+    const self = this;
+    this.ctx = {
+      get selfId() {
+        return self.self?.peerId ?? '';
+      },
+      wrtc: options.wrtc,
+      timeouts: this.timeouts,
+      filterSignal: options.filterSignal,
+      relayMode: () => this.settings?.relay ?? 'auto',
+      iceServers: () => this.settings?.iceServers ?? [],
+      signalingOnline: () => this.signaling.online,
+      sendSignal: (to, data) => this.signaling.sendSignal(to, data),
+      relayTransport: (peerId) => this.relayTransport(peerId),
+      stateChanged: () => this.emitPeers(),
+      frame: (from, bytes) => {
+        const pair = this.pairs.get(from);
+        if (pair) this.onFrame(pair, bytes);
+      },
+      progress: (p) => this.events.emit('progress', p),
+      error: (e) => this.error(e),
+    };
+  }
+
+  on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void {
+    return this.events.on(event, handler);
+  }
+
+  peers(): PeerView[] {
+    return [...this.pairs.values()].map((p) => ({ ...p.info, link: p.state }));
+  }
+
+  start(): void {
+    this.signaling.start();
+  }
+
+  stop(): void {
+    this.signaling.stop();
+    for (const id of [...this.pairs.keys()]) this.removePeer(id, false);
+    for (const { receiver } of this.receivers.values()) receiver.close();
+    for (const t of this.pendingLeave.values()) clearTimeout(t);
+    this.pendingLeave.clear();
+    this.early.clear();
+  }
+
+  sendText(text: string): TextMessage {
+    if (typeof text !== 'string' || text.length > TEXT_MAX_CHARS) throw new ChatError('TEXT_TOO_LONG', `text over ${TEXT_MAX_CHARS} characters`);
+    const from = this.requireSelf();
+    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: Date.now(), own: true, text };
+    const seq = this.textSeq++;
+    for (const pair of this.pairs.values()) pair.sendText({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
+    this.events.emit('message', message);
+    return message;
+  }
+
+  async sendImage(input: Uint8Array, name: string): Promise<ImageMessage> {
+    const from = this.requireSelf();
+    const mime = sniffImage(input);
+    if (!mime) throw new ChatError('BAD_IMAGE', 'only png, jpeg, gif and webp images can be sent');
+    const max = this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
+    if (input.byteLength > max) throw new ChatError('IMAGE_TOO_LARGE', `image of ${input.byteLength} bytes over ${max}`);
+    const bytes = input.slice(); // the caller may reuse its buffer
+    const sha256 = sha256Hex(bytes);
+    const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
+    const message: ImageMessage = { kind: 'image', id: newMessageId(), from, sentAt: Date.now(), own: true, name: cutName, mime, bytes, sha256 };
+    const start = { sentAt: message.sentAt, name: cutName, mime, size: bytes.byteLength, sha256, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
+    for (const pair of this.pairs.values()) pair.sendImage({ kind: 'image', id: message.id, start, bytes });
+    this.events.emit('message', message);
+    return message;
+  }
+
+  private requireSelf(): PeerInfo {
+    if (!this.self) throw new ChatError('NOT_AUTHENTICATED', 'not connected to the room yet');
+    return this.self;
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.events.emit('status', status);
+  }
+
+  private error(e: MeshError): void {
+    this.events.emit('error', e);
+  }
+
+  private emitPeers(): void {
+    this.events.emit('peers', this.peers());
+  }
+
+  private relayTransport(peerId: PeerId): Transport {
+    return {
+      writable: () =>
+        this.signaling.online && !this.pairs.get(peerId)?.relayPaused && this.signaling.bufferedAmount < CHANNEL_PAUSE_ABOVE_BYTES,
+      write: (frame) => this.signaling.sendRelay(peerId, frame),
+    };
+  }
+
+  // ---- presence -----------------------------------------------------------------------------
+  private onWelcome(m: WelcomeMessage, resumed: boolean): void {
+    if (this.self && this.self.peerId !== m.self.peerId) {
+      // A new identity: every pair was built around the old one (initiator rule).
+      for (const id of [...this.pairs.keys()]) this.removePeer(id, false);
+    }
+    this.self = m.self;
+    this.settings = m.settings;
+    const listed = new Set(m.peers.map((p) => p.peerId));
+    for (const info of m.peers) this.addPeer(info, resumed);
+    for (const id of this.pairs.keys()) {
+      if (listed.has(id) || this.pendingLeave.has(id)) continue;
+      // The server may not have it back yet; its direct link may still work meanwhile.
+      this.pendingLeave.set(id, setTimeout(() => {
+        this.pendingLeave.delete(id);
+        this.removePeer(id, true);
+      }, this.timeouts.rejoinGraceMs));
+    }
+    this.emitPeers();
+  }
+
+  private onPresence(m: PresenceMessage): void {
+    for (const id of m.left) this.removePeer(id, false);
+    for (const info of m.joined) this.addPeer(info, true);
+    this.emitPeers();
+  }
+
+  private addPeer(info: PeerInfo, resumed: boolean): void {
+    if (info.peerId === this.self?.peerId) return;
+    const pending = this.pendingLeave.get(info.peerId);
+    if (pending) clearTimeout(pending);
+    this.pendingLeave.delete(info.peerId);
+    const existing = this.pairs.get(info.peerId);
+    if (existing) {
+      existing.info = info;
+      if (resumed) existing.onSignalingResumed();
+      return;
+    }
+    const pair = new Pair(info, this.ctx);
+    this.pairs.set(info.peerId, pair);
+    this.receiverFor(info);
+    pair.start();
+    for (const item of this.early.take(info.peerId)) {
+      if (item.signal) pair.onSignal(item.signal);
+      if (item.relay) this.onFrame(pair, item.relay);
+    }
+  }
+
+  private removePeer(id: PeerId, emit: boolean): void {
+    const pair = this.pairs.get(id);
+    if (!pair) return;
+    this.pairs.delete(id);
+    pair.destroy();
+    this.receivers.get(id)?.receiver.close();
+    if (emit) this.emitPeers();
+  }
+
+  private receiverFor(info: PeerInfo): Receiver {
+    const known = this.receivers.get(info.peerId);
+    if (known) {
+      known.info = info;
+      return known.receiver;
+    }
+    const entry = { info, receiver: null as unknown as Receiver };
+    entry.receiver = new Receiver({
+      maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
+      deliver: (m) => this.deliver(entry.info, m),
+      sendControl: (frame) => this.pairs.get(info.peerId)?.queue.pushControl(frame),
+      progress: (p) => this.events.emit('progress', { ...p, peerId: info.peerId, direction: 'receive' }),
+      error: (e) => this.error({ ...e, peerId: info.peerId }),
+      idleMs: this.timeouts.incomingIdleMs,
+    });
+    this.receivers.set(info.peerId, entry);
+    if (this.receivers.size > DEPARTED_RECEIVERS_MAX) {
+      for (const [id, r] of this.receivers) {
+        if (this.pairs.has(id)) continue;
+        r.receiver.close();
+        this.receivers.delete(id);
+        break;
+      }
+    }
+    return entry.receiver;
+  }
+
+  private deliver(from: PeerInfo, m: Incoming): void {
+    const message: ChatMessage = { ...m, from, own: false };
+    this.events.emit('message', message);
+  }
+
+  // ---- frames ---------------------------------------------------------------------------------
+  private onFrame(pair: Pair, bytes: Uint8Array): void {
+    let frame;
+    try {
+      frame = decodeFrame(bytes);
+    } catch (err) {
+      const e = err instanceof ChatError ? err : new ChatError('BAD_FRAME', String(err));
+      const messageId = err instanceof FrameError && err.messageId !== ZERO_ID ? err.messageId : undefined;
+      this.error({ code: e.code, message: `bad frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, messageId });
+      const type = bytes[1];
+      if (messageId && type !== FrameType.REJECT && type !== FrameType.ACK) {
+        pair.queue.pushControl(encodeFrame(FrameType.REJECT, messageId, 0, { code: e.code, message: e.message }));
+      }
+      return;
+    }
+    switch (frame.type) {
+      case FrameType.PING:
+      case FrameType.PONG:
+        return; // probes belong to a direct link; over the relay they mean nothing
+      case FrameType.ACK:
+        return pair.onAck(frame.id);
+      case FrameType.REJECT:
+        return pair.onReject(frame.id, frame.body.code, frame.body.message);
+      case FrameType.PATH:
+        return pair.onPathDead(frame.body.deadAttempt);
+      default:
+        this.receiverFor(pair.info).handle(frame);
+    }
+  }
+
+  private onServerError(code: MeshError['code'], message: string, peerId?: PeerId): void {
+    this.error({ code, message: `server: ${message}`, peerId });
+    const pair = peerId ? this.pairs.get(peerId) : undefined;
+    if (code === 'RELAY_BACKED_UP' && pair) {
+      // The server dropped relayed frames: send everything unacknowledged again once it drains.
+      setTimeout(() => this.pairs.get(pair.peerId) === pair && pair.requeue(), 1000);
+    }
+  }
+}

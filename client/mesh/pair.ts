@@ -1,0 +1,285 @@
+// Everything about one remote peer on the sending side and the path to it: the per-pair state
+// machine (connecting -> direct | relay | unreachable), the direct attempts and their background
+// retries, the send queue and the outbox of unacknowledged messages.
+//
+// Exactly one side initiates WebRTC (the smaller peer id), so there is no glare. Each side picks
+// its own sending path; frames are accepted from any live path, and correctness comes from
+// message ids, per-sender text sequence numbers and acks. A side that gives up on a direct link
+// says so over the relay (PATH frame) so the other side drops it at once instead of waiting.
+
+import { CHUNK_BYTES } from '../../shared/limits';
+import { encodeFrame, FrameType, newMessageId } from '../../shared/frames';
+import type { PeerId, PeerInfo, RelayMode, IceServerConfig } from '../../shared/protocol';
+import type { ErrorCode } from '../../shared/errors';
+import type { LinkState, TransferProgress } from './api';
+import { DirectAttempt } from './directAttempt';
+import { Outbox, type OutgoingImage, type OutgoingMessage, type OutgoingText } from './outbox';
+import { SendQueue, type FrameSource, type Transport } from './sendQueue';
+import type { MeshTimeouts } from './timeouts';
+
+export interface PairContext {
+  readonly selfId: PeerId;
+  readonly wrtc?: unknown;
+  readonly timeouts: MeshTimeouts;
+  relayMode(): RelayMode;
+  iceServers(): IceServerConfig[];
+  signalingOnline(): boolean;
+  sendSignal(to: PeerId, data: Record<string, unknown>): boolean;
+  filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
+  relayTransport(peerId: PeerId): Transport;
+  stateChanged(): void;
+  /** A frame that arrived over the direct link (relayed frames come in through the mesh). */
+  frame(from: PeerId, bytes: Uint8Array): void;
+  progress(p: TransferProgress): void;
+  error(e: { code: ErrorCode; message: string; peerId?: PeerId; messageId?: string }): void;
+}
+
+export class Pair {
+  state: LinkState = 'connecting';
+  readonly initiator: boolean;
+  readonly queue = new SendQueue();
+  readonly outbox = new Outbox();
+  private attempt: DirectAttempt | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private waitTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay: number;
+  private destroyed = false;
+  relayPaused = false;
+
+  constructor(public info: PeerInfo, private readonly ctx: PairContext) {
+    this.initiator = ctx.selfId < info.peerId;
+    this.retryDelay = ctx.timeouts.retryFirstMs;
+  }
+
+  get peerId(): PeerId {
+    return this.info.peerId;
+  }
+
+  start(): void {
+    if (this.ctx.relayMode() === 'force') return this.useFallback();
+    this.setState('connecting');
+    if (this.initiator) this.startAttempt();
+    else this.waitForOffer();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.attempt?.close();
+    this.attempt = null;
+    this.clearTimers();
+    this.queue.close();
+    for (const m of this.outbox.all()) {
+      if (m.kind === 'image') this.ctx.error({ code: 'PEER_LEFT', message: `${this.info.username} left before the image arrived`, peerId: this.peerId, messageId: m.id });
+    }
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+  sendText(message: OutgoingText): void {
+    this.add(message);
+    this.enqueue(message);
+  }
+
+  sendImage(message: OutgoingImage): void {
+    this.add(message);
+    this.enqueue(message);
+  }
+
+  onAck(id: string): void {
+    const entry = this.outbox.remove(id);
+    this.queue.cancel(id);
+    if (entry?.kind === 'image') {
+      const { size } = entry.start;
+      this.ctx.progress({ messageId: id, peerId: this.peerId, direction: 'send', bytes: size, total: size, bytesPerSecond: 0, done: true });
+    }
+  }
+
+  onReject(id: string, code: ErrorCode, message: string): void {
+    if (!this.outbox.remove(id)) return;
+    this.queue.cancel(id);
+    this.ctx.error({ code, message: `${this.info.username} rejected a message: ${message}`, peerId: this.peerId, messageId: id });
+  }
+
+  /** Re-sends every unacknowledged message on the current path (after a switch or lost frames). */
+  requeue(): void {
+    this.queue.clearMessages();
+    for (const m of this.outbox.all()) this.enqueue(m);
+  }
+
+  private add(message: OutgoingMessage): void {
+    for (const dropped of this.outbox.add(message)) {
+      this.queue.cancel(dropped.id);
+      this.ctx.error({ code: 'UNREACHABLE', message: `gave up on a message to ${this.info.username} (outbox full)`, peerId: this.peerId, messageId: dropped.id });
+    }
+  }
+
+  private enqueue(m: OutgoingMessage): void {
+    if (m.kind === 'text') {
+      const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq) };
+      this.queue.pushText(m.id, encodeFrame(FrameType.TEXT, m.id, m.seq, body));
+    } else {
+      this.queue.pushBulk(this.imageSource(m));
+    }
+  }
+
+  private imageSource(m: OutgoingImage): FrameSource {
+    let index = -1;
+    let startedAt = 0;
+    const { size, chunks } = m.start;
+    return {
+      id: m.id,
+      next: () => {
+        if (index === -1) {
+          index = 0;
+          startedAt = Date.now();
+          return encodeFrame(FrameType.IMAGE_START, m.id, 0, m.start);
+        }
+        if (index >= chunks) return null;
+        const from = index * CHUNK_BYTES;
+        const to = Math.min(from + CHUNK_BYTES, size);
+        const frame = encodeFrame(FrameType.IMAGE_CHUNK, m.id, index, m.bytes.subarray(from, to));
+        index++;
+        const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
+        this.ctx.progress({ messageId: m.id, peerId: this.peerId, direction: 'send', bytes: to, total: size, bytesPerSecond: to / seconds, done: false });
+        return frame;
+      },
+    };
+  }
+
+  // ---- paths ------------------------------------------------------------------------------
+  /** A signal from the other side: {attempt, signal}. */
+  onSignal(data: Record<string, unknown>): void {
+    const id = data.attempt;
+    const signal = data.signal;
+    if (typeof id !== 'string' || typeof signal !== 'object' || signal === null || this.destroyed) return;
+    if (this.ctx.relayMode() === 'force') return;
+    if (this.attempt?.id !== id) {
+      // Only the initiator opens attempts; a responder follows the newest one it hears of.
+      if (this.initiator) return;
+      this.attempt?.close();
+      this.attempt = this.newAttempt(id);
+    }
+    this.attempt.signal(signal as Record<string, unknown>);
+  }
+
+  /** The other side declared a direct attempt dead. */
+  onPathDead(attemptId: string): void {
+    if (this.attempt?.id === attemptId) this.attemptFailed(this.attempt, 'peer reported the direct link dead', false);
+  }
+
+  /** The signaling socket is back: relayed frames may have been lost, pending signals surely were. */
+  onSignalingResumed(): void {
+    if (this.state === 'relay') this.requeue();
+    if (this.state !== 'direct' && this.initiator && this.ctx.relayMode() !== 'force') {
+      this.attempt?.close();
+      this.attempt = null;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.startAttempt();
+    }
+  }
+
+  onRelayFlow(paused: boolean): void {
+    this.relayPaused = paused;
+    if (!paused) this.queue.pump();
+  }
+
+  private newAttempt(id: string): DirectAttempt {
+    const attempt: DirectAttempt = new DirectAttempt({
+      id,
+      initiator: this.initiator,
+      wrtc: this.ctx.wrtc,
+      iceServers: this.ctx.iceServers(),
+      timeouts: this.ctx.timeouts,
+      handlers: {
+        signal: (signal) => {
+          const filtered = this.ctx.filterSignal ? this.ctx.filterSignal(this.peerId, signal) : signal;
+          if (filtered) this.ctx.sendSignal(this.peerId, { attempt: id, signal: filtered });
+        },
+        confirmed: () => this.attemptConfirmed(attempt),
+        failed: (reason) => this.attemptFailed(attempt, reason, true),
+        frame: (bytes) => this.ctx.frame(this.peerId, bytes),
+      },
+    });
+    return attempt;
+  }
+
+  private startAttempt(): void {
+    if (this.destroyed) return;
+    this.attempt = this.newAttempt(newMessageId().slice(0, 16));
+  }
+
+  /** Responder: if no offer comes in time, fall back like a failed attempt would. */
+  private waitForOffer(): void {
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = null;
+      if (this.state === 'connecting' && !this.attempt) this.useFallback();
+    }, this.ctx.timeouts.directConnectMs);
+  }
+
+  private attemptConfirmed(attempt: DirectAttempt): void {
+    if (attempt !== this.attempt || this.destroyed) return;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.waitTimer = this.retryTimer = null;
+    this.retryDelay = this.ctx.timeouts.retryFirstMs;
+    const wasConnecting = this.state === 'connecting' || this.state === 'unreachable';
+    // Relay-borne frames still in flight are fine: texts are reordered by sequence number and a
+    // started image finishes on the relay (see SendQueue).
+    this.queue.setTransport(attempt.transport);
+    if (wasConnecting) this.requeue();
+    this.setState('direct');
+  }
+
+  private attemptFailed(attempt: DirectAttempt, reason: string, tellPeer: boolean): void {
+    if (attempt !== this.attempt || this.destroyed) return;
+    attempt.close();
+    this.attempt = null;
+    if (tellPeer && this.ctx.relayMode() !== 'off') {
+      this.ctx.relayTransport(this.peerId).write(encodeFrame(FrameType.PATH, undefined, 0, { deadAttempt: attempt.id }));
+    }
+    if (this.state === 'direct' || this.state === 'connecting') {
+      this.ctx.error({ code: 'UNREACHABLE', message: `direct link to ${this.info.username} lost: ${reason}`, peerId: this.peerId });
+      this.useFallback();
+    } else if (this.initiator) {
+      this.scheduleRetry();
+    }
+  }
+
+  private useFallback(): void {
+    if (this.destroyed) return;
+    const mode = this.ctx.relayMode();
+    if (mode === 'off') {
+      this.queue.setTransport(null);
+      this.setState('unreachable');
+    } else {
+      this.queue.clearMessages();
+      this.queue.setTransport(this.ctx.relayTransport(this.peerId));
+      this.requeue();
+      this.setState('relay');
+    }
+    if (mode !== 'force' && this.initiator) this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.destroyed) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, this.ctx.timeouts.retryMaxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.attempt && this.state !== 'direct' && this.ctx.signalingOnline()) this.startAttempt();
+      else if (this.state !== 'direct') this.scheduleRetry();
+    }, delay);
+  }
+
+  private setState(state: LinkState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.ctx.stateChanged();
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.retryTimer = this.waitTimer = null;
+  }
+}

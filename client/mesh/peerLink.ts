@@ -1,0 +1,108 @@
+// One WebRTC data channel to one peer, behind an interface of our own so the rest of the mesh
+// never depends on simple-peer (unmaintained since 2022) and it could be replaced.
+// Backpressure is polled by the caller through `bufferedAmount`: wrtc never fires bufferedamountlow.
+
+import SimplePeer from 'simple-peer';
+import type { IceServerConfig } from '../../shared/protocol';
+
+export interface PeerLinkHandlers {
+  /** An SDP offer/answer or a trickled candidate to pass to the other side through signaling. */
+  signal(data: Record<string, unknown>): void;
+  open(): void;
+  data(bytes: Uint8Array): void;
+  /** The link is gone (closed, failed or destroyed by us); fired at most once. */
+  close(reason: string): void;
+  /** ICE connection state ('checking', 'connected', 'disconnected', 'failed', ...). */
+  iceState(state: string): void;
+}
+
+export interface PeerLinkOptions {
+  initiator: boolean;
+  wrtc?: unknown;
+  iceServers: IceServerConfig[];
+  handlers: PeerLinkHandlers;
+}
+
+export interface PeerLink {
+  readonly isOpen: boolean;
+  /** Bytes queued in the channel and not yet sent. */
+  readonly bufferedAmount: number;
+  /** Passes a signal from the other side. */
+  signal(data: Record<string, unknown>): void;
+  /** Sends one message; returns false (and closes the link) when the channel refused it. */
+  send(bytes: Uint8Array): boolean;
+  close(): void;
+}
+
+type SimplePeerCtor = new (opts: Record<string, unknown>) => SimplePeer.Instance;
+
+export function createPeerLink(options: PeerLinkOptions): PeerLink {
+  const { handlers } = options;
+  const Ctor = SimplePeer as unknown as SimplePeerCtor;
+  const peer = new Ctor({
+    initiator: options.initiator,
+    trickle: true,
+    config: { iceServers: options.iceServers },
+    ...(options.wrtc ? { wrtc: options.wrtc } : {}),
+  });
+  let open = false;
+  let closed = false;
+
+  const finish = (reason: string): void => {
+    if (closed) return;
+    closed = true;
+    open = false;
+    peer.destroy();
+    handlers.close(reason);
+  };
+
+  peer.on('signal', (data: unknown) => {
+    if (!closed) handlers.signal(data as Record<string, unknown>);
+  });
+  peer.on('connect', () => {
+    if (closed) return;
+    open = true;
+    handlers.open();
+  });
+  peer.on('data', (data: Uint8Array) => {
+    if (closed) return;
+    // Node gives a Buffer (a Uint8Array subclass); browsers may give an ArrayBuffer.
+    const bytes = data instanceof Uint8Array ? data : new Uint8Array(data as ArrayBuffer);
+    handlers.data(bytes);
+  });
+  peer.on('iceStateChange', (state: string) => {
+    if (!closed) handlers.iceState(state);
+  });
+  peer.on('error', (err: Error & { code?: string }) => finish(err.code ?? err.message));
+  peer.on('close', () => finish('closed'));
+
+  return {
+    get isOpen() {
+      return open && !closed;
+    },
+    get bufferedAmount() {
+      return closed ? 0 : (peer as unknown as { bufferSize: number }).bufferSize;
+    },
+    signal(data) {
+      if (closed) return;
+      try {
+        peer.signal(data as unknown as SimplePeer.SignalData);
+      } catch (err) {
+        finish(`bad signal: ${(err as Error).message}`);
+      }
+    },
+    send(bytes) {
+      if (!open || closed) return false;
+      try {
+        peer.send(bytes);
+        return true;
+      } catch (err) {
+        finish(`send failed: ${(err as Error).message}`);
+        return false;
+      }
+    },
+    close() {
+      finish('closed by us');
+    },
+  };
+}

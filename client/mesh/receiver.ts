@@ -1,0 +1,176 @@
+// Everything that arrives from one sender: texts delivered exactly once and in send order,
+// images reassembled and verified. Problems are answered with REJECT and reported, never thrown.
+
+import { ChatError, type ErrorCode } from '../../shared/errors';
+import { INCOMING_TRANSFERS_MAX, INCOMING_TRANSFER_IDLE_MS, OUTBOX_MAX_MESSAGES, type ImageMime } from '../../shared/limits';
+import { encodeFrame, FrameType, type Frame, type TextPayload } from '../../shared/frames';
+import { DedupWindow } from './dedup';
+import { Reassembly } from './reassembly';
+
+export type Incoming =
+  | { kind: 'text'; id: string; sentAt: number; text: string }
+  | { kind: 'image'; id: string; sentAt: number; name: string; mime: ImageMime; bytes: Uint8Array; sha256: string };
+
+export interface ReceiverDeps {
+  maxImageBytes(): number;
+  deliver(message: Incoming): void;
+  /** Queues a control frame (ACK/REJECT) back to the sender. */
+  sendControl(frame: Uint8Array): void;
+  progress(p: { messageId: string; bytes: number; total: number; bytesPerSecond: number; done: boolean }): void;
+  error(e: { code: ErrorCode; message: string; messageId?: string }): void;
+  idleMs?: number;
+}
+
+export class Receiver {
+  private readonly dedup = new DedupWindow();
+  /** Ids answered with REJECT: their remaining chunks are ignored quietly. */
+  private readonly rejected = new DedupWindow(1000);
+  private expectedSeq: number | null = null;
+  private readonly held = new Map<number, { id: string; body: TextPayload }>();
+  private readonly transfers = new Map<string, Reassembly>();
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private readonly deps: ReceiverDeps) {}
+
+  handle(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.TEXT:
+        return this.onText(frame.id, frame.seq, frame.body);
+      case FrameType.IMAGE_START:
+        return this.onImageStart(frame.id, frame.body);
+      case FrameType.IMAGE_CHUNK:
+        return this.onChunk(frame.id, frame.seq, frame.body);
+      case FrameType.ABORT:
+        if (this.transfers.delete(frame.id)) this.deps.error({ code: 'TRANSFER_ABORTED', message: `sender aborted: ${frame.body.message}`, messageId: frame.id });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Rejects a message: tells the sender (so it stops re-sending) and reports locally. */
+  reject(id: string, code: ErrorCode, message: string): void {
+    this.transfers.delete(id);
+    this.rejected.add(id);
+    this.deps.sendControl(encodeFrame(FrameType.REJECT, id, 0, { code, message }));
+    this.deps.error({ code, message, messageId: id });
+  }
+
+  /** The sender left: drop partial images; texts held for a gap that will not fill now are delivered. */
+  close(): void {
+    this.transfers.clear();
+    for (const seq of [...this.held.keys()].sort((a, b) => a - b)) {
+      const h = this.held.get(seq)!;
+      this.deliverText(h.id, h.body);
+    }
+    this.held.clear();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
+  }
+
+  private ack(id: string): void {
+    this.deps.sendControl(encodeFrame(FrameType.ACK, id, 0));
+  }
+
+  private onText(id: string, seq: number, body: TextPayload): void {
+    if (this.dedup.has(id)) return this.ack(id);
+    if (this.expectedSeq === null || body.base > this.expectedSeq) this.advanceTo(body.base);
+    const expected = this.expectedSeq as number;
+    if (seq < expected) return this.ack(id);
+    if (seq > expected) {
+      // A gap: an earlier text is still on its way (e.g. re-sent after a path switch).
+      if (this.held.size >= OUTBOX_MAX_MESSAGES) return; // not acked: the sender re-sends it later
+      this.held.set(seq, { id, body });
+      return this.ack(id);
+    }
+    this.deliverText(id, body);
+    this.ack(id);
+    this.expectedSeq = seq + 1;
+    this.drain();
+  }
+
+  /** The sender no longer waits for anything below `base`: deliver what was held before it, then move on. */
+  private advanceTo(base: number): void {
+    const earlier = [...this.held.keys()].filter((s) => s < base).sort((a, b) => a - b);
+    for (const s of earlier) {
+      const h = this.held.get(s)!;
+      this.held.delete(s);
+      this.deliverText(h.id, h.body);
+    }
+    this.expectedSeq = base;
+    this.drain();
+  }
+
+  private drain(): void {
+    let next = this.held.get(this.expectedSeq as number);
+    while (next) {
+      this.held.delete(this.expectedSeq as number);
+      this.deliverText(next.id, next.body);
+      this.expectedSeq = (this.expectedSeq as number) + 1;
+      next = this.held.get(this.expectedSeq);
+    }
+  }
+
+  private deliverText(id: string, body: TextPayload): void {
+    if (this.dedup.has(id)) return;
+    this.dedup.add(id);
+    this.deps.deliver({ kind: 'text', id, sentAt: body.sentAt, text: body.text });
+  }
+
+  private onImageStart(id: string, start: Reassembly['start']): void {
+    if (this.dedup.has(id)) return this.ack(id);
+    if (start.size > this.deps.maxImageBytes()) {
+      return this.reject(id, 'IMAGE_TOO_LARGE', `image of ${start.size} bytes over ${this.deps.maxImageBytes()}`);
+    }
+    // A start for a known id means the sender restarted the image (after a path switch).
+    if (!this.transfers.has(id) && this.transfers.size >= INCOMING_TRANSFERS_MAX) {
+      return this.reject(id, 'BUSY', `more than ${INCOMING_TRANSFERS_MAX} incoming images`);
+    }
+    this.transfers.set(id, new Reassembly(start, Date.now()));
+    this.ensureSweep();
+  }
+
+  private onChunk(id: string, index: number, chunk: Uint8Array): void {
+    const transfer = this.transfers.get(id);
+    if (!transfer) {
+      if (!this.dedup.has(id) && !this.rejected.has(id)) {
+        this.deps.error({ code: 'BAD_FRAME', message: `chunk ${index} of an unknown image`, messageId: id });
+      }
+      return;
+    }
+    const now = Date.now();
+    let done;
+    try {
+      done = transfer.add(index, chunk, now);
+    } catch (err) {
+      const e = err instanceof ChatError ? err : new ChatError('INTERNAL', String(err));
+      return this.reject(id, e.code, e.message);
+    }
+    const { size, sha256, name, sentAt } = transfer.start;
+    const seconds = Math.max((now - transfer.startedAt) / 1000, 0.001);
+    this.deps.progress({ messageId: id, bytes: transfer.received, total: size, bytesPerSecond: transfer.received / seconds, done: done !== null });
+    if (!done) return;
+    this.transfers.delete(id);
+    this.dedup.add(id);
+    this.deps.deliver({ kind: 'image', id, sentAt, name, mime: done.mime, bytes: done.bytes, sha256 });
+    this.ack(id);
+  }
+
+  private ensureSweep(): void {
+    if (this.sweepTimer) return;
+    const idleMs = this.deps.idleMs ?? INCOMING_TRANSFER_IDLE_MS;
+    this.sweepTimer = setInterval(() => {
+      const now = Date.now();
+      for (const [id, t] of this.transfers) {
+        if (now - t.lastChunkAt > idleMs) {
+          this.transfers.delete(id);
+          this.deps.error({ code: 'TRANSFER_ABORTED', message: 'image stalled', messageId: id });
+        }
+      }
+      if (this.transfers.size === 0 && this.sweepTimer) {
+        clearInterval(this.sweepTimer);
+        this.sweepTimer = null;
+      }
+    }, Math.max(idleMs / 4, 50));
+  }
+}

@@ -1,0 +1,202 @@
+// The socket to the rendezvous server: authenticates, parses every message, reconnects with
+// exponential backoff and full jitter, and re-authenticates with the same token and peer secret
+// so the server gives back the same peer id.
+
+import { isFatalCloseCode } from '../../shared/errors';
+import { RECONNECT_FIRST_MS, RECONNECT_MAX_MS } from '../../shared/limits';
+import {
+  encodeMessage,
+  parseServerMessage,
+  type ErrorMessage,
+  type PeerId,
+  type PresenceMessage,
+  type SignalData,
+  type WelcomeMessage,
+} from '../../shared/protocol';
+import { decodeRelayEnvelope, encodeRelayEnvelope } from '../../shared/relayEnvelope';
+import type { ConnectionStatus } from './api';
+
+export interface SignalingHandlers {
+  status(status: ConnectionStatus): void;
+  /** `resumed`: a welcome after a reconnect, not the first one. */
+  welcome(message: WelcomeMessage, resumed: boolean): void;
+  presence(message: PresenceMessage): void;
+  signal(from: PeerId, data: SignalData): void;
+  relay(from: PeerId, payload: Uint8Array): void;
+  relayFlow(peer: PeerId, paused: boolean): void;
+  serverError(message: ErrorMessage): void;
+  /** A message from the server we could not parse. */
+  protocolError(message: string): void;
+}
+
+export interface SignalingOptions {
+  url: string;
+  token: string;
+  peerSecret: string;
+  WebSocket?: unknown;
+  handlers: SignalingHandlers;
+  reconnectFirstMs?: number;
+  reconnectMaxMs?: number;
+}
+
+interface MinimalSocket {
+  readyState: number;
+  binaryType: string;
+  bufferedAmount: number;
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+type SocketCtor = new (url: string) => MinimalSocket;
+
+const OPEN = 1;
+
+export class SignalingClient {
+  private socket: MinimalSocket | null = null;
+  private authed = false;
+  private everWelcomed = false;
+  private attempts = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private readonly Ctor: SocketCtor;
+
+  constructor(private readonly options: SignalingOptions) {
+    const ctor = options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket;
+    if (!ctor) throw new Error('no WebSocket implementation: pass options.WebSocket in Node');
+    this.Ctor = ctor as SocketCtor;
+  }
+
+  get online(): boolean {
+    return this.authed && this.socket?.readyState === OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket?.bufferedAmount ?? 0;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.drop(1000, 'bye');
+    this.options.handlers.status('stopped');
+  }
+
+  sendSignal(to: PeerId, data: SignalData): boolean {
+    if (!this.online) return false;
+    this.socket!.send(encodeMessage({ type: 'signal', to, data }));
+    return true;
+  }
+
+  sendRelay(to: PeerId, payload: Uint8Array): boolean {
+    if (!this.online) return false;
+    this.socket!.send(encodeRelayEnvelope(to, payload));
+    return true;
+  }
+
+  private drop(code: number, reason: string): void {
+    const socket = this.socket;
+    this.socket = null;
+    this.authed = false;
+    if (!socket) return;
+    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    try {
+      socket.close(code, reason);
+    } catch {
+      // already closing
+    }
+  }
+
+  private connect(): void {
+    const { handlers } = this.options;
+    handlers.status(this.everWelcomed ? 'reconnecting' : 'connecting');
+    let socket: MinimalSocket;
+    try {
+      socket = new this.Ctor(this.options.url);
+    } catch (err) {
+      handlers.protocolError(`cannot open socket: ${(err as Error).message}`);
+      return this.scheduleReconnect();
+    }
+    this.socket = socket;
+    socket.binaryType = 'arraybuffer';
+    socket.onopen = () => {
+      socket.send(encodeMessage({ type: 'auth', token: this.options.token, peerSecret: this.options.peerSecret }));
+    };
+    socket.onmessage = (ev) => this.onMessage(ev.data);
+    socket.onerror = () => {
+      // A close event always follows; reconnecting is decided there.
+    };
+    socket.onclose = (ev) => {
+      this.socket = null;
+      this.authed = false;
+      if (this.stopped) return;
+      if (isFatalCloseCode(ev.code)) {
+        this.stopped = true;
+        handlers.status('unauthorized');
+        return;
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    this.options.handlers.status(this.everWelcomed ? 'reconnecting' : 'connecting');
+    const first = this.options.reconnectFirstMs ?? RECONNECT_FIRST_MS;
+    const max = this.options.reconnectMaxMs ?? RECONNECT_MAX_MS;
+    const ceiling = Math.min(max, first * 2 ** this.attempts);
+    this.attempts++;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopped) this.connect();
+    }, Math.random() * ceiling);
+  }
+
+  private onMessage(data: unknown): void {
+    const { handlers } = this.options;
+    if (typeof data !== 'string') {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data instanceof Uint8Array ? data : null;
+      if (!bytes) return handlers.protocolError('unexpected binary message type');
+      try {
+        const { peerId, payload } = decodeRelayEnvelope(bytes);
+        handlers.relay(peerId, payload);
+      } catch (err) {
+        handlers.protocolError(`bad relay frame: ${(err as Error).message}`);
+      }
+      return;
+    }
+    let message;
+    try {
+      message = parseServerMessage(data);
+    } catch (err) {
+      return handlers.protocolError(`bad server message: ${(err as Error).message}`);
+    }
+    switch (message.type) {
+      case 'welcome': {
+        const resumed = this.everWelcomed;
+        this.authed = true;
+        this.everWelcomed = true;
+        this.attempts = 0;
+        handlers.welcome(message, resumed);
+        handlers.status('online');
+        return;
+      }
+      case 'presence':
+        return handlers.presence(message);
+      case 'signal':
+        return handlers.signal(message.from, message.data);
+      case 'relay-flow':
+        return handlers.relayFlow(message.peer, message.paused);
+      case 'error':
+        return handlers.serverError(message);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+// Timing knobs of the mesh, defaulting to the named limits. Tests shorten them.
+
+import {
+  DIRECT_CONNECT_TIMEOUT_MS,
+  DIRECT_DISCONNECT_GRACE_MS,
+  DIRECT_RETRY_FIRST_MS,
+  DIRECT_RETRY_MAX_MS,
+  INCOMING_TRANSFER_IDLE_MS,
+  LINK_HEARTBEAT_MISSES,
+  LINK_HEARTBEAT_MS,
+  RECONNECT_FIRST_MS,
+  RECONNECT_MAX_MS,
+} from '../../shared/limits';
+
+export interface MeshTimeouts {
+  directConnectMs: number;
+  disconnectGraceMs: number;
+  heartbeatMs: number;
+  heartbeatMisses: number;
+  retryFirstMs: number;
+  retryMaxMs: number;
+  reconnectFirstMs: number;
+  reconnectMaxMs: number;
+  /** After a signaling reconnect, how long a peer missing from the welcome keeps its pair (its direct link may be fine). */
+  rejoinGraceMs: number;
+  incomingIdleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: MeshTimeouts = {
+  directConnectMs: DIRECT_CONNECT_TIMEOUT_MS,
+  disconnectGraceMs: DIRECT_DISCONNECT_GRACE_MS,
+  heartbeatMs: LINK_HEARTBEAT_MS,
+  heartbeatMisses: LINK_HEARTBEAT_MISSES,
+  retryFirstMs: DIRECT_RETRY_FIRST_MS,
+  retryMaxMs: DIRECT_RETRY_MAX_MS,
+  reconnectFirstMs: RECONNECT_FIRST_MS,
+  reconnectMaxMs: RECONNECT_MAX_MS,
+  rejoinGraceMs: RECONNECT_MAX_MS,
+  incomingIdleMs: INCOMING_TRANSFER_IDLE_MS,
+};

@@ -1,0 +1,197 @@
+// Peer frames: what travels on a data channel or, wrapped in a relay envelope, through the server.
+// Binary and self-describing: [version u8][type u8][message id, 16 bytes][seq u32 BE][payload].
+// Decoding validates everything and throws ChatError; it never trusts a frame to name its sender.
+
+import { ChatError, isErrorCode, type ErrorCode } from './errors';
+import {
+  CHUNK_BYTES,
+  FRAME_VERSION,
+  IMAGE_MIME_TYPES,
+  IMAGE_NAME_MAX_CHARS,
+  PEER_FRAME_MAX_BYTES,
+  TEXT_MAX_CHARS,
+  type ImageMime,
+} from './limits';
+import { isSha256Hex, toHex } from './sha256';
+
+export const FrameType = {
+  TEXT: 1,
+  IMAGE_START: 2,
+  IMAGE_CHUNK: 3,
+  ACK: 4,
+  REJECT: 5,
+  ABORT: 6,
+  PING: 7,
+  PONG: 8,
+  /** "My side of direct attempt X is dead": lets both sides of a pair agree on a fallback. */
+  PATH: 9,
+} as const;
+export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
+
+export const FRAME_HEADER_BYTES = 1 + 1 + 16 + 4;
+export const MESSAGE_ID_BYTES = 16;
+/** JSON payloads are small: a text is at most TEXT_MAX_CHARS UTF-16 units, i.e. <= 3 bytes each. */
+const JSON_PAYLOAD_MAX_BYTES = PEER_FRAME_MAX_BYTES - FRAME_HEADER_BYTES;
+
+export interface TextPayload {
+  sentAt: number;
+  text: string;
+  /** Sender's lowest text sequence number still unacknowledged for this receiver: lets the receiver skip abandoned gaps. */
+  base: number;
+}
+export interface ImageStartPayload {
+  sentAt: number;
+  name: string;
+  mime: ImageMime;
+  size: number;
+  sha256: string;
+  chunks: number;
+}
+export interface ReasonPayload {
+  code: ErrorCode;
+  message: string;
+}
+export interface PathPayload {
+  deadAttempt: string;
+}
+
+interface Head {
+  /** 32 hex chars. */
+  id: string;
+  seq: number;
+}
+export type Frame =
+  | (Head & { type: typeof FrameType.TEXT; body: TextPayload })
+  | (Head & { type: typeof FrameType.IMAGE_START; body: ImageStartPayload })
+  | (Head & { type: typeof FrameType.IMAGE_CHUNK; body: Uint8Array })
+  | (Head & { type: typeof FrameType.ACK })
+  | (Head & { type: typeof FrameType.REJECT; body: ReasonPayload })
+  | (Head & { type: typeof FrameType.ABORT; body: ReasonPayload })
+  | (Head & { type: typeof FrameType.PING; body: Uint8Array })
+  | (Head & { type: typeof FrameType.PONG; body: Uint8Array })
+  | (Head & { type: typeof FrameType.PATH; body: PathPayload });
+
+/** A ChatError raised while decoding, with the message id when the header was readable. */
+export class FrameError extends ChatError {
+  readonly messageId?: string;
+  constructor(code: ErrorCode, message: string, messageId?: string) {
+    super(code, message);
+    this.messageId = messageId;
+  }
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const ZERO_ID = new Uint8Array(MESSAGE_ID_BYTES);
+
+export function newMessageId(): string {
+  const bytes = new Uint8Array(MESSAGE_ID_BYTES);
+  globalThis.crypto.getRandomValues(bytes);
+  return toHex(bytes);
+}
+
+function idBytes(id: string | undefined): Uint8Array {
+  if (id === undefined) return ZERO_ID;
+  if (!/^[0-9a-f]{32}$/.test(id)) throw new ChatError('BAD_FRAME', 'message id must be 32 hex chars');
+  const out = new Uint8Array(MESSAGE_ID_BYTES);
+  for (let i = 0; i < MESSAGE_ID_BYTES; i++) out[i] = parseInt(id.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/** Encodes one frame. Throws TOO_LARGE rather than emit a frame a channel would choke on. */
+export function encodeFrame(type: FrameTypeCode, id: string | undefined, seq: number, payload: Uint8Array | object = ZERO_ID.subarray(0, 0)): Uint8Array {
+  const body = payload instanceof Uint8Array ? payload : encoder.encode(JSON.stringify(payload));
+  const size = FRAME_HEADER_BYTES + body.byteLength;
+  if (size > PEER_FRAME_MAX_BYTES) throw new ChatError('TOO_LARGE', `frame of ${size} bytes over ${PEER_FRAME_MAX_BYTES}`);
+  if (!Number.isInteger(seq) || seq < 0 || seq > 0xffffffff) throw new ChatError('BAD_FRAME', 'seq must be a u32');
+  const out = new Uint8Array(size);
+  out[0] = FRAME_VERSION;
+  out[1] = type;
+  out.set(idBytes(id), 2);
+  new DataView(out.buffer).setUint32(18, seq);
+  out.set(body, FRAME_HEADER_BYTES);
+  return out;
+}
+
+function bad(message: string, id?: string, code: ErrorCode = 'BAD_FRAME'): never {
+  throw new FrameError(code, message, id);
+}
+
+function json(body: Uint8Array, id: string): Record<string, unknown> {
+  if (body.byteLength > JSON_PAYLOAD_MAX_BYTES) bad('payload too large', id, 'TOO_LARGE');
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(body));
+  } catch {
+    bad('payload is not valid JSON', id);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('payload must be an object', id);
+  return value as Record<string, unknown>;
+}
+
+function num(obj: Record<string, unknown>, key: string, id: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const v = obj[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) bad(`"${key}" must be an integer in ${min}..${max}`, id);
+  return v;
+}
+
+function text(obj: Record<string, unknown>, id: string): TextPayload {
+  const t = obj.text;
+  if (typeof t !== 'string') bad('"text" must be a string', id);
+  if (t.length > TEXT_MAX_CHARS) bad(`text over ${TEXT_MAX_CHARS} characters`, id, 'TEXT_TOO_LONG');
+  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff) };
+}
+
+function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload {
+  const size = num(obj, 'size', id, 1);
+  const chunks = num(obj, 'chunks', id, 1);
+  if (chunks !== Math.ceil(size / CHUNK_BYTES)) bad('"chunks" does not match "size"', id);
+  const mime = obj.mime;
+  if (typeof mime !== 'string' || !(IMAGE_MIME_TYPES as readonly string[]).includes(mime)) bad('unsupported image type', id, 'BAD_IMAGE');
+  const name = obj.name;
+  if (typeof name !== 'string' || name.length > IMAGE_NAME_MAX_CHARS * 2) bad('"name" must be a short string', id);
+  if (!isSha256Hex(obj.sha256)) bad('"sha256" must be 64 hex chars', id);
+  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, sha256: obj.sha256, chunks };
+}
+
+function reason(obj: Record<string, unknown>, id: string): ReasonPayload {
+  const code = isErrorCode(obj.code) ? obj.code : 'INTERNAL';
+  const message = typeof obj.message === 'string' ? obj.message.slice(0, 500) : '';
+  return { code, message };
+}
+
+/** Decodes and validates one frame. Throws FrameError (a ChatError) on anything malformed. */
+export function decodeFrame(bytes: Uint8Array): Frame {
+  if (bytes.byteLength > PEER_FRAME_MAX_BYTES) bad(`frame of ${bytes.byteLength} bytes over ${PEER_FRAME_MAX_BYTES}`, undefined, 'TOO_LARGE');
+  if (bytes.byteLength < FRAME_HEADER_BYTES) bad(`truncated frame (${bytes.byteLength} bytes)`);
+  if (bytes[0] !== FRAME_VERSION) bad(`unsupported frame version ${bytes[0]}`, undefined, 'UNSUPPORTED_VERSION');
+  const id = toHex(bytes.subarray(2, 18));
+  const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(18);
+  const body = bytes.subarray(FRAME_HEADER_BYTES);
+  const type = bytes[1];
+  switch (type) {
+    case FrameType.TEXT:
+      return { type, id, seq, body: text(json(body, id), id) };
+    case FrameType.IMAGE_START:
+      return { type, id, seq, body: imageStart(json(body, id), id) };
+    case FrameType.IMAGE_CHUNK:
+      if (body.byteLength === 0 || body.byteLength > CHUNK_BYTES) bad(`chunk of ${body.byteLength} bytes`, id);
+      return { type, id, seq, body };
+    case FrameType.ACK:
+      return { type, id, seq };
+    case FrameType.REJECT:
+    case FrameType.ABORT:
+      return { type, id, seq, body: reason(json(body, id), id) };
+    case FrameType.PING:
+    case FrameType.PONG:
+      if (body.byteLength > 64) bad('ping payload too large', id);
+      return { type, id, seq, body };
+    case FrameType.PATH: {
+      const obj = json(body, id);
+      if (typeof obj.deadAttempt !== 'string' || obj.deadAttempt.length > 64) bad('"deadAttempt" must be a string', id);
+      return { type, id, seq, body: { deadAttempt: obj.deadAttempt } };
+    }
+    default:
+      bad(`unknown frame type ${type}`, id, 'UNKNOWN_TYPE');
+  }
+}

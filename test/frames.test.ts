@@ -1,0 +1,148 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ChatError } from '../shared/errors';
+import { decodeFrame, encodeFrame, FrameError, FrameType, FRAME_HEADER_BYTES, newMessageId } from '../shared/frames';
+import { CHUNK_BYTES, PEER_FRAME_MAX_BYTES, TEXT_MAX_CHARS } from '../shared/limits';
+import { createSha256, sha256Hex, toHex } from '../shared/sha256';
+import { Reassembly } from '../client/mesh/reassembly';
+import { Receiver, type Incoming } from '../client/mesh/receiver';
+import { fakePng } from './helpers/mesh';
+import { createHash } from 'node:crypto';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+
+function code(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ChatError, 'a ChatError');
+    return (err as ChatError).code;
+  }
+  throw new Error('did not throw');
+}
+
+test('sha256 matches the known vector, incremental equals one-shot', () => {
+  assert.is(sha256Hex(new TextEncoder().encode('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  const data = fakePng(200_000);
+  assert.is(createSha256().update(data.subarray(0, 70_000)).update(data.subarray(70_000)).digestHex(), sha256Hex(data));
+  for (const size of [0, 1, 55, 56, 63, 64, 65, 119, 120, 1000, 70_001]) {
+    const bytes = data.subarray(0, size);
+    const expected = createHash('sha256').update(bytes).digest('hex');
+    assert.is(sha256Hex(bytes), expected, `size ${size}`);
+    assert.is(toHex(nobleSha256(bytes)), expected);
+    const h = createSha256();
+    for (let i = 0; i < size; i += 7) h.update(bytes.subarray(i, i + 7));
+    assert.is(h.digestHex(), expected, `7-byte pieces, size ${size}`);
+  }
+});
+
+test('every frame type round-trips', () => {
+  const id = newMessageId();
+  assert.match(id, /^[0-9a-f]{32}$/);
+  const text = decodeFrame(encodeFrame(FrameType.TEXT, id, 7, { sentAt: 1, text: 'héllo', base: 3 }));
+  assert.equal(text, { type: FrameType.TEXT, id, seq: 7, body: { sentAt: 1, text: 'héllo', base: 3 } });
+  const start = { sentAt: 2, name: 'a.png', mime: 'image/png', size: CHUNK_BYTES + 1, sha256: 'a'.repeat(64), chunks: 2 };
+  assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, start)), { type: FrameType.IMAGE_START, id, seq: 0, body: start });
+  const chunk = decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, 1, new Uint8Array(CHUNK_BYTES)));
+  assert.is(chunk.type === FrameType.IMAGE_CHUNK && chunk.body.byteLength, CHUNK_BYTES);
+  assert.equal(decodeFrame(encodeFrame(FrameType.ACK, id, 0)), { type: FrameType.ACK, id, seq: 0 });
+  const rej = decodeFrame(encodeFrame(FrameType.REJECT, id, 0, { code: 'HASH_MISMATCH', message: 'x' }));
+  assert.equal(rej.type === FrameType.REJECT && rej.body, { code: 'HASH_MISMATCH', message: 'x' });
+  assert.is(decodeFrame(encodeFrame(FrameType.PING, undefined, 0)).id, '0'.repeat(32));
+});
+
+test('oversized, truncated, unknown type, bad version, bad JSON, too long text are rejected with codes', () => {
+  const id = newMessageId();
+  assert.is(code(() => encodeFrame(FrameType.IMAGE_CHUNK, id, 0, new Uint8Array(PEER_FRAME_MAX_BYTES))), 'TOO_LARGE');
+  assert.is(code(() => decodeFrame(new Uint8Array(PEER_FRAME_MAX_BYTES + 1))), 'TOO_LARGE');
+  assert.is(code(() => decodeFrame(new Uint8Array(FRAME_HEADER_BYTES - 1))), 'BAD_FRAME');
+  const unknown = encodeFrame(FrameType.ACK, id, 0);
+  unknown[1] = 99;
+  assert.is(code(() => decodeFrame(unknown)), 'UNKNOWN_TYPE');
+  const version = encodeFrame(FrameType.ACK, id, 0);
+  version[0] = 9;
+  assert.is(code(() => decodeFrame(version)), 'UNSUPPORTED_VERSION');
+  const badJson = encodeFrame(FrameType.TEXT, id, 0, new TextEncoder().encode('{"sentAt":1,'));
+  assert.is(code(() => decodeFrame(badJson)), 'BAD_FRAME');
+  try {
+    decodeFrame(badJson);
+  } catch (err) {
+    assert.is((err as FrameError).messageId, id, 'the id is kept for the REJECT');
+  }
+  const long = encodeFrame(FrameType.TEXT, id, 0, { sentAt: 1, text: 'x'.repeat(TEXT_MAX_CHARS + 1), base: 0 });
+  assert.is(code(() => decodeFrame(long)), 'TEXT_TOO_LONG');
+  const svg = { sentAt: 1, name: 'a.svg', mime: 'image/svg+xml', size: 10, sha256: 'a'.repeat(64), chunks: 1 };
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, svg))), 'BAD_IMAGE');
+  const lying = { sentAt: 1, name: 'a.png', mime: 'image/png', size: 10, sha256: 'a'.repeat(64), chunks: 5 };
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, lying))), 'BAD_FRAME');
+});
+
+function startOf(bytes: Uint8Array, sha = sha256Hex(bytes)) {
+  return { sentAt: 1, name: 'x.png', mime: 'image/png' as const, size: bytes.byteLength, sha256: sha, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
+}
+
+test('reassembly: in-order chunks verify; out-of-order, wrong size, wrong hash, non-image are refused', () => {
+  const png = fakePng(3 * CHUNK_BYTES + 10);
+  const ok = new Reassembly(startOf(png), 0);
+  let done = null;
+  for (let i = 0; i < 4; i++) done = ok.add(i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), 0);
+  assert.equal(done!.bytes, png);
+  assert.is(done!.mime, 'image/png');
+  assert.is(code(() => new Reassembly(startOf(png), 0).add(1, png.subarray(CHUNK_BYTES, 2 * CHUNK_BYTES), 0)), 'BAD_FRAME');
+  assert.is(code(() => new Reassembly(startOf(png), 0).add(0, png.subarray(0, 100), 0)), 'BAD_FRAME');
+  const wrong = new Reassembly(startOf(png, 'b'.repeat(64)), 0);
+  assert.is(code(() => { for (let i = 0; i < 4; i++) wrong.add(i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), 0); }), 'HASH_MISMATCH');
+  const notImage = new TextEncoder().encode('<svg onload="alert(1)"></svg>');
+  assert.is(code(() => new Reassembly(startOf(notImage), 0).add(0, notImage, 0)), 'BAD_IMAGE');
+});
+
+function receiver() {
+  const delivered: Incoming[] = [];
+  const control: Uint8Array[] = [];
+  const errors: string[] = [];
+  const r = new Receiver({
+    maxImageBytes: () => 1000,
+    deliver: (m) => delivered.push(m),
+    sendControl: (f) => control.push(f),
+    progress: () => {},
+    error: (e) => errors.push(e.code),
+  });
+  return { r, delivered, control, errors };
+}
+
+const textFrame = (id: string, seq: number, base: number, text: string) =>
+  decodeFrame(encodeFrame(FrameType.TEXT, id, seq, { sentAt: 1, text, base }));
+
+test('receiver: texts exactly once, in order, gaps held until filled, abandoned gaps skipped', () => {
+  const { r, delivered, control } = receiver();
+  const ids = [newMessageId(), newMessageId(), newMessageId(), newMessageId()];
+  r.handle(textFrame(ids[0], 5, 5, 'a'));
+  r.handle(textFrame(ids[2], 7, 6, 'c')); // 6 still missing
+  assert.equal(delivered.map((m) => m.kind === 'text' && m.text), ['a']);
+  r.handle(textFrame(ids[1], 6, 6, 'b'));
+  r.handle(textFrame(ids[1], 6, 6, 'b')); // duplicate after a re-send
+  r.handle(textFrame(ids[0], 5, 5, 'a'));
+  assert.equal(delivered.map((m) => m.kind === 'text' && m.text), ['a', 'b', 'c']);
+  r.handle(textFrame(ids[3], 10, 10, 'd')); // the sender gave up on 8 and 9
+  assert.equal(delivered.map((m) => m.kind === 'text' && m.text), ['a', 'b', 'c', 'd']);
+  assert.is(control.length, 6, 'every copy is acked');
+});
+
+test('receiver: too large image and bad chunk are rejected and reported, never thrown', () => {
+  const { r, control, errors, delivered } = receiver();
+  const id = newMessageId();
+  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, startOf(fakePng(2000)))));
+  assert.equal(errors, ['IMAGE_TOO_LARGE']);
+  assert.is(decodeFrame(control[0]).type, FrameType.REJECT);
+  const png = fakePng(900);
+  const id2 = newMessageId();
+  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id2, 0, startOf(png, 'c'.repeat(64)))));
+  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id2, 0, png)));
+  assert.equal(errors, ['IMAGE_TOO_LARGE', 'HASH_MISMATCH']);
+  const id3 = newMessageId();
+  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id3, 0, startOf(png))));
+  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id3, 0, png)));
+  assert.is(delivered.length, 1);
+  r.close();
+});
+
+test.run();

@@ -1,0 +1,128 @@
+// Mesh test helpers: real meshes (wrtc + ws) against a real test server, waits driven by events
+// with timeouts (never a sleep), and explicit teardown.
+
+import wrtc from '@roamhq/wrtc';
+import WebSocket from 'ws';
+import { createMesh } from '../../client/mesh/index';
+import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, TransferProgress } from '../../client/mesh/api';
+import type { MeshTimeouts } from '../../client/mesh/timeouts';
+
+/** Timings short enough for tests, long enough for a loaded 2-core machine. */
+export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
+  directConnectMs: 4_000,
+  disconnectGraceMs: 2_000,
+  heartbeatMs: 1_000,
+  heartbeatMisses: 5,
+  retryFirstMs: 500,
+  retryMaxMs: 2_000,
+  reconnectFirstMs: 100,
+  reconnectMaxMs: 1_000,
+  rejoinGraceMs: 5_000,
+};
+
+export interface TestPeer {
+  name: string;
+  mesh: Mesh;
+  messages: ChatMessage[];
+  errors: MeshError[];
+  progress: TransferProgress[];
+}
+
+/** A PNG header followed by random bytes (sniffs as PNG; the hash makes corruption visible). */
+export function fakePng(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65_536) globalThis.crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65_536, size)));
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return bytes;
+}
+
+export function newPeer(name: string, options: MeshOptions): TestPeer {
+  const mesh = createMesh({ wrtc, WebSocket, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
+  const peer: TestPeer = { name, mesh, messages: [], errors: [], progress: [] };
+  mesh.on('message', (m) => peer.messages.push(m));
+  mesh.on('error', (e) => peer.errors.push(e));
+  mesh.on('progress', (p) => peer.progress.push(p));
+  return peer;
+}
+
+/** Resolves with the first `event` whose payload satisfies `predicate`; `check` is tried at once too. */
+export function waitFor<E extends keyof MeshEvents>(
+  mesh: Mesh,
+  event: E,
+  predicate: (...args: Parameters<MeshEvents[E]>) => boolean,
+  timeoutMs = 15_000,
+  what = String(event),
+): Promise<Parameters<MeshEvents[E]>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const off = mesh.on(event, ((...args: Parameters<MeshEvents[E]>) => {
+      if (!predicate(...args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(args);
+    }) as MeshEvents[E]);
+  });
+}
+
+/** Waits until `check` holds, re-checking whenever any of the meshes emits anything. */
+export function until(peers: TestPeer[], check: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  if (check()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const offs: (() => void)[] = [];
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      for (const off of offs) off();
+      if (err) reject(err);
+      else resolve();
+    };
+    const timer = setTimeout(() => done(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    const recheck = () => {
+      if (check()) done();
+    };
+    for (const p of peers) {
+      for (const event of ['status', 'peers', 'message', 'progress', 'error'] as const) offs.push(p.mesh.on(event, recheck));
+    }
+  });
+}
+
+export function linkOf(from: TestPeer, to: TestPeer): LinkState | undefined {
+  const id = to.mesh.self?.peerId;
+  return from.mesh.peers().find((p) => p.peerId === id)?.link;
+}
+
+/** Every peer sees every other one with link state `state`. */
+export function allLinks(peers: TestPeer[], state: LinkState, timeoutMs = 30_000): Promise<void> {
+  return until(
+    peers,
+    () => peers.every((a) => a.mesh.peers().length === peers.length - 1 && a.mesh.peers().every((p) => p.link === state)),
+    timeoutMs,
+    `all links ${state}`,
+  );
+}
+
+/** Texts received (not own) by `peer` from `from`, in order. */
+export function textsFrom(peer: TestPeer, from: TestPeer): string[] {
+  return peer.messages.filter((m) => !m.own && m.kind === 'text' && m.from.peerId === from.mesh.self?.peerId).map((m) => (m.kind === 'text' ? m.text : ''));
+}
+
+export function imagesFrom(peer: TestPeer, from: TestPeer) {
+  return peer.messages.filter((m) => !m.own && m.kind === 'image' && m.from.peerId === from.mesh.self?.peerId);
+}
+
+export async function startPeers(
+  server: { wsUrl: string; registerAndLogin(name: string): Promise<string> },
+  names: string[],
+  options: Partial<MeshOptions> = {},
+): Promise<TestPeer[]> {
+  const tokens = await Promise.all(names.map((n) => server.registerAndLogin(n)));
+  const peers = names.map((name, i) => newPeer(name, { serverUrl: server.wsUrl, token: tokens[i], ...options }));
+  await Promise.all(peers.map((p) => { const online = waitFor(p.mesh, 'status', (s) => s === 'online', 15_000, `${p.name} online`); p.mesh.start(); return online; }));
+  return peers;
+}
+
+export function stopAll(peers: TestPeer[]): void {
+  for (const p of peers) p.mesh.stop();
+}

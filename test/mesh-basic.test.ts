@@ -1,0 +1,51 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { sha256Hex } from '../shared/sha256';
+import { startTestServer, type TestServer } from './helpers/server';
+import { allLinks, fakePng, imagesFrom, startPeers, stopAll, textsFrom, until, type TestPeer } from './helpers/mesh';
+
+const test = suite<{ server: TestServer; peers: TestPeer[] }>('mesh full mesh', { server: undefined as never, peers: [] });
+
+test.before.each(async (ctx) => {
+  ctx.server = await startTestServer();
+  ctx.peers = [];
+});
+test.after.each(async (ctx) => {
+  stopAll(ctx.peers);
+  await ctx.server.stop();
+});
+
+async function fullMesh(ctx: { server: TestServer; peers: TestPeer[] }, n: number) {
+  const names = Array.from({ length: n }, (_, i) => `user${i}`);
+  const t0 = Date.now();
+  ctx.peers = await startPeers(ctx.server, names);
+  await allLinks(ctx.peers, 'direct', 60_000);
+  console.log(`    ${n} peers: full mesh direct in ${Date.now() - t0} ms`);
+  const peers = ctx.peers;
+  for (const p of peers) p.mesh.sendText(`hello from ${p.name}`);
+  for (const p of peers) p.mesh.sendText(`bye from ${p.name}`);
+  await until(peers, () => peers.every((a) => peers.every((b) => a === b || textsFrom(a, b).length === 2)), 30_000, 'texts');
+  for (const a of peers) for (const b of peers) if (a !== b) assert.equal(textsFrom(a, b), [`hello from ${b.name}`, `bye from ${b.name}`]);
+
+  const image = fakePng(5 * 1024 * 1024);
+  const sender = peers[0];
+  const t1 = Date.now();
+  const own = await sender.mesh.sendImage(image, 'big.png');
+  assert.is(own.sha256, sha256Hex(image));
+  await until(peers, () => peers.slice(1).every((p) => imagesFrom(p, sender).length === 1), 120_000, 'image everywhere');
+  console.log(`    ${n} peers: 5 MiB image to ${n - 1} peers in ${Date.now() - t1} ms`);
+  for (const p of peers.slice(1)) {
+    const [m] = imagesFrom(p, sender);
+    assert.ok(m.kind === 'image' && m.mime === 'image/png' && m.sha256 === own.sha256 && m.name === 'big.png');
+    assert.ok(m.kind === 'image' && sha256Hex(m.bytes) === own.sha256, 'bytes intact');
+  }
+  // The sender learns of each arrival from an ack, a moment after the receiver delivered.
+  await until(peers, () => sender.progress.filter((p) => p.direction === 'send' && p.done && p.messageId === own.id).length === n - 1, 30_000, 'acks');
+  assert.ok(peers[1].progress.some((p) => p.direction === 'receive' && p.bytesPerSecond > 0));
+  for (const p of peers) assert.equal(p.errors, [], `${p.name} had no errors`);
+}
+
+test('3 peers: all direct, texts in order and a 5 MiB image reach everyone intact', (ctx) => fullMesh(ctx, 3));
+test('8 peers: all direct, texts in order and a 5 MiB image reach everyone intact', (ctx) => fullMesh(ctx, 8));
+
+test.run();
