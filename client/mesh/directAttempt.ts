@@ -41,6 +41,8 @@ export class DirectAttempt {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   private paused = false;
+  /** Test seam: a silently cut link (no event, nothing in or out), as most real failures are. */
+  private cut = false;
 
   constructor(private readonly options: DirectAttemptOptions) {
     this.id = options.id;
@@ -73,8 +75,12 @@ export class DirectAttempt {
       else if (!this.paused && buffered > CHANNEL_PAUSE_ABOVE_BYTES) this.paused = true;
       return !this.paused;
     },
-    write: (frame) => !this.done && this.link.send(frame),
+    write: (frame) => !this.done && (this.cut || this.link.send(frame)),
   };
+
+  cutSilently(): void {
+    this.cut = true;
+  }
 
   close(): void {
     this.done = true;
@@ -107,11 +113,12 @@ export class DirectAttempt {
       if (now - lastTick > heartbeatMs * 2) this.lastHeard = Math.max(this.lastHeard, now - heartbeatMs);
       lastTick = now;
       if (now - this.lastHeard > heartbeatMs * heartbeatMisses) return this.fail('heartbeat lost');
-      this.link.send(PING);
+      if (!this.cut) this.link.send(PING);
     }, heartbeatMs);
   }
 
   private onData(bytes: Uint8Array): void {
+    if (this.cut) return;
     this.lastHeard = Date.now();
     // PING/PONG are header-only frames; everything else goes up.
     if (bytes.byteLength === FRAME_HEADER_BYTES && bytes[1] === FrameType.PING) {

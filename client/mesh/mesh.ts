@@ -141,6 +141,11 @@ export class MeshImpl implements Mesh {
     return message;
   }
 
+  /** Test seam (not part of api.ts): silently cut the direct link to `peerId`, as a failing network would. */
+  cutDirectLink(peerId: PeerId): void {
+    this.pairs.get(peerId)?.cutDirect();
+  }
+
   private requireSelf(): PeerInfo {
     if (!this.self) throw new ChatError('NOT_AUTHENTICATED', 'not connected to the room yet');
     return this.self;

@@ -178,6 +178,11 @@ export class Pair {
     }
   }
 
+  /** Test seam: the direct link goes silent (see DirectAttempt.cutSilently). */
+  cutDirect(): void {
+    this.attempt?.cutSilently();
+  }
+
   onRelayFlow(paused: boolean): void {
     this.relayPaused = paused;
     if (!paused) this.queue.pump();

@@ -126,3 +126,16 @@ export async function startPeers(
 export function stopAll(peers: TestPeer[]): void {
   for (const p of peers) p.mesh.stop();
 }
+
+/** Strips every ICE candidate from a simple-peer signal (SDP lines and trickled ones): the link can never open. */
+export function stripCandidates(data: Record<string, unknown>): Record<string, unknown> | null {
+  if (data.type === 'candidate' || 'candidate' in data) return null;
+  if (typeof data.sdp === 'string') return { ...data, sdp: data.sdp.split(/\r?\n/).filter((l) => !l.startsWith('a=candidate')).join('\r\n') };
+  return data;
+}
+
+/** Silently cuts the direct link between two peers on both ends (test seam of MeshImpl). */
+export function cutDirect(a: TestPeer, b: TestPeer): void {
+  (a.mesh as unknown as { cutDirectLink(id: string): void }).cutDirectLink(b.mesh.self!.peerId);
+  (b.mesh as unknown as { cutDirectLink(id: string): void }).cutDirectLink(a.mesh.self!.peerId);
+}
