@@ -1,23 +1,9 @@
-// The one place the UI creates a transport. TEMPORARY: client/mesh/index.ts has not landed yet;
-// until it does this is an inert mesh that stays "connecting".
+// The one place the UI creates a transport. In the browser the global WebSocket and
+// RTCPeerConnection are used, so only the address and the token are passed.
 
 import type { Mesh } from '../../mesh/api';
-import { ChatError } from '../../../shared/errors';
+import { createMesh } from '../../mesh/index';
 
-export function createBrowserMesh(_serverUrl: string, _token: string): Mesh {
-  return {
-    self: null,
-    settings: null,
-    status: 'connecting',
-    peers: () => [],
-    start: () => {},
-    stop: () => {},
-    sendText: () => {
-      throw new ChatError('UNREACHABLE', 'transport not available yet');
-    },
-    sendImage: async () => {
-      throw new ChatError('UNREACHABLE', 'transport not available yet');
-    },
-    on: () => () => {},
-  };
+export function createBrowserMesh(serverUrl: string, token: string): Mesh {
+  return createMesh({ serverUrl, token });
 }

@@ -46,3 +46,31 @@ export function imageRenderedCount(page: Page, name: string): Promise<number> {
     name,
   );
 }
+
+/**
+ * Records, in the page, when things happen (ms on the machine's clock, comparable across pages):
+ * `change` (a file picked), `enter` (Enter pressed), `img:<alt>` (image decoded), `text:<text>`
+ * (message text shown). Timing in the page leaves out Playwright's own overhead (e.g. passing a
+ * 5 MiB file to setInputFiles).
+ */
+// Plain JS in a string: tsx would wrap named inner functions in a `__name` helper the page lacks.
+const TIMELINE_SCRIPT = `(() => {
+  const stamps = (window.stamps = {});
+  const now = () => performance.timeOrigin + performance.now();
+  const first = (key) => { if (!(key in stamps)) stamps[key] = now(); };
+  document.addEventListener('change', () => first('change'), true);
+  document.addEventListener('keydown', (e) => e.key === 'Enter' && !e.shiftKey && first('enter'), true);
+  document.addEventListener('load', (e) => e.target instanceof HTMLImageElement && first('img:' + e.target.alt), true);
+  new MutationObserver(() => {
+    for (const p of document.querySelectorAll('[role="log"] p.text')) first('text:' + p.textContent);
+  }).observe(document.body, { childList: true, subtree: true });
+})()`;
+
+export async function recordTimeline(page: Page): Promise<void> {
+  await page.evaluate(TIMELINE_SCRIPT);
+}
+
+export async function stamp(page: Page, key: string, timeout = 60_000): Promise<number> {
+  const handle = await page.waitForFunction((k) => (window as unknown as { stamps: Record<string, number> }).stamps?.[k], key, { timeout });
+  return (await handle.jsonValue()) as number;
+}
