@@ -28,7 +28,7 @@ export const zhCN: Dictionary = {
   passwordMismatch: '两次输入的密码不一致。',
   sessionEnded: '会话已结束，请重新登录。',
   onlineUsers: '在线用户',
-  messages: '消息',
+  messages: '消息记录',
   message: '消息',
   send: '发送',
   clear: '清空',
