@@ -1,21 +1,10 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256Hex } from '../shared/sha256';
-import { startTestServer, type TestServer } from './helpers/server';
-import { allLinks, fakePng, imagesFrom, startPeers, stopAll, textsFrom, until, type TestPeer } from './helpers/mesh';
+import { meshSuite, type MeshSuiteContext, allLinks, fakePng, imagesFrom, startPeers, textsFrom, until } from './helpers/mesh';
 
-const test = suite<{ server: TestServer; peers: TestPeer[] }>('mesh full mesh', { server: undefined as never, peers: [] });
+const test = meshSuite('mesh full mesh');
 
-test.before.each(async (ctx) => {
-  ctx.server = await startTestServer();
-  ctx.peers = [];
-});
-test.after.each(async (ctx) => {
-  stopAll(ctx.peers);
-  await ctx.server.stop();
-});
-
-async function fullMesh(ctx: { server: TestServer; peers: TestPeer[] }, n: number) {
+async function fullMesh(ctx: MeshSuiteContext, n: number) {
   const names = Array.from({ length: n }, (_, i) => `user${i}`);
   const t0 = Date.now();
   ctx.peers = await startPeers(ctx.server, names);

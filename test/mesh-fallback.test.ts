@@ -1,20 +1,9 @@
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sha256Hex } from '../shared/sha256';
 import type { LinkState } from '../client/mesh/api';
-import { startTestServer, type TestServer } from './helpers/server';
-import { allLinks, cutDirect, fakePng, imagesFrom, linkOf, startPeers, stopAll, stripCandidates, textsFrom, until, type TestPeer } from './helpers/mesh';
+import { allLinks, cutDirect, fakePng, imagesFrom, linkOf, meshSuite, newPeer, startPeers, stripCandidates, textsFrom, until, waitFor, type TestPeer } from './helpers/mesh';
 
-const test = suite<{ server: TestServer; peers: TestPeer[] }>('mesh fallback', { server: undefined as never, peers: [] });
-
-test.before.each(async (ctx) => {
-  ctx.server = await startTestServer();
-  ctx.peers = [];
-});
-test.after.each(async (ctx) => {
-  stopAll(ctx.peers);
-  await ctx.server.stop();
-});
+const test = meshSuite('mesh fallback');
 
 const onlyUnreachable = (p: TestPeer) => p.errors.filter((e) => e.code !== 'UNREACHABLE');
 
@@ -29,7 +18,6 @@ test('a pair whose direct link cannot open goes relay, everything arrives once, 
   };
   const t0 = Date.now();
   const tokens = await Promise.all(names.map((n) => ctx.server.registerAndLogin(n)));
-  const { newPeer, waitFor } = await import('./helpers/mesh');
   ctx.peers = names.map((n, i) => newPeer(n, { serverUrl: ctx.server.wsUrl, token: tokens[i], filterSignal: filterFor(n) }));
   await Promise.all(ctx.peers.map((p) => { const w = waitFor(p.mesh, 'status', (s) => s === 'online'); p.mesh.start(); return w; }));
   const [alice, bob, carol] = ctx.peers;

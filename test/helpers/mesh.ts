@@ -1,11 +1,17 @@
 // Mesh test helpers: real meshes (wrtc + ws) against a real test server, waits driven by events
 // with timeouts (never a sleep), and explicit teardown.
 
+import { suite } from 'uvu';
 import wrtc from '@roamhq/wrtc';
+import SimplePeer from 'simple-peer';
+import { encodeMessage } from '../../shared/protocol';
+import { FrameType, FRAME_HEADER_BYTES, encodeFrame } from '../../shared/frames';
+import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
 import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, TransferProgress } from '../../client/mesh/api';
 import type { MeshTimeouts } from '../../client/mesh/timeouts';
+import { startTestServer, type TestServer } from './server';
 
 /** Timings short enough for tests, long enough for a loaded 2-core machine. */
 export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
@@ -138,4 +144,105 @@ export function stripCandidates(data: Record<string, unknown>): Record<string, u
 export function cutDirect(a: TestPeer, b: TestPeer): void {
   (a.mesh as unknown as { cutDirectLink(id: string): void }).cutDirectLink(b.mesh.self!.peerId);
   (b.mesh as unknown as { cutDirectLink(id: string): void }).cutDirectLink(a.mesh.self!.peerId);
+}
+
+export interface MeshSuiteContext {
+  server: TestServer;
+  peers: TestPeer[];
+  /** Extra cleanup (raw sockets, links) run after each test. */
+  cleanup: (() => void | Promise<void>)[];
+}
+
+/** A uvu suite with a fresh test server per test and every peer stopped after it. */
+export function meshSuite(name: string, serverOptions: Parameters<typeof startTestServer>[0] = {}) {
+  const s = suite<MeshSuiteContext>(name, { server: undefined as never, peers: [], cleanup: [] });
+  s.before.each(async (ctx) => {
+    ctx.server = await startTestServer(serverOptions);
+    ctx.peers = [];
+    ctx.cleanup = [];
+  });
+  s.after.each(async (ctx) => {
+    stopAll(ctx.peers);
+    for (const c of ctx.cleanup) await c();
+    await ctx.server.stop();
+  });
+  return s;
+}
+
+// ---- a hand-driven peer for bad-frame tests ---------------------------------------------------
+// A raw authenticated socket plus a raw simple-peer data channel to one mesh (following the mesh's
+// attempt protocol), through which it can send any bytes, directly or through the relay.
+
+export interface RoguePeer {
+  socket: OnlineSocket;
+  peerId: string;
+  /** Frames the mesh sent back to us (over either path). */
+  received: Uint8Array[];
+  sendDirect(bytes: Uint8Array): void;
+  sendRelay(bytes: Uint8Array): void;
+  close(): Promise<void>;
+}
+
+/** Joins as `token`'s user and opens a direct channel to `target` (following the mesh's attempt protocol). */
+export async function openRoguePeer(wsUrl: string, token: string, target: TestPeer, timeoutMs = 15_000): Promise<RoguePeer> {
+  const socket = await connectPeer(wsUrl, token);
+  const targetId = target.mesh.self!.peerId;
+  const received: Uint8Array[] = [];
+  const initiator = socket.self.peerId < targetId;
+  let attempt = initiator ? 'rogue-attempt' : '';
+  const Ctor = SimplePeer as unknown as new (o: object) => SimplePeer.Instance;
+  let peer: SimplePeer.Instance | null = null;
+  const makePeer = () => {
+    const p = new Ctor({ initiator, wrtc, trickle: true });
+    p.on('signal', (signal: unknown) => socket.ws.send(encodeMessage({ type: 'signal', to: targetId, data: { attempt, signal: signal as object } as Record<string, unknown> })));
+    p.on('data', (data: Uint8Array) => {
+      if (data.byteLength === FRAME_HEADER_BYTES && data[1] === FrameType.PING) p.send(encodeFrame(FrameType.PONG, undefined, 0));
+      else received.push(new Uint8Array(data));
+    });
+    p.on('error', () => {});
+    return p;
+  };
+  if (initiator) peer = makePeer();
+  socket.ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) {
+      received.push(new Uint8Array(data.subarray(1 + data[0])));
+      return;
+    }
+    const m = JSON.parse(data.toString()) as { type: string; from?: string; data?: { attempt: string; signal: object } };
+    if (m.type !== 'signal' || m.from !== targetId || !m.data) return;
+    if (!initiator && m.data.attempt !== attempt) {
+      peer?.destroy();
+      attempt = m.data.attempt;
+      peer = makePeer();
+    }
+    peer?.signal(m.data.signal as SimplePeer.SignalData);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('rogue peer: no direct channel')), timeoutMs);
+    const check = setInterval(() => {
+      if (peer && (peer as unknown as { connected: boolean }).connected) {
+        clearTimeout(timer);
+        clearInterval(check);
+        resolve();
+      }
+    }, 10);
+  });
+  return {
+    socket,
+    peerId: socket.self.peerId,
+    received,
+    sendDirect: (bytes) => peer!.send(bytes),
+    sendRelay: (bytes) => {
+      const id = new TextEncoder().encode(targetId);
+      const out = new Uint8Array(1 + id.length + bytes.length);
+      out[0] = id.length;
+      out.set(id, 1);
+      out.set(bytes, 1 + id.length);
+      socket.ws.send(out);
+    },
+    async close() {
+      peer?.destroy();
+      await socket.close();
+    },
+  };
 }

@@ -1,0 +1,74 @@
+import * as assert from 'uvu/assert';
+import { CHUNK_BYTES, IMAGE_MAX_BYTES, TEXT_MAX_CHARS } from '../shared/limits';
+import { decodeFrame, encodeFrame, FrameType, newMessageId } from '../shared/frames';
+import { sha256Hex } from '../shared/sha256';
+import type { ErrorCode } from '../shared/errors';
+import { fakePng, meshSuite, openRoguePeer, startPeers, textsFrom, until, type RoguePeer } from './helpers/mesh';
+
+const test = meshSuite('mesh bad frames');
+
+function imageStart(bytes: Uint8Array, overrides: Record<string, unknown> = {}) {
+  return { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: bytes.byteLength, sha256: sha256Hex(bytes), chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES), ...overrides };
+}
+
+function sendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, overrides: Record<string, unknown> = {}, order?: number[]): string {
+  const id = newMessageId();
+  const chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
+  rogue[via](encodeFrame(FrameType.IMAGE_START, id, 0, imageStart(bytes, overrides)));
+  for (const i of order ?? Array.from({ length: chunks }, (_, k) => k)) rogue[via](encodeFrame(FrameType.IMAGE_CHUNK, id, i, bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
+  return id;
+}
+
+test('oversized, truncated, unknown type, wrong hash, non-image, too large, too long, out of order: rejected and reported, mesh keeps working', async (ctx) => {
+  ctx.peers = await startPeers(ctx.server, ['victim', 'friend']);
+  const [victim, friend] = ctx.peers;
+  const rogue = await openRoguePeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('mallory'), victim);
+  ctx.cleanup.push(() => rogue.close());
+  const errorsFromRogue = (code: ErrorCode) => victim.errors.filter((e) => e.code === code && e.peerId === rogue.peerId).length;
+  const rejected = (id: string) => rogue.received.map((b) => decodeFrame(b)).find((f) => f.type === FrameType.REJECT && f.id === id);
+
+  // Frame-level garbage, through both paths.
+  rogue.sendDirect(new Uint8Array(100 * 1024)); // over PEER_FRAME_MAX_BYTES, under wrtc's 256 KiB
+  rogue.sendDirect(new Uint8Array(10));
+  rogue.sendRelay(new Uint8Array(10));
+  const unknown = encodeFrame(FrameType.ACK, newMessageId(), 0);
+  unknown[1] = 0x7f;
+  rogue.sendDirect(unknown);
+  rogue.sendRelay(unknown);
+  await until(ctx.peers, () => errorsFromRogue('TOO_LARGE') === 1 && errorsFromRogue('BAD_FRAME') >= 2 && errorsFromRogue('UNKNOWN_TYPE') === 2, 15_000, 'frame errors');
+
+  // Message-level problems: each answered with a REJECT naming the message.
+  const png = fakePng(3 * CHUNK_BYTES + 100);
+  const wrongHash = sendImage(rogue, 'sendDirect', png, { sha256: 'a'.repeat(64) });
+  const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
+  const notImage = sendImage(rogue, 'sendRelay', svg);
+  const tooLarge = sendImage(rogue, 'sendDirect', png, { size: IMAGE_MAX_BYTES + 1, chunks: Math.ceil((IMAGE_MAX_BYTES + 1) / CHUNK_BYTES) }, []);
+  const outOfOrder = sendImage(rogue, 'sendDirect', png, {}, [0, 2, 1, 3]);
+  const longId = newMessageId();
+  rogue.sendDirect(encodeFrame(FrameType.TEXT, longId, 1, { sentAt: 1, text: 'x'.repeat(TEXT_MAX_CHARS + 1), base: 1 }));
+  await until(ctx.peers, () => [wrongHash, notImage, tooLarge, outOfOrder, longId].every((id) => victim.errors.some((e) => e.messageId === id)), 15_000, 'message errors');
+  const codeOf = (id: string) => victim.errors.find((e) => e.messageId === id)?.code;
+  assert.is(codeOf(wrongHash), 'HASH_MISMATCH');
+  assert.is(codeOf(notImage), 'BAD_IMAGE');
+  assert.is(codeOf(tooLarge), 'IMAGE_TOO_LARGE');
+  assert.is(codeOf(outOfOrder), 'BAD_FRAME');
+  assert.is(codeOf(longId), 'TEXT_TOO_LONG');
+  await new Promise<void>((resolve, reject) => {
+    const deadline = Date.now() + 10_000;
+    const poll = () => ([wrongHash, notImage, tooLarge, outOfOrder, longId].every((id) => rejected(id)) ? resolve() : Date.now() > deadline ? reject(new Error('no REJECT frames')) : setTimeout(poll, 20));
+    poll();
+  });
+  assert.ok(!victim.messages.some((m) => !m.own && m.from.peerId === rogue.peerId), 'nothing bad delivered');
+
+  // Still alive: a valid image and a text from the same sender arrive, named by the server.
+  const okId = sendImage(rogue, 'sendDirect', png);
+  rogue.sendDirect(encodeFrame(FrameType.TEXT, newMessageId(), 1, { sentAt: 1, text: 'hi', base: 1 }));
+  friend.mesh.sendText('still here');
+  await until(ctx.peers, () => victim.messages.filter((m) => m.from.peerId === rogue.peerId).length === 2 && textsFrom(victim, friend).length === 1, 15_000, 'valid messages');
+  const fromRogue = victim.messages.filter((m) => m.from.peerId === rogue.peerId);
+  assert.is(fromRogue[0].id, okId);
+  assert.is(fromRogue[0].from.username, 'mallory');
+  assert.is(fromRogue[1].kind === 'text' && fromRogue[1].text, 'hi');
+});
+
+test.run();
