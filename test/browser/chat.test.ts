@@ -227,13 +227,18 @@ test('screenshots of the chat room (desktop, and phone width)', async ({ a, b })
   await b.screenshot({ path: path.join(root, 'artifacts', 'chat-room-360.png') });
 });
 
-test('a user who logs out disappears from the others at once', async ({ a, b, c, pageErrors }) => {
+test('a user who logs out disappears from the others at once, and finds her history at the next login', async ({ server, a, b, c, pageErrors }) => {
   await c.getByRole('button', { name: 'Log out' }).click();
   await c.getByRole('button', { name: 'Log in' }).waitFor();
   await Promise.all([
     userItem(a, carol.username).waitFor({ state: 'detached', timeout: 5_000 }),
     userItem(b, carol.username).waitFor({ state: 'detached', timeout: 5_000 }),
   ]);
+  // Her history is still there at her next login (same browser, same account).
+  await logInThroughPage(c, server.httpUrl, carol);
+  await messageWithText(c, 'Alice to Carol');
+  await imageRendered(c, 'tiny.png');
+  await userItem(a, carol.username).waitFor();
   // Closing the tab (no logout) also removes the user.
   await b.close();
   await userItem(a, bob.username).waitFor({ state: 'detached', timeout: 5_000 });
