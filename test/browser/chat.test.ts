@@ -44,7 +44,12 @@ test.before(async (ctx) => {
   ctx.pageErrors = [];
   for (const [name, page] of [['alice', ctx.a], ['bob', ctx.b], ['carol', ctx.c]] as const) {
     page.on('pageerror', (error) => ctx.pageErrors.push(`${name}: ${error.message}`));
-    page.on('console', (m) => (m.type() === 'warning' || m.type() === 'error') && console.log(`  [${name} ${m.type()}] ${m.text()}`));
+    page.on('console', (m) => {
+      if (m.type() !== 'warning' && m.type() !== 'error') return;
+      // The server's CSP forbids inline script and style: any violation fails the run.
+      if (/Content Security Policy/i.test(m.text())) ctx.pageErrors.push(`${name}: ${m.text()}`);
+      else console.log(`  [${name} ${m.type()}] ${m.text()}`);
+    });
   }
 });
 
