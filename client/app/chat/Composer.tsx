@@ -70,9 +70,7 @@ export function Composer({ onSend, onFiles }: ComposerProps) {
         >
           {t('clear')}
         </button>
-        <label for={`${id}-file`} class="file-button">
-          {t('sendImage')}
-        </label>
+        {/* The input comes first so the focus style can reach the label that looks like a button. */}
         <input
           id={`${id}-file`}
           class="visually-hidden"
@@ -86,6 +84,9 @@ export function Composer({ onSend, onFiles }: ComposerProps) {
             if (files.length) onFiles(files);
           }}
         />
+        <label for={`${id}-file`} class="file-button">
+          {t('sendImage')}
+        </label>
       </div>
     </form>
   );
