@@ -101,4 +101,6 @@ export interface Mesh {
   /** Sniffs and checks the bytes first; throws ChatError BAD_IMAGE / IMAGE_TOO_LARGE and sends nothing. */
   sendImage(bytes: Uint8Array, name: string): Promise<ImageMessage>;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
+  /** Resolves true once everything sent so far is acknowledged by every peer, false after `timeoutMs`. */
+  drained?(timeoutMs?: number): Promise<boolean>;
 }

@@ -141,6 +141,21 @@ export class MeshImpl implements Mesh {
     return message;
   }
 
+  drained(timeoutMs = 10_000): Promise<boolean> {
+    const isDrained = () => [...this.pairs.values()].every((p) => p.outbox.size === 0);
+    if (isDrained()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const deadline = Date.now() + timeoutMs;
+      // Acks raise no event of their own: poll, cheaply, until done or out of time.
+      const timer = setInterval(() => {
+        const done = isDrained();
+        if (!done && Date.now() < deadline) return;
+        clearInterval(timer);
+        resolve(done);
+      }, 20);
+    });
+  }
+
   /** Test seam (not part of api.ts): silently cut the direct link to `peerId`, as a failing network would. */
   cutDirectLink(peerId: PeerId): void {
     this.pairs.get(peerId)?.cutDirect();

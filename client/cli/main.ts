@@ -1,0 +1,108 @@
+// Headless ChatRoom client: logs in over HTTP, joins the room through the same mesh module as the
+// browser, prints the room to stdout and sends stdin lines (and /image PATH) to everyone.
+
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import wrtc from '@roamhq/wrtc';
+import WebSocket from 'ws';
+import { createMesh } from '../mesh/index';
+import type { Mesh, PeerView } from '../mesh/api';
+import type { ApiErrorBody, LoginResponse } from '../../shared/api';
+import { parseArgs, USAGE, type CliArgs } from './args';
+import { formatJoin, formatLeave, formatLink, formatMessage } from './format';
+
+async function login(args: CliArgs): Promise<string> {
+  const res = await fetch(`${args.httpBase}/api/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: args.user, password: args.password }),
+  });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as ApiErrorBody | null;
+    throw new Error(`login failed (${res.status}): ${body?.error?.message ?? res.statusText}`);
+  }
+  return ((await res.json()) as LoginResponse).token;
+}
+
+function watchRoom(mesh: Mesh): void {
+  let known = new Map<string, PeerView>();
+  mesh.on('peers', (peers) => {
+    const next = new Map(peers.map((p) => [p.peerId, p]));
+    for (const [id, p] of next) {
+      const before = known.get(id);
+      if (!before) console.log(formatJoin(p));
+      else if (before.link !== p.link && p.link !== 'connecting') console.log(formatLink(p));
+    }
+    for (const [id, p] of known) if (!next.has(id)) console.log(formatLeave(p));
+    known = next;
+  });
+  mesh.on('message', (m) => console.log(formatMessage(m)));
+  mesh.on('status', (s) => console.error(`(${s})`));
+  mesh.on('error', (e) => console.error(`! ${e.code}: ${e.message}`));
+}
+
+async function send(mesh: Mesh, kind: 'text' | 'image', value: string): Promise<void> {
+  try {
+    if (kind === 'text') mesh.sendText(value);
+    else await mesh.sendImage(new Uint8Array(await readFile(value)), value.split(/[\\/]/).pop() ?? value);
+  } catch (err) {
+    console.error(`! ${(err as Error).message}`);
+  }
+}
+
+/** Resolves once connected and no link is still being set up (or after a while). */
+function settled(mesh: Mesh, timeoutMs = 15_000): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = Date.now() + timeoutMs;
+    const check = () => {
+      if ((mesh.status === 'online' && mesh.peers().every((p) => p.link !== 'connecting')) || Date.now() > deadline) resolve();
+      else setTimeout(check, 50);
+    };
+    check();
+  });
+}
+
+async function main(): Promise<void> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  const token = await login(args);
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket });
+  watchRoom(mesh);
+  let leaving = false;
+  const leave = async (code = 0) => {
+    if (leaving) return;
+    leaving = true;
+    await mesh.drained?.(10_000);
+    mesh.stop();
+    process.exit(code);
+  };
+  mesh.on('status', (s) => {
+    if (s === 'unauthorized') {
+      console.error('the server refused this session; log in again');
+      process.exit(1);
+    }
+  });
+  process.on('SIGINT', () => void leave());
+  mesh.start();
+  await settled(mesh);
+  for (const item of args.outgoing) await send(mesh, item.kind, item.value);
+  if (args.exitAfterSend) return leave();
+
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of rl) {
+    if (line === '/quit') break;
+    if (line.startsWith('/image ')) await send(mesh, 'image', line.slice(7).trim());
+    else if (line.trim() !== '') await send(mesh, 'text', line);
+  }
+  await leave();
+}
+
+main().catch((err) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});
