@@ -7,12 +7,18 @@ import { PRESENCE_FLUSH_MS } from '../../shared/limits';
 import { encodeMessage, type PeerId, type PeerInfo } from '../../shared/protocol';
 import type { Connection } from './connection';
 
+/** A flush may take at most 1/FLUSH_LOAD_FACTOR of the time between flushes... */
+const FLUSH_LOAD_FACTOR = 4;
+/** ...but presence never lags by more than this (ms). */
+const FLUSH_MAX_MS = 1_000;
+
 export class Presence {
   private readonly online = new Map<PeerId, Connection>();
   private readonly announced = new Map<PeerId, PeerInfo>();
   private readonly joined = new Map<PeerId, PeerInfo>();
   private readonly left = new Set<PeerId>();
   private timer: NodeJS.Timeout | undefined;
+  private lastFlushCostMs = 0;
 
   constructor(private readonly flushMs = PRESENCE_FLUSH_MS) {}
 
@@ -68,10 +74,19 @@ export class Presence {
   }
 
   private schedule(): void {
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    // Under load the interval stretches, so broadcasting takes at most ~1/FLUSH_LOAD_FACTOR of the
+    // time: with thousands online, more frequent flushes would only multiply the messages.
+    const delay = Math.min(FLUSH_MAX_MS, Math.max(this.flushMs, this.lastFlushCostMs * FLUSH_LOAD_FACTOR));
+    this.timer ??= setTimeout(() => this.flush(), delay);
   }
 
   flush(): void {
+    const started = performance.now();
+    this.broadcast();
+    this.lastFlushCostMs = performance.now() - started;
+  }
+
+  private broadcast(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.joined.size === 0 && this.left.size === 0) return;
