@@ -162,6 +162,17 @@ test('a socket is closed when its session expires', async () => {
   }
 });
 
+test('a peer closed by the server leaves at once, even if it never answers the close', async (ctx) => {
+  const a = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('alice'));
+  const token = await ctx.server.registerAndLogin('stuck');
+  const stuck = await connectPeer(ctx.server.wsUrl, token);
+  ctx.sockets.push(a, stuck);
+  await waitFor(() => onlinePeers(a).has(stuck.self.peerId));
+  (stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  await fetch(`${ctx.server.httpUrl}/api/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+  await waitFor(() => !onlinePeers(a).has(stuck.self.peerId), 1_000, 'left without waiting for the close handshake');
+});
+
 test('Origin check on upgrade: same origin, listed and absent are allowed; others closed', async () => {
   const server = await startTestServer({ allowedOrigins: ['http://10.1.2.3:5173'] });
   const sockets: TestSocket[] = [];

@@ -31,6 +31,8 @@ export class Connection {
   alive = true;
   expiryTimer: NodeJS.Timeout | undefined;
   readonly bucket = new TokenBucket();
+  /** Called once when the server decides to close it, before the close handshake completes. */
+  onClosing: (() => void) | undefined;
 
   constructor(
     readonly ws: WebSocket,
@@ -68,6 +70,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.sendError(code, message);
     this.state = 'closed';
+    this.onClosing?.();
     if (this.isOpen) this.ws.close(closeCodeFor(code), code);
   }
 }

@@ -84,13 +84,18 @@ export class Hub {
     const deadline = setTimeout(() => {
       if (conn.state !== 'online') conn.close('AUTH_TIMEOUT', 'No valid auth message in time.');
     }, this.options.authDeadlineMs);
-    ws.on('close', () => {
+    const gone = () => {
       clearTimeout(deadline);
       clearTimeout(conn.expiryTimer);
+      this.heartbeat.forget(conn);
+      // Others hear "left" now, not after a close handshake an unresponsive peer may never finish.
+      this.presence.remove(conn);
+    };
+    conn.onClosing = gone;
+    ws.on('close', () => {
       conn.state = 'closed';
       this.all.delete(conn);
-      this.heartbeat.forget(conn);
-      this.presence.remove(conn);
+      gone();
     });
     if (!this.options.origins.allowsUpgrade(req.headers.origin, req.headers.host)) {
       conn.close('BAD_ORIGIN', 'This page\'s origin may not connect to this server.');
