@@ -4,7 +4,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startServer } from '../rendezvous/server';
-import { postJson, spawnServerProcess, DEFAULT_PASSWORD } from './helpers/server';
+import { postJson, runMain, spawnServerProcess, DEFAULT_PASSWORD } from './helpers/server';
 
 const test = suite<{ dir: string }>('rendezvous durability', { dir: '' });
 
@@ -56,6 +56,16 @@ test('a torn last line (crash mid-append) does not stop the store from loading',
   } finally {
     await server.close();
   }
+});
+
+test('a store corrupted beyond a torn line: refused with one line, never silently emptied', async ({ dir }) => {
+  const dbPath = path.join(dir, 'users.db');
+  await writeFile(dbPath, 'garbage\n{"_id":"a","key":"a"}\nmore garbage\n');
+  const result = await runMain(['--host', '127.0.0.1', '--port', '0', '--db', dbPath]);
+  assert.is(result.code, 1);
+  assert.match(result.stderr, /^chatroom: --db .*users\.db: cannot load the user store: .*corrupt/);
+  assert.is(result.stderr.trimEnd().split('\n').length, 1);
+  assert.is(await readFile(dbPath, 'utf8'), 'garbage\n{"_id":"a","key":"a"}\nmore garbage\n', 'the file is left for a human to inspect');
 });
 
 test.run();
