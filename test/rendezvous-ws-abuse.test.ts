@@ -120,6 +120,25 @@ test('rate limit: RATE_LIMITED, then closed if it persists', async (ctx) => {
   await assertBystanderFine(ctx);
 });
 
+test('random garbage from many sockets never crashes the server or reaches others', async (ctx) => {
+  let seed = 42;
+  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const pieces = ['{', '}', '"v":1', '"type":', '"signal"', '"auth"', '"to":', `"${ctx.b.self.peerId}"`, '"data":', '{}', '[]', 'null', ',', ':', '"token":"x"', '1e309', '"\\u0000"'];
+  const garbage = (): string | Buffer => {
+    if (random() < 0.3) return Buffer.from(Array.from({ length: 1 + Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+    return Array.from({ length: 1 + Math.floor(random() * 12) }, () => pieces[Math.floor(random() * pieces.length)]).join('');
+  };
+  const attackers = await Promise.all(Array.from({ length: 5 }, async (_, i) => (i % 2 ? openSocket(ctx.server.wsUrl) : connectPeer(ctx.server.wsUrl, await ctx.server.login('alice')))));
+  ctx.sockets.push(...attackers);
+  for (let round = 0; round < 40; round++) for (const s of attackers) if (s.ws.readyState === s.ws.OPEN) s.ws.send(garbage());
+  await Promise.all(attackers.map((s) => s.waitClosed(5_000).catch(() => undefined)));
+  assert.is(ctx.b.binary.length, 0);
+  assert.not.ok(ctx.b.messages.some((m) => m.type === 'signal'), 'no garbage was forwarded as a signal');
+  await assertBystanderFine(ctx);
+  const res = await fetch(`${ctx.server.httpUrl}/api/me`);
+  assert.is(res.status, 401, 'the server is still up');
+});
+
 test('backed-up receiver: sender told to pause, frames dropped past the limit, resume after drain', async (ctx) => {
   const receiver = ctx.b;
   (receiver.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
