@@ -133,7 +133,8 @@ export function loadConfig(file: string, required: boolean): Settings {
     if (required || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ConfigError(file, `cannot read the config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   if (text.includes('\0')) throw new ConfigError(file, 'not a text file');
-  const values = parseIni(text, file);
+  // Windows editors may save a byte-order mark, which `ini` would read as part of the first line.
+  const values = parseIni(text.replace(/^\uFEFF/, ''), file);
   const get = <T>(key: string, fallback: T): T => (values.has(key) ? (values.get(key)!.value as T) ?? fallback : fallback);
   const sourceOf = (key: string, fallback: string) => values.get(key)?.source ?? fallback;
   const dir = path.dirname(path.resolve(file));

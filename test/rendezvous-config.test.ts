@@ -32,6 +32,13 @@ test('the original keys [ip] chat_server_ip and [port] chat_server_port work', a
   assert.is(settings.relay, 'auto');
 });
 
+test('a Windows-edited file (BOM, CRLF) reads the same', async ({ dir }) => {
+  const file = await iniFile(dir, '\uFEFF[ip]\r\nchat_server_ip = 10.0.0.1\r\n[port]\r\nchat_server_port = 8081\r\n');
+  const settings = loadConfig(file, true);
+  assert.is(settings.host, '10.0.0.1');
+  assert.is(settings.port, 8081);
+});
+
 test('every section of the shipped config.ini parses', async ({ dir }) => {
   const settings = loadConfig(path.resolve('config.ini'), true);
   assert.is(settings.host, '0.0.0.0');
