@@ -2,7 +2,6 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ApiErrorBody, LoginResponse, RegisterResponse } from '../shared/api';
 import { postJson, startTestServer, DEFAULT_PASSWORD, type TestServer } from './helpers/server';
-import { waitFor } from './helpers/ws';
 
 const test = suite<{ server: TestServer }>('rendezvous accounts', { server: undefined as never });
 

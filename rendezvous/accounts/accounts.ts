@@ -1,7 +1,7 @@
 // Registration, login and logout: the account rules, hashing, throttling and sessions together,
 // independent of HTTP.
 
-import type { LoginResponse, PublicUser, RegisterRequest } from '../../shared/api';
+import type { LoginResponse, PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { usernameKey, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import type { LoginThrottle } from './loginThrottle';
