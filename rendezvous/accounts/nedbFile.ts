@@ -3,6 +3,7 @@
 // resolves only after the append completes), so dropping it loses nothing.
 
 import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import Datastore from 'nedb-promises';
 
 async function dropTornLastLine(filename: string): Promise<boolean> {
@@ -28,12 +29,18 @@ export async function openDatastore(filename: string, onRepair: (message: string
   return db;
 }
 
-/** Forces appended data to disk, so an acknowledged write survives a power cut too. */
-export async function syncFile(filename: string): Promise<void> {
-  const handle = await open(filename, 'r');
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Forces appended data (and the file's directory entry) to disk, so an acknowledged write survives a power cut too. */
+export async function syncFile(filename: string): Promise<void> {
+  await fsync(filename);
+  // Some systems cannot fsync a directory (EISDIR/EPERM on Windows); the file itself is synced.
+  await fsync(dirname(filename)).catch(() => {});
 }
