@@ -2,7 +2,7 @@ import argon2 from 'argon2';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ApiErrorBody } from '../shared/api';
-import { LOGIN_FAILURES_PER_ACCOUNT } from '../shared/limits';
+import { LOGIN_FAILURES_PER_ACCOUNT, PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX } from '../shared/limits';
 import { ARGON2_OPTIONS, PasswordHasher } from '../rendezvous/accounts/passwordHasher';
 import { LoginThrottle } from '../rendezvous/accounts/loginThrottle';
 import { postJson, startTestServer, DEFAULT_PASSWORD } from './helpers/server';
@@ -98,6 +98,25 @@ test('a login flood is bounded: 503 BUSY beyond the hash queue, never a crash', 
   const busy = results.filter((r) => r.status === 'rejected' && (r.reason as { code: string }).code === 'BUSY').length;
   assert.is(busy, 3);
   assert.is(results.filter((r) => r.status === 'fulfilled').length, 3);
+});
+
+test('HTTP: a registration flood beyond the hash queue gets 503 BUSY with Retry-After, never a 500', async () => {
+  const server = await startTestServer();
+  try {
+    const total = PASSWORD_HASH_CONCURRENCY + PASSWORD_HASH_QUEUE_MAX + 40;
+    const responses = await Promise.all(
+      Array.from({ length: total }, (_, i) => postJson(`${server.httpUrl}/api/register`, { username: `flood${i}`, password: DEFAULT_PASSWORD, displayName: 'F' })),
+    );
+    const busy = responses.filter((r) => r.status === 503);
+    assert.ok(busy.length > 0, 'some were refused');
+    assert.ok(responses.every((r) => r.status === 201 || r.status === 503), 'only 201 or 503');
+    assert.is(busy[0].headers.get('retry-after'), '1');
+    assert.is(((await busy[0].json()) as ApiErrorBody).error.code, 'BUSY');
+    await Promise.all(responses.map((r) => r.body?.cancel().catch(() => {})));
+    console.log(`    flood of ${total} registrations: ${total - busy.length} x 201, ${busy.length} x 503`);
+  } finally {
+    await server.stop();
+  }
 });
 
 test('argon2id parameters, timing, and rehash of weaker hashes at login', async () => {
