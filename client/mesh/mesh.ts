@@ -120,7 +120,7 @@ export class MeshImpl implements Mesh {
     const from = this.requireSelf();
     const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: Date.now(), own: true, text };
     const seq = this.textSeq++;
-    for (const pair of this.pairs.values()) pair.sendText({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
+    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
     this.events.emit('message', message);
     return message;
   }
@@ -136,7 +136,7 @@ export class MeshImpl implements Mesh {
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
     const message: ImageMessage = { kind: 'image', id: newMessageId(), from, sentAt: Date.now(), own: true, name: cutName, mime, bytes, sha256 };
     const start = { sentAt: message.sentAt, name: cutName, mime, size: bytes.byteLength, sha256, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
-    for (const pair of this.pairs.values()) pair.sendImage({ kind: 'image', id: message.id, start, bytes });
+    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id: message.id, start, bytes });
     this.events.emit('message', message);
     return message;
   }

@@ -43,6 +43,8 @@ export class Pair {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private waitTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay: number;
+  private retransmitTimer: ReturnType<typeof setInterval> | null = null;
+  private lastAckAt = Date.now();
   private destroyed = false;
   relayPaused = false;
 
@@ -74,17 +76,15 @@ export class Pair {
   }
 
   // ---- sending ----------------------------------------------------------------------------
-  sendText(message: OutgoingText): void {
+  send(message: OutgoingMessage): void {
+    if (this.outbox.size === 0) this.lastAckAt = Date.now(); // nothing was awaited until now
     this.add(message);
     this.enqueue(message);
-  }
-
-  sendImage(message: OutgoingImage): void {
-    this.add(message);
-    this.enqueue(message);
+    this.watchAcks();
   }
 
   onAck(id: string): void {
+    this.lastAckAt = Date.now();
     const entry = this.outbox.remove(id);
     this.queue.cancel(id);
     if (entry?.kind === 'image') {
@@ -94,6 +94,7 @@ export class Pair {
   }
 
   onReject(id: string, code: ErrorCode, message: string): void {
+    this.lastAckAt = Date.now();
     if (!this.outbox.remove(id)) return;
     this.queue.cancel(id);
     this.ctx.error({ code, message: `${this.info.username} rejected a message: ${message}`, peerId: this.peerId, messageId: id });
@@ -101,8 +102,24 @@ export class Pair {
 
   /** Re-sends every unacknowledged message on the current path (after a switch or lost frames). */
   requeue(): void {
+    this.lastAckAt = Date.now();
     this.queue.clearMessages();
     for (const m of this.outbox.all()) this.enqueue(m);
+  }
+
+  /** Frames can vanish without a path switch (a relay under load drops them): re-send what stays unacknowledged. */
+  private watchAcks(): void {
+    if (this.retransmitTimer || this.destroyed) return;
+    const { retransmitMs } = this.ctx.timeouts;
+    this.retransmitTimer = setInterval(() => {
+      if (this.outbox.size === 0) {
+        clearInterval(this.retransmitTimer!);
+        this.retransmitTimer = null;
+        return;
+      }
+      const moving = this.state === 'direct' || this.state === 'relay';
+      if (moving && this.queue.idle && Date.now() - this.lastAckAt > retransmitMs) this.requeue();
+    }, retransmitMs / 2);
   }
 
   private add(message: OutgoingMessage): void {
@@ -283,6 +300,8 @@ export class Pair {
   }
 
   private clearTimers(): void {
+    if (this.retransmitTimer) clearInterval(this.retransmitTimer);
+    this.retransmitTimer = null;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.waitTimer) clearTimeout(this.waitTimer);
     this.retryTimer = this.waitTimer = null;

@@ -24,6 +24,8 @@ export interface MeshTimeouts {
   /** After a signaling reconnect, how long a peer missing from the welcome keeps its pair (its direct link may be fine). */
   rejoinGraceMs: number;
   incomingIdleMs: number;
+  /** Unacknowledged messages are sent again after this long with nothing left to send and no ack (a relay may drop frames). */
+  retransmitMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: MeshTimeouts = {
@@ -37,4 +39,5 @@ export const DEFAULT_TIMEOUTS: MeshTimeouts = {
   reconnectMaxMs: RECONNECT_MAX_MS,
   rejoinGraceMs: RECONNECT_MAX_MS,
   incomingIdleMs: INCOMING_TRANSFER_IDLE_MS,
+  retransmitMs: DIRECT_DISCONNECT_GRACE_MS,
 };

@@ -1,0 +1,186 @@
+// `npm run bench`: the mesh on loopback with every peer in its own process. Measures text latency
+// (p50/p99) and 5 MiB image delivery, direct and relayed, with 3 and 8 peers, against a raw ws
+// transfer of the same bytes. Writes bench/results/latest.json and prints a table.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IMAGE_MAX_BYTES } from '../shared/limits';
+import { startTestServer, type TestServer } from '../test/helpers/server';
+import type { FromWorker, ToWorker } from './worker';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const IMAGE_BYTES = IMAGE_MAX_BYTES;
+const TEXTS = 300;
+const TEXT_INTERVAL_MS = 3;
+const REPEATS = 3;
+const MiB = 1024 * 1024;
+
+class Worker {
+  readonly log: FromWorker[] = [];
+  private waiters: (() => void)[] = [];
+  readonly child: ChildProcess;
+  constructor(readonly name: string) {
+    this.child = fork(path.join(HERE, 'worker.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child.on('message', (m: FromWorker) => {
+      if (m.ev === 'error') return void (process.env.BENCH_VERBOSE && console.error(`${this.name}: ${m.message}`));
+      this.log.push(m);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  send(m: ToWorker): void {
+    this.child.send(m);
+  }
+  /** The first logged event matching `pred`, waiting up to `timeoutMs`. */
+  async next<T extends FromWorker>(pred: (m: FromWorker) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = [...this.log].reverse().find(pred);
+      if (found) return found as T;
+      if (Date.now() > deadline) throw new Error(`${this.name}: timed out`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+  stop(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.child.exitCode !== null) return resolve();
+      this.child.on('exit', () => resolve());
+      this.send({ cmd: 'stop' });
+      setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
+    });
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function baseline(): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const sink = new Worker('ws-sink');
+    const source = new Worker('ws-source');
+    sink.send({ cmd: 'ws-sink', size: IMAGE_BYTES });
+    const { port } = await sink.next<Extract<FromWorker, { ev: 'ws-listening' }>>((m) => m.ev === 'ws-listening');
+    source.send({ cmd: 'ws-source', url: `ws://127.0.0.1:${port}`, size: IMAGE_BYTES });
+    const { startedAt } = await source.next<Extract<FromWorker, { ev: 'ws-started' }>>((m) => m.ev === 'ws-started');
+    const { receivedAt } = await sink.next<Extract<FromWorker, { ev: 'ws-received' }>>((m) => m.ev === 'ws-received');
+    times.push(receivedAt - startedAt);
+    await Promise.all([sink.stop(), source.stop()]);
+  }
+  return median(times);
+}
+
+interface Scenario {
+  path: 'direct' | 'relay';
+  peers: number;
+  connectMs: number;
+  textP50Ms: number;
+  textP99Ms: number;
+  imageRecipients: number;
+  imageMs: number;
+  imageMiBps: number;
+  ratioToBaseline?: number;
+}
+
+async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: number, tag: string): Promise<Scenario> {
+  const names = Array.from({ length: n }, (_, i) => `${tag}${i}`);
+  const tokens = await Promise.all(names.map((name) => server.registerAndLogin(name)));
+  const workers = names.map((name) => new Worker(name));
+  try {
+    const t0 = performance.now();
+    workers.forEach((w, i) => w.send({ cmd: 'start', wsUrl: server.wsUrl, token: tokens[i] }));
+    await Promise.all(workers.map((w) => w.next((m) => m.ev === 'links' && m.links.length === n - 1 && m.links.every((l) => l === pathKind))));
+    const connectMs = performance.now() - t0;
+    const [sender, ...receivers] = workers;
+
+    const textRun = `${tag}-text`;
+    for (const w of receivers) w.send({ cmd: 'expect', run: textRun, texts: TEXTS, images: 0 });
+    sender.send({ cmd: 'texts', run: textRun, count: TEXTS, intervalMs: TEXT_INTERVAL_MS });
+    const done = await Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'texts-done' }>>((m) => m.ev === 'texts-done' && m.run === textRun)));
+    const latencies = done.flatMap((d) => d.latenciesMs).sort((a, b) => a - b);
+
+    const imageTimes: number[] = [];
+    for (let r = 0; r < REPEATS; r++) {
+      const run = `${tag}-img${r}`;
+      for (const w of receivers) w.send({ cmd: 'expect', run, texts: 0, images: 1 });
+      sender.send({ cmd: 'image', run, size: IMAGE_BYTES });
+      const got = await Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'image-received' }>>((m) => m.ev === 'image-received' && m.run === run, 120_000)));
+      const { startedAt, sha256 } = await sender.next<Extract<FromWorker, { ev: 'image-sent' }>>((m) => m.ev === 'image-sent' && m.run === run);
+      if (!got.every((g) => g.sha256 === sha256)) throw new Error('an image arrived corrupted');
+      imageTimes.push(Math.max(...got.map((g) => g.receivedAt)) - startedAt);
+    }
+    const imageMs = median(imageTimes);
+    return {
+      path: pathKind,
+      peers: n,
+      connectMs: Math.round(connectMs),
+      textP50Ms: percentile(latencies, 50),
+      textP99Ms: percentile(latencies, 99),
+      imageRecipients: n - 1,
+      imageMs,
+      imageMiBps: IMAGE_BYTES / MiB / (imageMs / 1000),
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+const f = (x: number, d = 2) => x.toFixed(d);
+
+async function main(): Promise<void> {
+  const baselineMs = await baseline();
+  const baselineMiBps = IMAGE_BYTES / MiB / (baselineMs / 1000);
+  const results: Scenario[] = [];
+  const modes = (process.env.BENCH_ONLY ? [process.env.BENCH_ONLY] : ['auto', 'force']) as ('auto' | 'force')[];
+  for (const relay of modes) {
+    const server = await startTestServer({ relay });
+    try {
+      for (const n of [3, 8]) {
+        const s = await scenario(server, relay === 'auto' ? 'direct' : 'relay', n, `${relay}${n}p`);
+        s.ratioToBaseline = s.imageMiBps / baselineMiBps;
+        results.push(s);
+        console.error(`done: ${s.path} ${s.peers} peers`);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const out = {
+    date: new Date().toISOString(),
+    node: process.version,
+    imageBytes: IMAGE_BYTES,
+    texts: TEXTS,
+    repeats: REPEATS,
+    baseline: { kind: 'raw ws loopback, 64 KiB frames, one receiver', ms: baselineMs, MiBps: baselineMiBps },
+    results,
+  };
+  await mkdir(path.join(HERE, 'results'), { recursive: true });
+  await writeFile(path.join(HERE, 'results', 'latest.json'), JSON.stringify(out, null, 2) + '\n');
+
+  console.log(`raw ws baseline: 5 MiB in ${f(baselineMs, 1)} ms = ${f(baselineMiBps, 1)} MiB/s\n`);
+  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  MiB/s  ratio to ws');
+  for (const r of results) {
+    console.log(
+      [r.path.padEnd(6), String(r.peers).padStart(5), String(r.connectMs).padStart(10), f(r.textP50Ms, 3).padStart(11), f(r.textP99Ms, 3).padStart(11),
+        `${r.imageRecipients} peers`.padStart(8), f(r.imageMs, 0).padStart(8), f(r.imageMiBps, 1).padStart(6), `${f((r.ratioToBaseline ?? 0) * 100, 0)} %`.padStart(11)].join('  '),
+    );
+  }
+  console.log('\nimage throughput = 5 MiB / time until the last recipient verified it; ratio = that / raw ws throughput');
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,136 @@
+// One benchmark peer in its own process: a real mesh (wrtc + ws), driven over IPC by
+// bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source').
+
+import wrtc from '@roamhq/wrtc';
+import WebSocket, { WebSocketServer } from 'ws';
+import { createMesh } from '../client/mesh/index';
+import type { ChatMessage, Mesh } from '../client/mesh/api';
+import { CHUNK_BYTES } from '../shared/limits';
+
+export type ToWorker =
+  | { cmd: 'start'; wsUrl: string; token: string }
+  | { cmd: 'expect'; run: string; texts: number; images: number }
+  | { cmd: 'texts'; run: string; count: number; intervalMs: number }
+  | { cmd: 'image'; run: string; size: number }
+  | { cmd: 'ws-sink'; size: number }
+  | { cmd: 'ws-source'; url: string; size: number }
+  | { cmd: 'stop' };
+
+export type FromWorker =
+  | { ev: 'online'; peerId: string }
+  | { ev: 'links'; links: string[] }
+  | { ev: 'texts-done'; run: string; latenciesMs: number[] }
+  | { ev: 'image-sent'; run: string; startedAt: number; sha256: string }
+  | { ev: 'image-received'; run: string; receivedAt: number; sha256: string }
+  | { ev: 'ws-listening'; port: number }
+  | { ev: 'ws-received'; receivedAt: number }
+  | { ev: 'ws-started'; startedAt: number }
+  | { ev: 'error'; message: string };
+
+/** Wall clock with sub-millisecond resolution, comparable across processes on one host. */
+const now = () => performance.timeOrigin + performance.now();
+const send = (m: FromWorker) => process.send!(m);
+
+function pngOf(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65_536) crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65_536, size)));
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return bytes;
+}
+
+let mesh: Mesh | null = null;
+let expected: { run: string; texts: number; images: number } | null = null;
+let latencies: number[] = [];
+
+function onMeshMessage(msg: ChatMessage): void {
+  if (!expected || msg.own) return;
+  if (msg.kind === 'text') {
+    const body = JSON.parse(msg.text) as { run: string; t: number };
+    if (body.run !== expected.run) return;
+    latencies.push(now() - body.t);
+    if (latencies.length === expected.texts) send({ ev: 'texts-done', run: expected.run, latenciesMs: latencies });
+  } else if (msg.name === `${expected.run}.png`) {
+    // The mesh verified the SHA-256 before delivering; the parent compares it with the sender's.
+    send({ ev: 'image-received', run: expected.run, receivedAt: now(), sha256: msg.sha256 });
+  }
+}
+
+process.on('message', async (m: ToWorker) => {
+  switch (m.cmd) {
+    case 'start': {
+      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket });
+      mesh.on('status', (s) => s === 'online' && send({ ev: 'online', peerId: mesh!.self!.peerId }));
+      mesh.on('peers', (peers) => send({ ev: 'links', links: peers.map((p) => p.link) }));
+      mesh.on('message', onMeshMessage);
+      mesh.on('error', (e) => send({ ev: 'error', message: `${e.code} ${e.message}` }));
+      if (process.env.BENCH_TRACE) {
+        // Where an image's time goes: first and last chunk on each side.
+        mesh.on('progress', (p) => {
+          if (p.bytes <= 65_536 || p.bytes === p.total) send({ ev: 'error', message: `trace ${p.direction} ${p.peerId.slice(0, 4)} ${p.bytes} done=${p.done} at ${now().toFixed(1)}` });
+        });
+      }
+      mesh.start();
+      return;
+    }
+    case 'expect':
+      expected = m;
+      latencies = [];
+      return;
+    case 'texts': {
+      for (let i = 0; i < m.count; i++) {
+        mesh!.sendText(JSON.stringify({ run: m.run, i, t: now() }));
+        await new Promise((r) => setTimeout(r, m.intervalMs));
+      }
+      return;
+    }
+    case 'image': {
+      const bytes = pngOf(m.size);
+      const startedAt = now();
+      const own = await mesh!.sendImage(bytes, `${m.run}.png`);
+      if (process.env.BENCH_TRACE) send({ ev: 'error', message: `trace sendImage returned after ${(now() - startedAt).toFixed(1)} ms, started ${startedAt.toFixed(1)}` });
+      send({ ev: 'image-sent', run: m.run, startedAt, sha256: own.sha256 });
+      return;
+    }
+    case 'ws-sink': {
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1024 * 1024 });
+      wss.on('connection', (ws) => {
+        let got = 0;
+        ws.on('message', (data: Buffer) => {
+          got += data.byteLength;
+          if (got >= m.size) {
+            send({ ev: 'ws-received', receivedAt: now() });
+            ws.close();
+            wss.close();
+          }
+        });
+      });
+      wss.on('listening', () => send({ ev: 'ws-listening', port: (wss.address() as { port: number }).port }));
+      return;
+    }
+    case 'ws-source': {
+      const bytes = pngOf(m.size);
+      const ws = new WebSocket(m.url);
+      ws.on('open', () => {
+        const startedAt = now();
+        // The same chunking as an image, with the same kind of polled backpressure.
+        let offset = 0;
+        const pump = () => {
+          while (offset < bytes.byteLength) {
+            if (ws.bufferedAmount > 1024 * 1024) return void setTimeout(pump, 5);
+            ws.send(bytes.subarray(offset, offset + CHUNK_BYTES));
+            offset += CHUNK_BYTES;
+          }
+        };
+        send({ ev: 'ws-started', startedAt });
+        pump();
+      });
+      ws.on('close', () => {});
+      return;
+    }
+    case 'stop':
+      mesh?.stop();
+      process.disconnect();
+      setTimeout(() => process.exit(0), 200).unref();
+      return;
+  }
+});
