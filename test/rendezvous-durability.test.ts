@@ -68,4 +68,20 @@ test('a store corrupted beyond a torn line: refused with one line, never silentl
   assert.is(await readFile(dbPath, 'utf8'), 'garbage\n{"_id":"a","key":"a"}\nmore garbage\n', 'the file is left for a human to inspect');
 });
 
+test('a corrupted sessions file is set aside: the server starts, users log in again', async ({ dir }) => {
+  const dbPath = path.join(dir, 'users.db');
+  let server = await startServer({ host: '127.0.0.1', port: 0, dbPath, staticDir: dir, log: () => {} });
+  assert.is((await postJson(`${server.httpUrl}/api/register`, account('again'))).status, 201);
+  await server.close();
+  await writeFile(`${dbPath}.sessions`, 'garbage\nmore garbage\n{"tokenHash":"x"}\n');
+  const logged: string[] = [];
+  server = await startServer({ host: '127.0.0.1', port: 0, dbPath, staticDir: dir, log: (m) => logged.push(m) });
+  try {
+    assert.is((await postJson(`${server.httpUrl}/api/login`, { username: 'again', password: DEFAULT_PASSWORD })).status, 200);
+    assert.match(logged.join('\n'), /sessions: unreadable .* moved to .*\.corrupt-\d+/);
+  } finally {
+    await server.close();
+  }
+});
+
 test.run();

@@ -3,6 +3,7 @@
 // clients reconnect with the same token after a server restart.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import type Datastore from 'nedb-promises';
 import { SESSION_TOKEN_BYTES, SESSION_TTL_MS } from '../../shared/limits';
 import { openDatastore } from './nedbFile';
@@ -37,7 +38,16 @@ export class SessionStore {
   }
 
   static async open(filename: string, ttlMs: number = SESSION_TTL_MS, log: (message: string) => void = () => {}): Promise<SessionStore> {
-    const db = await openDatastore(filename, log);
+    let db: Datastore<any>;
+    try {
+      db = await openDatastore(filename, log);
+    } catch (error) {
+      // Sessions are disposable (users log in again), unlike accounts: keep the file aside and start empty.
+      const aside = `${filename}.corrupt-${Date.now()}`;
+      await rename(filename, aside);
+      log(`${filename}: unreadable (${(error as Error).message}); moved to ${aside}, everyone must log in again`);
+      db = await openDatastore(filename, log);
+    }
     await db.ensureIndex({ fieldName: 'tokenHash', unique: true });
     const store = new SessionStore(db, ttlMs);
     await store.purgeExpired();
