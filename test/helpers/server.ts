@@ -69,8 +69,11 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     async stop() {
       if (stopped) return;
       stopped = true;
-      await running.close();
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await running.close();
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
     async restart() {
       await running.close();
