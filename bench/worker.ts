@@ -2,6 +2,7 @@
 // bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source').
 
 import wrtc from '@roamhq/wrtc';
+import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh } from '../client/mesh/api';
@@ -14,6 +15,8 @@ export type ToWorker =
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
   | { cmd: 'ws-source'; url: string; size: number }
+  | { cmd: 'dc'; initiator: boolean; size: number }
+  | { cmd: 'dc-signal'; data: object }
   | { cmd: 'stop' };
 
 export type FromWorker =
@@ -25,6 +28,7 @@ export type FromWorker =
   | { ev: 'ws-listening'; port: number }
   | { ev: 'ws-received'; receivedAt: number }
   | { ev: 'ws-started'; startedAt: number }
+  | { ev: 'dc-signal'; data: object }
   | { ev: 'error'; message: string };
 
 /** Wall clock with sub-millisecond resolution, comparable across processes on one host. */
@@ -39,6 +43,36 @@ function pngOf(size: number): Uint8Array {
 }
 
 let mesh: Mesh | null = null;
+let rawPeer: SimplePeer.Instance | null = null;
+
+/** Raw simple-peer data channel, same chunks and backpressure, no mesh: how fast wrtc itself goes. */
+function rawChannel(initiator: boolean, size: number): void {
+  const Ctor = SimplePeer as unknown as new (o: object) => SimplePeer.Instance;
+  const peer = (rawPeer = new Ctor({ initiator, wrtc, trickle: true }));
+  peer.on('signal', (data: object) => send({ ev: 'dc-signal', data }));
+  peer.on('error', () => {});
+  let got = 0;
+  peer.on('data', (d: Uint8Array) => {
+    got += d.byteLength;
+    if (got >= size) send({ ev: 'ws-received', receivedAt: now() });
+  });
+  if (!initiator) return;
+  peer.on('connect', () => {
+    const bytes = pngOf(size);
+    const startedAt = now();
+    let offset = 0;
+    const channel = () => (peer as unknown as { bufferSize: number }).bufferSize;
+    const pump = () => {
+      while (offset < size) {
+        if (channel() > 1024 * 1024) return void setTimeout(pump, 5);
+        peer.send(bytes.subarray(offset, offset + CHUNK_BYTES));
+        offset += CHUNK_BYTES;
+      }
+    };
+    send({ ev: 'ws-started', startedAt });
+    pump();
+  });
+}
 let expected: { run: string; texts: number; images: number } | null = null;
 let latencies: number[] = [];
 
@@ -127,7 +161,12 @@ process.on('message', async (m: ToWorker) => {
       ws.on('close', () => {});
       return;
     }
+    case 'dc':
+      return rawChannel(m.initiator, m.size);
+    case 'dc-signal':
+      return rawPeer?.signal(m.data as SimplePeer.SignalData);
     case 'stop':
+      rawPeer?.destroy();
       mesh?.stop();
       process.disconnect();
       setTimeout(() => process.exit(0), 200).unref();

@@ -108,7 +108,7 @@ export class MeshImpl implements Mesh {
 
   stop(): void {
     this.signaling.stop();
-    for (const id of [...this.pairs.keys()]) this.removePeer(id, false);
+    for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
     for (const { receiver } of this.receivers.values()) receiver.close();
     for (const t of this.pendingLeave.values()) clearTimeout(t);
     this.pendingLeave.clear();
@@ -192,7 +192,7 @@ export class MeshImpl implements Mesh {
   private onWelcome(m: WelcomeMessage, resumed: boolean): void {
     if (this.self && this.self.peerId !== m.self.peerId) {
       // A new identity: every pair was built around the old one (initiator rule).
-      for (const id of [...this.pairs.keys()]) this.removePeer(id, false);
+      for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
     }
     this.self = m.self;
     this.settings = m.settings;
@@ -236,11 +236,11 @@ export class MeshImpl implements Mesh {
     }
   }
 
-  private removePeer(id: PeerId, emit: boolean): void {
+  private removePeer(id: PeerId, emit: boolean, peerLeft = true): void {
     const pair = this.pairs.get(id);
     if (!pair) return;
     this.pairs.delete(id);
-    pair.destroy();
+    pair.destroy(peerLeft);
     this.receivers.get(id)?.receiver.close();
     if (emit) this.emitPeers();
   }

@@ -64,13 +64,14 @@ export class Pair {
     else this.waitForOffer();
   }
 
-  destroy(): void {
+  /** `peerLeft`: report the images it will never get (not when we are the ones leaving). */
+  destroy(peerLeft: boolean): void {
     this.destroyed = true;
     this.attempt?.close();
     this.attempt = null;
     this.clearTimers();
     this.queue.close();
-    for (const m of this.outbox.all()) {
+    for (const m of peerLeft ? this.outbox.all() : []) {
       if (m.kind === 'image') this.ctx.error({ code: 'PEER_LEFT', message: `${this.info.username} left before the image arrived`, peerId: this.peerId, messageId: m.id });
     }
   }
