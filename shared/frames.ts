@@ -25,6 +25,8 @@ export const FrameType = {
   PONG: 8,
   /** "My side of direct attempt X is dead": lets both sides of a pair agree on a fallback. */
   PATH: 9,
+  /** After the last chunk: the SHA-256 of the whole image (the sender hashes while it sends). */
+  IMAGE_END: 10,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -44,8 +46,10 @@ export interface ImageStartPayload {
   name: string;
   mime: ImageMime;
   size: number;
-  sha256: string;
   chunks: number;
+}
+export interface ImageEndPayload {
+  sha256: string;
 }
 export interface ReasonPayload {
   code: ErrorCode;
@@ -69,7 +73,8 @@ export type Frame =
   | (Head & { type: typeof FrameType.ABORT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.PING; body: Uint8Array })
   | (Head & { type: typeof FrameType.PONG; body: Uint8Array })
-  | (Head & { type: typeof FrameType.PATH; body: PathPayload });
+  | (Head & { type: typeof FrameType.PATH; body: PathPayload })
+  | (Head & { type: typeof FrameType.IMAGE_END; body: ImageEndPayload });
 
 /** A ChatError raised while decoding, with the message id when the header was readable. */
 export class FrameError extends ChatError {
@@ -150,8 +155,7 @@ function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload
   if (typeof mime !== 'string' || !(IMAGE_MIME_TYPES as readonly string[]).includes(mime)) bad('unsupported image type', id, 'BAD_IMAGE');
   const name = obj.name;
   if (typeof name !== 'string' || name.length > IMAGE_NAME_MAX_CHARS * 2) bad('"name" must be a short string', id);
-  if (!isSha256Hex(obj.sha256)) bad('"sha256" must be 64 hex chars', id);
-  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, sha256: obj.sha256, chunks };
+  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, chunks };
 }
 
 function reason(obj: Record<string, unknown>, id: string): ReasonPayload {
@@ -186,6 +190,11 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case FrameType.PONG:
       if (body.byteLength > 64) bad('ping payload too large', id);
       return { type, id, seq, body };
+    case FrameType.IMAGE_END: {
+      const obj = json(body, id);
+      if (!isSha256Hex(obj.sha256)) bad('"sha256" must be 64 hex chars', id);
+      return { type, id, seq, body: { sha256: obj.sha256 } };
+    }
     case FrameType.PATH: {
       const obj = json(body, id);
       if (typeof obj.deadAttempt !== 'string' || obj.deadAttempt.length > 64) bad('"deadAttempt" must be a string', id);

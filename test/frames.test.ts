@@ -40,8 +40,10 @@ test('every frame type round-trips', () => {
   assert.match(id, /^[0-9a-f]{32}$/);
   const text = decodeFrame(encodeFrame(FrameType.TEXT, id, 7, { sentAt: 1, text: 'héllo', base: 3 }));
   assert.equal(text, { type: FrameType.TEXT, id, seq: 7, body: { sentAt: 1, text: 'héllo', base: 3 } });
-  const start = { sentAt: 2, name: 'a.png', mime: 'image/png', size: CHUNK_BYTES + 1, sha256: 'a'.repeat(64), chunks: 2 };
+  const start = { sentAt: 2, name: 'a.png', mime: 'image/png', size: CHUNK_BYTES + 1, chunks: 2 };
   assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, start)), { type: FrameType.IMAGE_START, id, seq: 0, body: start });
+  assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64) })), { type: FrameType.IMAGE_END, id, seq: 2, body: { sha256: 'b'.repeat(64) } });
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'xyz' }))), 'BAD_FRAME');
   const chunk = decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, 1, new Uint8Array(CHUNK_BYTES)));
   assert.is(chunk.type === FrameType.IMAGE_CHUNK && chunk.body.byteLength, CHUNK_BYTES);
   assert.equal(decodeFrame(encodeFrame(FrameType.ACK, id, 0)), { type: FrameType.ACK, id, seq: 0 });
@@ -70,27 +72,35 @@ test('oversized, truncated, unknown type, bad version, bad JSON, too long text a
   }
   const long = encodeFrame(FrameType.TEXT, id, 0, { sentAt: 1, text: 'x'.repeat(TEXT_MAX_CHARS + 1), base: 0 });
   assert.is(code(() => decodeFrame(long)), 'TEXT_TOO_LONG');
-  const svg = { sentAt: 1, name: 'a.svg', mime: 'image/svg+xml', size: 10, sha256: 'a'.repeat(64), chunks: 1 };
+  const svg = { sentAt: 1, name: 'a.svg', mime: 'image/svg+xml', size: 10, chunks: 1 };
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, svg))), 'BAD_IMAGE');
-  const lying = { sentAt: 1, name: 'a.png', mime: 'image/png', size: 10, sha256: 'a'.repeat(64), chunks: 5 };
+  const lying = { sentAt: 1, name: 'a.png', mime: 'image/png', size: 10, chunks: 5 };
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, lying))), 'BAD_FRAME');
 });
 
-function startOf(bytes: Uint8Array, sha = sha256Hex(bytes)) {
-  return { sentAt: 1, name: 'x.png', mime: 'image/png' as const, size: bytes.byteLength, sha256: sha, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
+function startOf(bytes: Uint8Array) {
+  return { sentAt: 1, name: 'x.png', mime: 'image/png' as const, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
 }
 
-test('reassembly: in-order chunks verify; out-of-order, wrong size, wrong hash, non-image are refused', () => {
+function feed(r: Reassembly, bytes: Uint8Array): void {
+  for (let i = 0; i * CHUNK_BYTES < bytes.byteLength; i++) r.add(i, bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), 0);
+}
+
+test('reassembly: in-order chunks verify; out-of-order, wrong size, early end, wrong hash, non-image are refused', () => {
   const png = fakePng(3 * CHUNK_BYTES + 10);
   const ok = new Reassembly(startOf(png), 0);
-  let done = null;
-  for (let i = 0; i < 4; i++) done = ok.add(i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), 0);
-  assert.equal(done!.bytes, png);
-  assert.is(done!.mime, 'image/png');
+  feed(ok, png);
+  const done = ok.finish(sha256Hex(png));
+  assert.equal(done.bytes, png);
+  assert.is(done.mime, 'image/png');
   assert.is(code(() => new Reassembly(startOf(png), 0).add(1, png.subarray(CHUNK_BYTES, 2 * CHUNK_BYTES), 0)), 'BAD_FRAME');
   assert.is(code(() => new Reassembly(startOf(png), 0).add(0, png.subarray(0, 100), 0)), 'BAD_FRAME');
-  const wrong = new Reassembly(startOf(png, 'b'.repeat(64)), 0);
-  assert.is(code(() => { for (let i = 0; i < 4; i++) wrong.add(i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES), 0); }), 'HASH_MISMATCH');
+  const early = new Reassembly(startOf(png), 0);
+  early.add(0, png.subarray(0, CHUNK_BYTES), 0);
+  assert.is(code(() => early.finish(sha256Hex(png))), 'BAD_FRAME');
+  const wrong = new Reassembly(startOf(png), 0);
+  feed(wrong, png);
+  assert.is(code(() => wrong.finish('b'.repeat(64))), 'HASH_MISMATCH');
   const notImage = new TextEncoder().encode('<svg onload="alert(1)"></svg>');
   assert.is(code(() => new Reassembly(startOf(notImage), 0).add(0, notImage, 0)), 'BAD_IMAGE');
 });
@@ -134,14 +144,18 @@ test('receiver: too large image and bad chunk are rejected and reported, never t
   assert.equal(errors, ['IMAGE_TOO_LARGE']);
   assert.is(decodeFrame(control[0]).type, FrameType.REJECT);
   const png = fakePng(900);
-  const id2 = newMessageId();
-  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id2, 0, startOf(png, 'c'.repeat(64)))));
-  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id2, 0, png)));
+  const send = (id: string, sha: string) => {
+    for (const [type, seq, body] of [[FrameType.IMAGE_START, 0, startOf(png)], [FrameType.IMAGE_CHUNK, 0, png], [FrameType.IMAGE_END, 1, { sha256: sha }]] as const) {
+      r.handle(decodeFrame(encodeFrame(type, id, seq, body)));
+    }
+  };
+  send(newMessageId(), 'c'.repeat(64));
   assert.equal(errors, ['IMAGE_TOO_LARGE', 'HASH_MISMATCH']);
-  const id3 = newMessageId();
-  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id3, 0, startOf(png))));
-  r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id3, 0, png)));
+  const okId = newMessageId();
+  send(okId, sha256Hex(png));
+  send(okId, sha256Hex(png)); // re-sent after a path switch: acked, not delivered twice
   assert.is(delivered.length, 1);
+  assert.equal(errors, ['IMAGE_TOO_LARGE', 'HASH_MISMATCH']);
   r.close();
 });
 

@@ -8,14 +8,16 @@ import { fakePng, meshSuite, openRoguePeer, startPeers, textsFrom, until, type R
 const test = meshSuite('mesh bad frames');
 
 function imageStart(bytes: Uint8Array, overrides: Record<string, unknown> = {}) {
-  return { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: bytes.byteLength, sha256: sha256Hex(bytes), chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES), ...overrides };
+  return { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES), ...overrides };
 }
 
-function sendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, overrides: Record<string, unknown> = {}, order?: number[]): string {
+/** Start, chunks (in `order`), end with `sha256` (the real one unless overridden). */
+function sendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, overrides: Record<string, unknown> = {}, order?: number[], sha256 = sha256Hex(bytes)): string {
   const id = newMessageId();
   const chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
   rogue[via](encodeFrame(FrameType.IMAGE_START, id, 0, imageStart(bytes, overrides)));
   for (const i of order ?? Array.from({ length: chunks }, (_, k) => k)) rogue[via](encodeFrame(FrameType.IMAGE_CHUNK, id, i, bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
+  rogue[via](encodeFrame(FrameType.IMAGE_END, id, chunks, { sha256 }));
   return id;
 }
 
@@ -39,7 +41,7 @@ test('oversized, truncated, unknown type, wrong hash, non-image, too large, too 
 
   // Message-level problems: each answered with a REJECT naming the message.
   const png = fakePng(3 * CHUNK_BYTES + 100);
-  const wrongHash = sendImage(rogue, 'sendDirect', png, { sha256: 'a'.repeat(64) });
+  const wrongHash = sendImage(rogue, 'sendDirect', png, {}, undefined, 'a'.repeat(64));
   const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>');
   const notImage = sendImage(rogue, 'sendRelay', svg);
   const tooLarge = sendImage(rogue, 'sendDirect', png, { size: IMAGE_MAX_BYTES + 1, chunks: Math.ceil((IMAGE_MAX_BYTES + 1) / CHUNK_BYTES) }, []);

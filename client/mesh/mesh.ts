@@ -6,10 +6,10 @@ import { ChatError } from '../../shared/errors';
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { sniffImage } from '../../shared/imageSniff';
-import { sha256Hex } from '../../shared/sha256';
 import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
 import type { ChatMessage, ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
 import { Emitter } from './emitter';
+import { ImageDigest } from './imageDigest';
 import { EarlyBuffer } from './earlyBuffer';
 import { Pair, type PairContext } from './pair';
 import { Receiver, type Incoming } from './receiver';
@@ -132,11 +132,15 @@ export class MeshImpl implements Mesh {
     const max = this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
     if (input.byteLength > max) throw new ChatError('IMAGE_TOO_LARGE', `image of ${input.byteLength} bytes over ${max}`);
     const bytes = input.slice(); // the caller may reuse its buffer
-    const sha256 = sha256Hex(bytes);
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
-    const message: ImageMessage = { kind: 'image', id: newMessageId(), from, sentAt: Date.now(), own: true, name: cutName, mime, bytes, sha256 };
-    const start = { sentAt: message.sentAt, name: cutName, mime, size: bytes.byteLength, sha256, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
-    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id: message.id, start, bytes });
+    const id = newMessageId();
+    const sentAt = Date.now();
+    const digest = new ImageDigest(bytes);
+    const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
+    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest });
+    // Hashing overlaps the first chunks already on their way.
+    const sha256 = await digest.complete();
+    const message: ImageMessage = { kind: 'image', id, from, sentAt, own: true, name: cutName, mime, bytes, sha256 };
     this.events.emit('message', message);
     return message;
   }

@@ -4,6 +4,7 @@
 
 import { OUTBOX_MAX_BYTES, OUTBOX_MAX_MESSAGES } from '../../shared/limits';
 import type { ImageStartPayload } from '../../shared/frames';
+import type { ImageDigest } from './imageDigest';
 
 export interface OutgoingText {
   kind: 'text';
@@ -17,6 +18,7 @@ export interface OutgoingImage {
   id: string;
   start: ImageStartPayload;
   bytes: Uint8Array;
+  digest: ImageDigest;
 }
 export type OutgoingMessage = OutgoingText | OutgoingImage;
 

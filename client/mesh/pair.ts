@@ -151,7 +151,11 @@ export class Pair {
           startedAt = Date.now();
           return encodeFrame(FrameType.IMAGE_START, m.id, 0, m.start);
         }
-        if (index >= chunks) return null;
+        if (index > chunks) return null;
+        if (index === chunks) {
+          index++;
+          return encodeFrame(FrameType.IMAGE_END, m.id, chunks, { sha256: m.digest.hexDigest() });
+        }
         const from = index * CHUNK_BYTES;
         const to = Math.min(from + CHUNK_BYTES, size);
         const frame = encodeFrame(FrameType.IMAGE_CHUNK, m.id, index, m.bytes.subarray(from, to));

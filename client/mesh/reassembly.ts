@@ -1,5 +1,5 @@
-// One incoming image: chunks must come in order, each of the exact expected size; the whole is
-// checked against the announced SHA-256 and sniffed before it is accepted.
+// One incoming image: chunks must come in order, each of the exact expected size; the first one
+// must sniff as an image, and the whole must match the SHA-256 that follows the last chunk.
 
 import { ChatError } from '../../shared/errors';
 import { CHUNK_BYTES, type ImageMime } from '../../shared/limits';
@@ -18,6 +18,7 @@ export class Reassembly {
   private readonly bytes: Uint8Array;
   private readonly hasher: Sha256Hasher = createSha256();
   private nextIndex = 0;
+  private mime: ImageMime | null = null;
   received = 0;
 
   constructor(readonly start: ImageStartPayload, now: number) {
@@ -26,21 +27,33 @@ export class Reassembly {
     this.lastChunkAt = now;
   }
 
-  /** Adds chunk `index`; returns the image when it was the last one. Throws ChatError on any mismatch. */
-  add(index: number, chunk: Uint8Array, now: number): CompletedImage | null {
+  get complete(): boolean {
+    return this.nextIndex === this.start.chunks;
+  }
+
+  /** Adds chunk `index`. Throws ChatError on any mismatch. */
+  add(index: number, chunk: Uint8Array, now: number): void {
     const { size, chunks } = this.start;
+    if (this.complete) throw new ChatError('BAD_FRAME', `chunk ${index} after the last one`);
     if (index !== this.nextIndex) throw new ChatError('BAD_FRAME', `out-of-order chunk ${index}, expected ${this.nextIndex}`);
     const expected = index === chunks - 1 ? size - index * CHUNK_BYTES : CHUNK_BYTES;
     if (chunk.byteLength !== expected) throw new ChatError('BAD_FRAME', `chunk ${index} has ${chunk.byteLength} bytes, expected ${expected}`);
+    if (index === 0) {
+      // Refuse a non-image at once rather than after megabytes.
+      this.mime = sniffImage(chunk);
+      if (!this.mime) throw new ChatError('BAD_IMAGE', 'not a png, jpeg, gif or webp image');
+    }
     this.bytes.set(chunk, this.received);
     this.hasher.update(chunk);
     this.received += chunk.byteLength;
     this.nextIndex++;
     this.lastChunkAt = now;
-    if (this.nextIndex < chunks) return null;
-    if (this.hasher.digestHex() !== this.start.sha256) throw new ChatError('HASH_MISMATCH', 'image does not match its SHA-256');
-    const mime = sniffImage(this.bytes);
-    if (!mime) throw new ChatError('BAD_IMAGE', 'not a png, jpeg, gif or webp image');
-    return { bytes: this.bytes, mime };
+  }
+
+  /** Checks the whole against `sha256` once every chunk is in. Throws ChatError on any mismatch. */
+  finish(sha256: string): CompletedImage {
+    if (!this.complete || !this.mime) throw new ChatError('BAD_FRAME', `image ended after ${this.nextIndex} of ${this.start.chunks} chunks`);
+    if (this.hasher.digestHex() !== sha256) throw new ChatError('HASH_MISMATCH', 'image does not match its SHA-256');
+    return { bytes: this.bytes, mime: this.mime };
   }
 }

@@ -40,6 +40,8 @@ export class Receiver {
         return this.onImageStart(frame.id, frame.body);
       case FrameType.IMAGE_CHUNK:
         return this.onChunk(frame.id, frame.seq, frame.body);
+      case FrameType.IMAGE_END:
+        return this.onImageEnd(frame.id, frame.body.sha256);
       case FrameType.ABORT:
         if (this.transfers.delete(frame.id)) this.deps.error({ code: 'TRANSFER_ABORTED', message: `sender aborted: ${frame.body.message}`, messageId: frame.id });
         return;
@@ -139,21 +141,40 @@ export class Receiver {
       return;
     }
     const now = Date.now();
+    try {
+      transfer.add(index, chunk, now);
+    } catch (err) {
+      return this.rejectWith(id, err);
+    }
+    const seconds = Math.max((now - transfer.startedAt) / 1000, 0.001);
+    this.deps.progress({ messageId: id, bytes: transfer.received, total: transfer.start.size, bytesPerSecond: transfer.received / seconds, done: false });
+  }
+
+  private onImageEnd(id: string, sha256: string): void {
+    const transfer = this.transfers.get(id);
+    if (!transfer) {
+      if (this.dedup.has(id)) this.ack(id); // a re-sent image we already have
+      else if (!this.rejected.has(id)) this.deps.error({ code: 'BAD_FRAME', message: 'end of an unknown image', messageId: id });
+      return;
+    }
     let done;
     try {
-      done = transfer.add(index, chunk, now);
+      done = transfer.finish(sha256);
     } catch (err) {
-      const e = err instanceof ChatError ? err : new ChatError('INTERNAL', String(err));
-      return this.reject(id, e.code, e.message);
+      return this.rejectWith(id, err);
     }
-    const { size, sha256, name, sentAt } = transfer.start;
-    const seconds = Math.max((now - transfer.startedAt) / 1000, 0.001);
-    this.deps.progress({ messageId: id, bytes: transfer.received, total: size, bytesPerSecond: transfer.received / seconds, done: done !== null });
-    if (!done) return;
+    const { size, name, sentAt } = transfer.start;
+    const seconds = Math.max((Date.now() - transfer.startedAt) / 1000, 0.001);
+    this.deps.progress({ messageId: id, bytes: size, total: size, bytesPerSecond: size / seconds, done: true });
     this.transfers.delete(id);
     this.dedup.add(id);
     this.deps.deliver({ kind: 'image', id, sentAt, name, mime: done.mime, bytes: done.bytes, sha256 });
     this.ack(id);
+  }
+
+  private rejectWith(id: string, err: unknown): void {
+    const e = err instanceof ChatError ? err : new ChatError('INTERNAL', String(err));
+    this.reject(id, e.code, e.message);
   }
 
   private ensureSweep(): void {
