@@ -119,6 +119,8 @@ async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: num
   const tokens = await Promise.all(names.map((name) => server.registerAndLogin(name)));
   const workers = names.map((name) => new Worker(name));
   try {
+    // Process start-up (tsx, wrtc) is not part of connecting.
+    await Promise.all(workers.map((w) => w.next((m) => m.ev === 'ready')));
     const t0 = performance.now();
     workers.forEach((w, i) => w.send({ cmd: 'start', wsUrl: server.wsUrl, token: tokens[i] }));
     await Promise.all(workers.map((w) => w.next((m) => m.ev === 'links' && m.links.length === n - 1 && m.links.every((l) => l === pathKind))));

@@ -20,6 +20,7 @@ export type ToWorker =
   | { cmd: 'stop' };
 
 export type FromWorker =
+  | { ev: 'ready' }
   | { ev: 'online'; peerId: string }
   | { ev: 'links'; links: string[] }
   | { ev: 'texts-done'; run: string; latenciesMs: number[] }
@@ -173,3 +174,5 @@ process.on('message', async (m: ToWorker) => {
       return;
   }
 });
+
+send({ ev: 'ready' });

@@ -41,6 +41,8 @@ export class DirectAttempt {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
   private paused = false;
+  /** A PING that arrived before simple-peer declared the link open (it can): answered on open. */
+  private pongOwed = false;
   /** Test seam: a silently cut link (no event, nothing in or out), as most real failures are. */
   private cut = false;
 
@@ -105,6 +107,8 @@ export class DirectAttempt {
     const { heartbeatMs, heartbeatMisses } = this.options.timeouts;
     this.lastHeard = Date.now();
     this.link.send(PING);
+    if (this.pongOwed) this.link.send(PONG);
+    this.pongOwed = false;
     let lastTick = this.lastHeard;
     this.heartbeat = setInterval(() => {
       const now = Date.now();
@@ -122,7 +126,7 @@ export class DirectAttempt {
     this.lastHeard = Date.now();
     // PING/PONG are header-only frames; everything else goes up.
     if (bytes.byteLength === FRAME_HEADER_BYTES && bytes[1] === FrameType.PING) {
-      this.link.send(PONG);
+      if (!this.link.send(PONG)) this.pongOwed = true;
       return;
     }
     if (bytes.byteLength === FRAME_HEADER_BYTES && bytes[1] === FrameType.PONG) {
