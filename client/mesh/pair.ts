@@ -175,8 +175,9 @@ export class Pair {
     if (typeof id !== 'string' || typeof signal !== 'object' || signal === null || this.destroyed) return;
     if (this.ctx.relayMode() === 'force') return;
     if (this.attempt?.id !== id) {
-      // Only the initiator opens attempts; a responder follows the newest one it hears of.
-      if (this.initiator) return;
+      // Only the initiator opens attempts, each with an offer; a responder follows the newest
+      // offer and ignores stray candidates of attempts it no longer has.
+      if (this.initiator || (signal as { type?: unknown }).type !== 'offer') return;
       this.attempt?.close();
       this.attempt = this.newAttempt(id);
     }
