@@ -7,18 +7,18 @@ import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_NAME_MAX
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { sniffImage } from '../../shared/imageSniff';
 import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
-import type { ChatMessage, ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
+import type { ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
 import { Emitter } from './emitter';
+import { TokenBucket } from './tokenBucket';
 import { ImageDigest } from './imageDigest';
 import { EarlyBuffer } from './earlyBuffer';
 import { Pair, type PairContext } from './pair';
-import { Receiver, type Incoming } from './receiver';
+import { Receiver } from './receiver';
+import { Receivers } from './receivers';
 import { SignalingClient } from './signalingClient';
 import type { Transport } from './sendQueue';
 import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
 
-/** Receivers of departed peers are kept (dedup and ordering state) in case the same peer id returns. */
-const DEPARTED_RECEIVERS_MAX = 256;
 const ZERO_ID = '0'.repeat(32);
 
 function randomSecret(): string {
@@ -36,12 +36,14 @@ export class MeshImpl implements Mesh {
   private readonly events = new Emitter<MeshEvents>();
   private readonly signaling: SignalingClient;
   private readonly pairs = new Map<PeerId, Pair>();
-  private readonly receivers = new Map<PeerId, { receiver: Receiver; info: PeerInfo }>();
+  private readonly receivers: Receivers;
   private readonly pendingLeave = new Map<PeerId, ReturnType<typeof setTimeout>>();
   private readonly early = new EarlyBuffer();
   private readonly timeouts: MeshTimeouts;
   private readonly ctx: PairContext;
   private textSeq = 1;
+  /** Shared by every relayed pair: the server's rate limit is per socket. */
+  private readonly relayBudget = new TokenBucket();
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -71,6 +73,18 @@ export class MeshImpl implements Mesh {
         protocolError: (message) => this.error({ code: 'BAD_MESSAGE', message }),
       },
     });
+    this.receivers = new Receivers(
+      (peerId, from) =>
+        new Receiver({
+          maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
+          deliver: (m) => this.events.emit('message', { ...m, from: from(), own: false }),
+          sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
+          progress: (p) => this.events.emit('progress', { ...p, peerId, direction: 'receive' }),
+          error: (e) => this.error({ ...e, peerId }),
+          idleMs: this.timeouts.incomingIdleMs,
+        }),
+      (peerId) => this.pairs.has(peerId),
+    );
     const self = this;
     this.ctx = {
       get selfId() {
@@ -109,7 +123,7 @@ export class MeshImpl implements Mesh {
   stop(): void {
     this.signaling.stop();
     for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
-    for (const { receiver } of this.receivers.values()) receiver.close();
+    this.receivers.closeAll();
     for (const t of this.pendingLeave.values()) clearTimeout(t);
     this.pendingLeave.clear();
     this.early.clear();
@@ -187,8 +201,14 @@ export class MeshImpl implements Mesh {
   private relayTransport(peerId: PeerId): Transport {
     return {
       writable: () =>
-        this.signaling.online && !this.pairs.get(peerId)?.relayPaused && this.signaling.bufferedAmount < CHANNEL_PAUSE_ABOVE_BYTES,
-      write: (frame) => this.signaling.sendRelay(peerId, frame),
+        this.signaling.online &&
+        !this.pairs.get(peerId)?.relayPaused &&
+        this.signaling.bufferedAmount < CHANNEL_PAUSE_ABOVE_BYTES &&
+        this.relayBudget.available(),
+      write: (frame) => {
+        this.relayBudget.take();
+        return this.signaling.sendRelay(peerId, frame);
+      },
     };
   }
 
@@ -232,7 +252,7 @@ export class MeshImpl implements Mesh {
     }
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
-    this.receiverFor(info);
+    this.receivers.get(info);
     pair.start();
     for (const item of this.early.take(info.peerId)) {
       if (item.signal) pair.onSignal(item.signal);
@@ -245,40 +265,8 @@ export class MeshImpl implements Mesh {
     if (!pair) return;
     this.pairs.delete(id);
     pair.destroy(peerLeft);
-    this.receivers.get(id)?.receiver.close();
+    this.receivers.close(id);
     if (emit) this.emitPeers();
-  }
-
-  private receiverFor(info: PeerInfo): Receiver {
-    const known = this.receivers.get(info.peerId);
-    if (known) {
-      known.info = info;
-      return known.receiver;
-    }
-    const entry = { info, receiver: null as unknown as Receiver };
-    entry.receiver = new Receiver({
-      maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
-      deliver: (m) => this.deliver(entry.info, m),
-      sendControl: (frame) => this.pairs.get(info.peerId)?.queue.pushControl(frame),
-      progress: (p) => this.events.emit('progress', { ...p, peerId: info.peerId, direction: 'receive' }),
-      error: (e) => this.error({ ...e, peerId: info.peerId }),
-      idleMs: this.timeouts.incomingIdleMs,
-    });
-    this.receivers.set(info.peerId, entry);
-    if (this.receivers.size > DEPARTED_RECEIVERS_MAX) {
-      for (const [id, r] of this.receivers) {
-        if (this.pairs.has(id)) continue;
-        r.receiver.close();
-        this.receivers.delete(id);
-        break;
-      }
-    }
-    return entry.receiver;
-  }
-
-  private deliver(from: PeerInfo, m: Incoming): void {
-    const message: ChatMessage = { ...m, from, own: false };
-    this.events.emit('message', message);
   }
 
   // ---- frames ---------------------------------------------------------------------------------
@@ -307,7 +295,7 @@ export class MeshImpl implements Mesh {
       case FrameType.PATH:
         return pair.onPathDead(frame.body.deadAttempt);
       default:
-        this.receiverFor(pair.info).handle(frame);
+        this.receivers.get(pair.info).handle(frame);
     }
   }
 
