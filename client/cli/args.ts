@@ -18,6 +18,12 @@ export const USAGE = `usage: npm run cli -- --server ws://HOST:PORT --user NAME 
   The password may also come from the environment variable CHATROOM_PASSWORD.
   Lines typed on stdin are sent as texts; "/image PATH" sends an image; "/quit" leaves.`;
 
+export class HelpRequested extends Error {
+  constructor() {
+    super(USAGE);
+  }
+}
+
 export function parseArgs(argv: string[], env: Record<string, string | undefined>): CliArgs {
   let server = '';
   let user = '';
@@ -31,6 +37,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       if (v === undefined) throw new Error(`${arg} needs a value`);
       return v;
     };
+    if (arg === '--help' || arg === '-h') throw new HelpRequested();
     if (arg === '--server') server = value();
     else if (arg === '--user') user = value();
     else if (arg === '--password') password = value();

@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
 import type { ApiErrorBody, LoginResponse } from '../../shared/api';
-import { parseArgs, USAGE, type CliArgs } from './args';
+import { HelpRequested, parseArgs, USAGE, type CliArgs } from './args';
 import { formatJoin, formatLeave, formatLink, formatMessage } from './format';
 
 async function login(args: CliArgs): Promise<string> {
@@ -16,6 +16,8 @@ async function login(args: CliArgs): Promise<string> {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username: args.user, password: args.password }),
+  }).catch((err: Error) => {
+    throw new Error(`cannot reach ${args.httpBase}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
   });
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as ApiErrorBody | null;
@@ -67,6 +69,10 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(process.argv.slice(2), process.env);
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      console.log(USAGE);
+      process.exit(0);
+    }
     console.error(`${(err as Error).message}\n${USAGE}`);
     process.exit(2);
   }
