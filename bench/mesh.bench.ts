@@ -63,39 +63,49 @@ function percentile(sorted: number[], p: number): number {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function baseline(): Promise<number> {
+type Started = Extract<FromWorker, { ev: 'ws-started' }>;
+type Received = Extract<FromWorker, { ev: 'ws-received' }>;
+
+/** Round 0 warms the JIT up and is not counted; the median of the next REPEATS is. */
+async function timedRounds(source: Worker, sink: Worker, startRound: (round: number) => void): Promise<number> {
   const times: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const sink = new Worker('ws-sink');
-    const source = new Worker('ws-source');
-    sink.send({ cmd: 'ws-sink', size: IMAGE_BYTES });
-    const { port } = await sink.next<Extract<FromWorker, { ev: 'ws-listening' }>>((m) => m.ev === 'ws-listening');
-    source.send({ cmd: 'ws-source', url: `ws://127.0.0.1:${port}`, size: IMAGE_BYTES });
-    const { startedAt } = await source.next<Extract<FromWorker, { ev: 'ws-started' }>>((m) => m.ev === 'ws-started');
-    const { receivedAt } = await sink.next<Extract<FromWorker, { ev: 'ws-received' }>>((m) => m.ev === 'ws-received');
-    times.push(receivedAt - startedAt);
-    await Promise.all([sink.stop(), source.stop()]);
+  for (let round = 0; round <= REPEATS; round++) {
+    startRound(round);
+    const { startedAt } = await source.next<Started>((m) => m.ev === 'ws-started' && m.round === round);
+    const { receivedAt } = await sink.next<Received>((m) => m.ev === 'ws-received' && m.round === round);
+    if (round > 0) times.push(receivedAt - startedAt);
   }
   return median(times);
 }
 
-/** Raw simple-peer data channel between two processes (signaling relayed by this process). */
+/** Raw ws between two processes: the baseline. */
+async function baseline(): Promise<number> {
+  const sink = new Worker('ws-sink');
+  const source = new Worker('ws-source');
+  try {
+    sink.send({ cmd: 'ws-sink', size: IMAGE_BYTES });
+    const { port } = await sink.next<Extract<FromWorker, { ev: 'ws-listening' }>>((m) => m.ev === 'ws-listening');
+    return await timedRounds(source, sink, (round) => source.send({ cmd: 'ws-source', url: `ws://127.0.0.1:${port}`, size: IMAGE_BYTES, round }));
+  } finally {
+    await Promise.all([sink.stop(), source.stop()]);
+  }
+}
+
+/** Raw simple-peer data channel between two processes (signaling relayed by this process): wrtc's own speed. */
 async function rawDataChannel(): Promise<number> {
-  const times: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const source = new Worker('dc-source');
-    const sink = new Worker('dc-sink');
+  const source = new Worker('dc-source');
+  const sink = new Worker('dc-sink');
+  try {
     for (const [from, to] of [[source, sink], [sink, source]] as const) {
       from.child.on('message', (m: FromWorker) => m.ev === 'dc-signal' && to.send({ cmd: 'dc-signal', data: m.data }));
     }
     sink.send({ cmd: 'dc', initiator: false, size: IMAGE_BYTES });
     source.send({ cmd: 'dc', initiator: true, size: IMAGE_BYTES });
-    const { startedAt } = await source.next<Extract<FromWorker, { ev: 'ws-started' }>>((m) => m.ev === 'ws-started');
-    const { receivedAt } = await sink.next<Extract<FromWorker, { ev: 'ws-received' }>>((m) => m.ev === 'ws-received');
-    times.push(receivedAt - startedAt);
+    await source.next((m) => m.ev === 'dc-ready');
+    return await timedRounds(source, sink, (round) => source.send({ cmd: 'dc-send', round }));
+  } finally {
     await Promise.all([sink.stop(), source.stop()]);
   }
-  return median(times);
 }
 
 interface Scenario {
@@ -134,14 +144,14 @@ async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: num
     const latencies = done.flatMap((d) => d.latenciesMs).sort((a, b) => a - b);
 
     const imageTimes: number[] = [];
-    for (let r = 0; r < REPEATS; r++) {
+    for (let r = 0; r <= REPEATS; r++) {
       const run = `${tag}-img${r}`;
       for (const w of receivers) w.send({ cmd: 'expect', run, texts: 0, images: 1 });
       sender.send({ cmd: 'image', run, size: IMAGE_BYTES });
       const got = await Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'image-received' }>>((m) => m.ev === 'image-received' && m.run === run, 120_000)));
       const { startedAt, sha256 } = await sender.next<Extract<FromWorker, { ev: 'image-sent' }>>((m) => m.ev === 'image-sent' && m.run === run);
       if (!got.every((g) => g.sha256 === sha256)) throw new Error('an image arrived corrupted');
-      imageTimes.push(Math.max(...got.map((g) => g.receivedAt)) - startedAt);
+      if (r > 0) imageTimes.push(Math.max(...got.map((g) => g.receivedAt)) - startedAt); // round 0 warms up
     }
     const imageMs = median(imageTimes);
     return {
@@ -206,7 +216,7 @@ async function main(): Promise<void> {
         `${f((r.ratioToBaseline ?? 0) * 100, 0)} %`.padStart(5), f(r.imageTotalMiBps, 1).padStart(11), `${f((r.totalRatioToBaseline ?? 0) * 100, 0)} %`.padStart(11)].join('  '),
     );
   }
-  console.log('\nimage ms: from sendImage (hashing included) until the last recipient delivered it, verified (median of ' + REPEATS + ').');
+  console.log('\nimage ms: from sendImage (hashing included) until the last recipient delivered it, verified (median of ' + REPEATS + ' after a warm-up round; the same for the baselines).');
   console.log('MiB/s = 5 MiB / image ms; total MiB/s = 5 MiB x recipients / image ms; ratios are to the raw ws baseline.');
 }
 

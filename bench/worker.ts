@@ -14,7 +14,8 @@ export type ToWorker =
   | { cmd: 'texts'; run: string; count: number; intervalMs: number }
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
-  | { cmd: 'ws-source'; url: string; size: number }
+  | { cmd: 'ws-source'; url: string; size: number; round: number }
+  | { cmd: 'dc-send'; round: number }
   | { cmd: 'dc'; initiator: boolean; size: number }
   | { cmd: 'dc-signal'; data: object }
   | { cmd: 'stop' };
@@ -27,8 +28,9 @@ export type FromWorker =
   | { ev: 'image-sent'; run: string; startedAt: number; sha256: string }
   | { ev: 'image-received'; run: string; receivedAt: number; sha256: string }
   | { ev: 'ws-listening'; port: number }
-  | { ev: 'ws-received'; receivedAt: number }
-  | { ev: 'ws-started'; startedAt: number }
+  | { ev: 'ws-received'; receivedAt: number; round: number }
+  | { ev: 'ws-started'; startedAt: number; round: number }
+  | { ev: 'dc-ready' }
   | { ev: 'dc-signal'; data: object }
   | { ev: 'error'; message: string };
 
@@ -45,6 +47,7 @@ function pngOf(size: number): Uint8Array {
 
 let mesh: Mesh | null = null;
 let rawPeer: SimplePeer.Instance | null = null;
+let rawSize = 0;
 
 /** Raw simple-peer data channel, same chunks and backpressure, no mesh: how fast wrtc itself goes. */
 function rawChannel(initiator: boolean, size: number): void {
@@ -53,26 +56,32 @@ function rawChannel(initiator: boolean, size: number): void {
   peer.on('signal', (data: object) => send({ ev: 'dc-signal', data }));
   peer.on('error', () => {});
   let got = 0;
+  let round = 0;
   peer.on('data', (d: Uint8Array) => {
     got += d.byteLength;
-    if (got >= size) send({ ev: 'ws-received', receivedAt: now() });
+    if (got < size) return;
+    got -= size;
+    send({ ev: 'ws-received', receivedAt: now(), round: round++ });
   });
-  if (!initiator) return;
-  peer.on('connect', () => {
-    const bytes = pngOf(size);
-    const startedAt = now();
-    let offset = 0;
-    const channel = () => (peer as unknown as { bufferSize: number }).bufferSize;
-    const pump = () => {
-      while (offset < size) {
-        if (channel() > 1024 * 1024) return void setTimeout(pump, 5);
-        peer.send(bytes.subarray(offset, offset + CHUNK_BYTES));
-        offset += CHUNK_BYTES;
-      }
-    };
-    send({ ev: 'ws-started', startedAt });
-    pump();
-  });
+  if (initiator) peer.on('connect', () => send({ ev: 'dc-ready' }));
+}
+
+/** One transfer over the raw channel, with the same chunks and backpressure as the mesh. */
+function rawSend(round: number): void {
+  const peer = rawPeer!;
+  const bytes = pngOf(rawSize);
+  const startedAt = now();
+  let offset = 0;
+  const buffered = () => (peer as unknown as { bufferSize: number }).bufferSize;
+  const pump = () => {
+    while (offset < bytes.byteLength) {
+      if (buffered() > 1024 * 1024) return void setTimeout(pump, 5);
+      peer.send(bytes.subarray(offset, offset + CHUNK_BYTES));
+      offset += CHUNK_BYTES;
+    }
+  };
+  send({ ev: 'ws-started', startedAt, round });
+  pump();
 }
 let expected: { run: string; texts: number; images: number } | null = null;
 let latencies: number[] = [];
@@ -128,14 +137,14 @@ process.on('message', async (m: ToWorker) => {
     }
     case 'ws-sink': {
       const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1024 * 1024 });
+      let round = 0;
       wss.on('connection', (ws) => {
         let got = 0;
         ws.on('message', (data: Buffer) => {
           got += data.byteLength;
           if (got >= m.size) {
-            send({ ev: 'ws-received', receivedAt: now() });
+            send({ ev: 'ws-received', receivedAt: now(), round: round++ });
             ws.close();
-            wss.close();
           }
         });
       });
@@ -156,14 +165,16 @@ process.on('message', async (m: ToWorker) => {
             offset += CHUNK_BYTES;
           }
         };
-        send({ ev: 'ws-started', startedAt });
+        send({ ev: 'ws-started', startedAt, round: m.round });
         pump();
       });
-      ws.on('close', () => {});
       return;
     }
     case 'dc':
+      rawSize = m.size;
       return rawChannel(m.initiator, m.size);
+    case 'dc-send':
+      return rawSend(m.round);
     case 'dc-signal':
       return rawPeer?.signal(m.data as SimplePeer.SignalData);
     case 'stop':
