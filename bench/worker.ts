@@ -1,7 +1,7 @@
 // One benchmark peer in its own process: a real mesh (wrtc + ws), driven over IPC by
 // bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source').
 
-import wrtc from '@roamhq/wrtc';
+import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createMesh } from '../client/mesh/index';

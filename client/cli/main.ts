@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import wrtc from '@roamhq/wrtc';
+import { nodeWrtc as wrtc } from './nodeWrtc';
 import WebSocket from 'ws';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';

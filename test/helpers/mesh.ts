@@ -2,7 +2,7 @@
 // with timeouts (never a sleep), and explicit teardown.
 
 import { suite } from 'uvu';
-import wrtc from '@roamhq/wrtc';
+import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
 import { FrameType, FRAME_HEADER_BYTES, encodeFrame } from '../../shared/frames';
