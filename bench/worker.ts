@@ -14,7 +14,7 @@ export type ToWorker =
   | { cmd: 'texts'; run: string; count: number; intervalMs: number }
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
-  | { cmd: 'ws-source'; url: string; size: number; round: number }
+  | { cmd: 'ws-source'; urls: string[]; size: number; round: number }
   | { cmd: 'dc-send'; round: number }
   | { cmd: 'dc'; initiator: boolean; size: number }
   | { cmd: 'dc-signal'; data: object }
@@ -152,22 +152,34 @@ process.on('message', async (m: ToWorker) => {
       return;
     }
     case 'ws-source': {
+      // One socket per receiver, the same bytes to each, chunk by chunk in turn (as the mesh's
+      // per-peer queues do), with the same kind of polled backpressure.
       const bytes = pngOf(m.size);
-      const ws = new WebSocket(m.url);
-      ws.on('open', () => {
-        const startedAt = now();
-        // The same chunking as an image, with the same kind of polled backpressure.
-        let offset = 0;
-        const pump = () => {
-          while (offset < bytes.byteLength) {
-            if (ws.bufferedAmount > 1024 * 1024) return void setTimeout(pump, 5);
-            ws.send(bytes.subarray(offset, offset + CHUNK_BYTES));
-            offset += CHUNK_BYTES;
-          }
-        };
-        send({ ev: 'ws-started', startedAt, round: m.round });
-        pump();
-      });
+      const sockets = m.urls.map((url) => new WebSocket(url));
+      let opened = 0;
+      for (const ws of sockets) {
+        ws.on('open', () => {
+          if (++opened < sockets.length) return;
+          const startedAt = now();
+          const offsets = sockets.map(() => 0);
+          const pump = () => {
+            let blocked = false;
+            for (let more = true; more; ) {
+              more = false;
+              sockets.forEach((s, i) => {
+                if (offsets[i] >= bytes.byteLength) return;
+                if (s.bufferedAmount > 1024 * 1024) return void (blocked = true);
+                s.send(bytes.subarray(offsets[i], offsets[i] + CHUNK_BYTES));
+                offsets[i] += CHUNK_BYTES;
+                more = true;
+              });
+            }
+            if (blocked) setTimeout(pump, 5);
+          };
+          send({ ev: 'ws-started', startedAt, round: m.round });
+          pump();
+        });
+      }
       return;
     }
     case 'dc':
