@@ -27,6 +27,8 @@ export const FrameType = {
   PATH: 9,
   /** After the last chunk: the SHA-256 of the whole image (the sender hashes while it sends). */
   IMAGE_END: 10,
+  /** Receiver -> sender while an image arrives: seq = chunks received in order so far (cumulative). Header only. */
+  CHUNK_ACK: 11,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -69,6 +71,7 @@ export type Frame =
   | (Head & { type: typeof FrameType.IMAGE_START; body: ImageStartPayload })
   | (Head & { type: typeof FrameType.IMAGE_CHUNK; body: Uint8Array })
   | (Head & { type: typeof FrameType.ACK })
+  | (Head & { type: typeof FrameType.CHUNK_ACK })
   | (Head & { type: typeof FrameType.REJECT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.ABORT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.PING; body: Uint8Array })
@@ -182,6 +185,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       if (body.byteLength === 0 || body.byteLength > CHUNK_BYTES) bad(`chunk of ${body.byteLength} bytes`, id);
       return { type, id, seq, body };
     case FrameType.ACK:
+    case FrameType.CHUNK_ACK:
+      if (type === FrameType.CHUNK_ACK && body.byteLength !== 0) bad('chunk ack carries no payload', id);
       return { type, id, seq };
     case FrameType.REJECT:
     case FrameType.ABORT:

@@ -87,6 +87,23 @@ export const CHUNK_BYTES = 64 * 1024;
 export const CHANNEL_PAUSE_ABOVE_BYTES = 1024 * 1024;
 /** Resume sending when bufferedAmount falls below this (bytes). */
 export const CHANNEL_RESUME_BELOW_BYTES = 256 * 1024;
+/**
+ * Image bytes (chunk payloads) a sender keeps in flight on a direct link without the receiver's
+ * CHUNK_ACK (bytes). bufferedAmount only counts what is not yet handed to SCTP, so it does not bound
+ * what is in flight: on a fresh Chrome association slow start overshoots, packets are lost and
+ * each loss costs a 400-900 ms retransmission timeout (measured: first 5 MiB in 0.85-3 s). With
+ * 256-512 KiB unacknowledged at most, the first 5 MiB took 240-450 ms with no gaps
+ * (/work/shared/chrome-first-transfer-experiment.mjs).
+ */
+export const DIRECT_WINDOW_BYTES = 512 * 1024;
+/** The receiver sends one cumulative CHUNK_ACK every this many image chunks (and after the last one). */
+export const CHUNK_ACK_EVERY = 2;
+/**
+ * A window that stays full this long with no CHUNK_ACK (ms) is opened anyway (the acks were lost,
+ * e.g. on a path that died): the transfer then goes on paced by bufferedAmount alone, and the
+ * outbox re-send covers real losses. Bounds what a lost ack can cost.
+ */
+export const WINDOW_STALL_MS = 1_000;
 /** How often bufferedAmount is polled while paused (ms): wrtc never fires bufferedamountlow. */
 export const CHANNEL_DRAIN_POLL_MS = 5;
 /** A direct link that has not opened within this time falls back to relay (ms). */

@@ -115,3 +115,27 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function isSha256Hex(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 }
+
+interface SubtleDigest {
+  digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
+}
+
+function subtle(): SubtleDigest | null {
+  const c = (globalThis as { crypto?: { subtle?: SubtleDigest } }).crypto;
+  return c?.subtle && typeof c.subtle.digest === 'function' ? c.subtle : null;
+}
+
+/** True where WebCrypto exists: Node, and pages in a secure context (https, 127.0.0.1) - not http://<LAN IP>. */
+export function nativeSha256Available(): boolean {
+  return subtle() !== null;
+}
+
+/**
+ * One-shot SHA-256 by WebCrypto: native and off the main thread (~5 ms per 5 MiB in Node, vs ~38 ms
+ * for the JS loop on it). Rejects where WebCrypto is missing; callers check nativeSha256Available().
+ */
+export async function nativeSha256Hex(bytes: Uint8Array): Promise<string> {
+  const s = subtle();
+  if (!s) throw new Error('sha256: no WebCrypto here');
+  return toHex(new Uint8Array(await s.digest('SHA-256', bytes)));
+}

@@ -47,6 +47,9 @@ test('every frame type round-trips', () => {
   const chunk = decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, 1, new Uint8Array(CHUNK_BYTES)));
   assert.is(chunk.type === FrameType.IMAGE_CHUNK && chunk.body.byteLength, CHUNK_BYTES);
   assert.equal(decodeFrame(encodeFrame(FrameType.ACK, id, 0)), { type: FrameType.ACK, id, seq: 0 });
+  assert.equal(decodeFrame(encodeFrame(FrameType.CHUNK_ACK, id, 12)), { type: FrameType.CHUNK_ACK, id, seq: 12 });
+  assert.is(encodeFrame(FrameType.CHUNK_ACK, id, 12).byteLength, FRAME_HEADER_BYTES, 'a chunk ack is header only');
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.CHUNK_ACK, id, 12, new Uint8Array(1)))), 'BAD_FRAME');
   const rej = decodeFrame(encodeFrame(FrameType.REJECT, id, 0, { code: 'HASH_MISMATCH', message: 'x' }));
   assert.equal(rej.type === FrameType.REJECT && rej.body, { code: 'HASH_MISMATCH', message: 'x' });
   assert.is(decodeFrame(encodeFrame(FrameType.PING, undefined, 0)).id, '0'.repeat(32));

@@ -3,6 +3,8 @@ import * as assert from 'uvu/assert';
 import { SendQueue, type FrameSource, type Transport } from '../client/mesh/sendQueue';
 import { Outbox, type OutgoingText } from '../client/mesh/outbox';
 import { DedupWindow } from '../client/mesh/dedup';
+import { ImageWindow } from '../client/mesh/imageWindow';
+import { CHUNK_BYTES, DIRECT_WINDOW_BYTES } from '../shared/limits';
 
 /** A transport that takes `perTurn` frames, then is "full" until `drain()`. */
 function fakeTransport(perTurn: number) {
@@ -93,6 +95,48 @@ test('dedup window forgets the oldest id beyond its size', () => {
   d.add('b');
   d.add('c');
   assert.ok(!d.has('a') && d.has('b') && d.has('c'));
+});
+
+test('direct window: an image stops at DIRECT_WINDOW_BYTES unacknowledged, an ack resumes it, text and control still go', () => {
+  const q = new SendQueue(1_000_000); // no polling within the test: only pump() moves it
+  const t = { ...fakeTransport(1_000), windowBytes: DIRECT_WINDOW_BYTES };
+  q.setTransport(t);
+  let sent = 0;
+  const w = new ImageWindow(() => sent);
+  const chunks = 3 * (DIRECT_WINDOW_BYTES / CHUNK_BYTES);
+  q.pushBulk({ id: 'img', next: () => (sent < chunks ? enc(`img:${sent++}`) : null), blocked: (tr) => tr.windowBytes !== undefined && w.full(tr.windowBytes) });
+  const perWindow = DIRECT_WINDOW_BYTES / CHUNK_BYTES;
+  assert.is(sent, perWindow);
+  try {
+    q.pushText('t', enc('text'));
+    q.pushControl(enc('ack'));
+    assert.equal(t.written.slice(-2), ['text', 'ack'], 'not held by the full window');
+    w.ack(2);
+    q.pump();
+    assert.is(sent, perWindow + 2);
+    w.ack(999); // more than was sent (an ack of an earlier copy): clamped
+    q.pump();
+    assert.is(sent, 2 * perWindow + 2);
+  } finally {
+    q.close(); // its poll timer
+  }
+});
+
+test('direct window: with its acks lost, a full window opens after the stall time (no deadlock)', () => {
+  let clock = 1_000;
+  let sent = 0;
+  const w = new ImageWindow(() => sent, 1_000, () => clock);
+  sent = 8;
+  assert.ok(w.full(8 * CHUNK_BYTES));
+  clock += 999;
+  assert.ok(w.full(8 * CHUNK_BYTES));
+  clock += 1;
+  assert.not.ok(w.full(8 * CHUNK_BYTES));
+  assert.is(w.inFlightBytes, 0);
+  sent = 16;
+  assert.ok(w.full(8 * CHUNK_BYTES), 'the next window waits for acks again');
+  w.ack(16);
+  assert.not.ok(w.full(8 * CHUNK_BYTES));
 });
 
 test.run();

@@ -2,7 +2,7 @@
 // wrtc never reports (a connect deadline, an in-channel heartbeat, an ICE-disconnected grace).
 // The link counts as up only after a PING over it got its PONG back, i.e. it works both ways.
 
-import { CHANNEL_PAUSE_ABOVE_BYTES, CHANNEL_RESUME_BELOW_BYTES } from '../../shared/limits';
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHANNEL_RESUME_BELOW_BYTES, DIRECT_WINDOW_BYTES } from '../../shared/limits';
 import { encodeFrame, FrameType, FRAME_HEADER_BYTES } from '../../shared/frames';
 import type { IceServerConfig } from '../../shared/protocol';
 import { createPeerLink, type PeerLink } from './peerLink';
@@ -68,17 +68,29 @@ export class DirectAttempt {
     this.link.signal(data);
   }
 
-  /** Sending side of the link, with polled hysteresis backpressure. */
+  /** Sending side of the link, with polled hysteresis backpressure and an image window (see DIRECT_WINDOW_BYTES). */
   readonly transport: Transport = {
+    windowBytes: DIRECT_WINDOW_BYTES,
     writable: () => {
       if (this.done) return false;
+      // Reading bufferedAmount is a synchronous call into wrtc's network thread (~0.15 ms, as much
+      // as a send): while the last reading plus what was written since is clearly below the pause
+      // mark, the buffer can only be lower, so skip the call.
+      if (!this.paused && this.bufferedBound <= CHANNEL_PAUSE_ABOVE_BYTES) return true;
       const buffered = this.link.bufferedAmount;
+      this.bufferedBound = buffered;
       if (this.paused && buffered < CHANNEL_RESUME_BELOW_BYTES) this.paused = false;
       else if (!this.paused && buffered > CHANNEL_PAUSE_ABOVE_BYTES) this.paused = true;
       return !this.paused;
     },
-    write: (frame) => !this.done && (this.cut || this.link.send(frame)),
+    write: (frame) => {
+      if (this.done) return false;
+      this.bufferedBound += frame.byteLength;
+      return this.cut || this.link.send(frame);
+    },
   };
+  /** An upper bound of the channel's bufferedAmount: the last reading plus bytes written since. */
+  private bufferedBound = 0;
 
   cutSilently(): void {
     this.cut = true;

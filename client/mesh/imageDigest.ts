@@ -1,8 +1,10 @@
 // The SHA-256 of an outgoing image, computed while its chunks are already on their way: the hash
-// travels in IMAGE_END after the last chunk, so the first byte does not wait ~50 ms per 5 MiB.
+// travels in IMAGE_END after the last chunk, so the first byte does not wait for it.
+// Where WebCrypto exists (Node, secure contexts) it hashes natively off the main thread;
+// elsewhere (a page at http://<LAN IP>) the JS loop runs in slices between sends.
 
 import { CHUNK_BYTES } from '../../shared/limits';
-import { createSha256 } from '../../shared/sha256';
+import { createSha256, nativeSha256Available, nativeSha256Hex } from '../../shared/sha256';
 
 /** Chunks hashed between two yields to the event loop (so the send queues keep pumping). */
 const SLICE_CHUNKS = 8;
@@ -12,12 +14,31 @@ export class ImageDigest {
   private hashedChunks = 0;
   private hex: string | null = null;
   private readonly chunks: number;
+  private readonly native: Promise<string | null> | null;
+  private nativeFailed = false;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    useNative = nativeSha256Available(),
+  ) {
     this.chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
+    this.native = useNative
+      ? nativeSha256Hex(bytes).then(
+          (hex) => (this.hex ??= hex),
+          () => {
+            this.nativeFailed = true; // fall back to the JS loop
+            return null;
+          },
+        )
+      : null;
   }
 
-  /** The digest, finishing the hash synchronously if it is not done yet. */
+  /** False while a native digest is still being computed (IMAGE_END waits for it: see `complete`). */
+  get ready(): boolean {
+    return this.hex !== null || this.native === null || this.nativeFailed;
+  }
+
+  /** The digest, finishing the JS hash synchronously if it is not done yet. */
   hexDigest(): string {
     if (this.hex === null) {
       this.hashUpTo(this.chunks);
@@ -26,9 +47,10 @@ export class ImageDigest {
     return this.hex;
   }
 
-  /** Hashes in slices, yielding in between; resolves with the digest. */
+  /** Resolves with the digest: natively, or hashing in JS slices with yields in between. */
   async complete(): Promise<string> {
-    while (this.hashedChunks < this.chunks) {
+    if (this.native && (await this.native) !== null) return this.hex!;
+    while (this.hashedChunks < this.chunks && this.hex === null) {
       this.hashUpTo(this.hashedChunks + SLICE_CHUNKS);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }

@@ -6,6 +6,7 @@ import { ChatError } from '../../shared/errors';
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { sniffImage } from '../../shared/imageSniff';
+import { nativeSha256Available } from '../../shared/sha256';
 import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
 import type { ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
 import { Emitter } from './emitter';
@@ -82,6 +83,7 @@ export class MeshImpl implements Mesh {
           progress: (p) => this.events.emit('progress', { ...p, peerId, direction: 'receive' }),
           error: (e) => this.error({ ...e, peerId }),
           idleMs: this.timeouts.incomingIdleMs,
+          nativeHash: nativeSha256Available(),
         }),
       (peerId) => this.pairs.has(peerId),
     );
@@ -279,7 +281,7 @@ export class MeshImpl implements Mesh {
       const messageId = err instanceof FrameError && err.messageId !== ZERO_ID ? err.messageId : undefined;
       this.error({ code: e.code, message: `bad frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, messageId });
       const type = bytes[1];
-      if (messageId && type !== FrameType.REJECT && type !== FrameType.ACK) {
+      if (messageId && type !== FrameType.REJECT && type !== FrameType.ACK && type !== FrameType.CHUNK_ACK) {
         pair.queue.pushControl(encodeFrame(FrameType.REJECT, messageId, 0, { code: e.code, message: e.message }));
       }
       return;
@@ -290,6 +292,8 @@ export class MeshImpl implements Mesh {
         return; // probes belong to a direct link; over the relay they mean nothing
       case FrameType.ACK:
         return pair.onAck(frame.id);
+      case FrameType.CHUNK_ACK:
+        return pair.onChunkAck(frame.id, frame.seq);
       case FrameType.REJECT:
         return pair.onReject(frame.id, frame.body.code, frame.body.message);
       case FrameType.PATH:

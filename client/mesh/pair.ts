@@ -13,6 +13,7 @@ import type { PeerId, PeerInfo, RelayMode, IceServerConfig } from '../../shared/
 import type { ErrorCode } from '../../shared/errors';
 import type { LinkState, TransferProgress } from './api';
 import { DirectAttempt } from './directAttempt';
+import { ImageWindow } from './imageWindow';
 import { Outbox, type OutgoingImage, type OutgoingMessage, type OutgoingText } from './outbox';
 import { SendQueue, type FrameSource, type Transport } from './sendQueue';
 import type { MeshTimeouts } from './timeouts';
@@ -46,6 +47,8 @@ export class Pair {
   private retransmitTimer: ReturnType<typeof setInterval> | null = null;
   private lastAckAt = Date.now();
   private destroyed = false;
+  /** The image sources being sent, by message id: CHUNK_ACKs open their windows. */
+  private readonly windows = new Map<string, ImageWindow>();
   relayPaused = false;
 
   constructor(public info: PeerInfo, private readonly ctx: PairContext) {
@@ -71,6 +74,7 @@ export class Pair {
     this.attempt = null;
     this.clearTimers();
     this.queue.close();
+    this.windows.clear();
     for (const m of peerLeft ? this.outbox.all() : []) {
       if (m.kind === 'image') this.ctx.error({ code: 'PEER_LEFT', message: `${this.info.username} left before the image arrived`, peerId: this.peerId, messageId: m.id });
     }
@@ -86,6 +90,7 @@ export class Pair {
 
   onAck(id: string): void {
     this.lastAckAt = Date.now();
+    this.windows.delete(id);
     const entry = this.outbox.remove(id);
     this.queue.cancel(id);
     if (entry?.kind === 'image') {
@@ -96,15 +101,25 @@ export class Pair {
 
   onReject(id: string, code: ErrorCode, message: string): void {
     this.lastAckAt = Date.now();
+    this.windows.delete(id);
     if (!this.outbox.remove(id)) return;
     this.queue.cancel(id);
     this.ctx.error({ code, message: `${this.info.username} rejected a message: ${message}`, peerId: this.peerId, messageId: id });
+  }
+
+  /** `chunks` of image `id` arrived, in order: more may go. */
+  onChunkAck(id: string, chunks: number): void {
+    const w = this.windows.get(id);
+    if (!w) return;
+    w.ack(chunks);
+    this.queue.pump();
   }
 
   /** Re-sends every unacknowledged message on the current path (after a switch or lost frames). */
   requeue(): void {
     this.lastAckAt = Date.now();
     this.queue.clearMessages();
+    this.windows.clear();
     for (const m of this.outbox.all()) this.enqueue(m);
   }
 
@@ -143,8 +158,23 @@ export class Pair {
     let index = -1;
     let startedAt = 0;
     const { size, chunks } = m.start;
+    // A re-send starts a new window: acks of the earlier copy are clamped to what this one sent.
+    let waitingForDigest = false;
+    const window = new ImageWindow(() => Math.min(Math.max(index, 0), chunks));
+    this.windows.set(m.id, window);
     return {
       id: m.id,
+      blocked: (t) => {
+        if (index === chunks && !m.digest.ready) {
+          // IMAGE_END carries the digest: wait for the native hash (a few ms, started with the send).
+          if (!waitingForDigest) {
+            waitingForDigest = true;
+            void m.digest.complete().then(() => this.queue.pump());
+          }
+          return true;
+        }
+        return t.windowBytes !== undefined && window.full(t.windowBytes);
+      },
       next: () => {
         if (index === -1) {
           index = 0;

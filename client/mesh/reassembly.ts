@@ -4,7 +4,7 @@
 import { ChatError } from '../../shared/errors';
 import { CHUNK_BYTES, type ImageMime } from '../../shared/limits';
 import type { ImageStartPayload } from '../../shared/frames';
-import { createSha256, type Sha256Hasher } from '../../shared/sha256';
+import { createSha256, nativeSha256Hex, type Sha256Hasher } from '../../shared/sha256';
 import { sniffImage } from '../../shared/imageSniff';
 
 export interface CompletedImage {
@@ -21,7 +21,8 @@ export class Reassembly {
   private mime: ImageMime | null = null;
   received = 0;
 
-  constructor(readonly start: ImageStartPayload, now: number) {
+  /** `nativeHash`: verify with WebCrypto once at the end (off the main thread) instead of hashing each chunk in JS. */
+  constructor(readonly start: ImageStartPayload, now: number, private readonly nativeHash = false) {
     this.bytes = new Uint8Array(start.size);
     this.startedAt = now;
     this.lastChunkAt = now;
@@ -44,16 +45,32 @@ export class Reassembly {
       if (!this.mime) throw new ChatError('BAD_IMAGE', 'not a png, jpeg, gif or webp image');
     }
     this.bytes.set(chunk, this.received);
-    this.hasher.update(chunk);
+    if (!this.nativeHash) this.hasher.update(chunk); // in order, as it arrives: nothing left to hash at the end
     this.received += chunk.byteLength;
     this.nextIndex++;
     this.lastChunkAt = now;
   }
 
-  /** Checks the whole against `sha256` once every chunk is in. Throws ChatError on any mismatch. */
+  /** Checks the whole against `sha256` once every chunk is in (JS hash). Throws ChatError on any mismatch. */
   finish(sha256: string): CompletedImage {
-    if (!this.complete || !this.mime) throw new ChatError('BAD_FRAME', `image ended after ${this.nextIndex} of ${this.start.chunks} chunks`);
+    const mime = this.checkComplete();
+    if (this.nativeHash) throw new ChatError('INTERNAL', 'natively hashed image: use verify()');
     if (this.hasher.digestHex() !== sha256) throw new ChatError('HASH_MISMATCH', 'image does not match its SHA-256');
-    return { bytes: this.bytes, mime: this.mime };
+    return { bytes: this.bytes, mime };
+  }
+
+  /** Like finish, natively hashed when so built (then a promise that rejects with ChatError on a mismatch). */
+  verify(sha256: string): CompletedImage | Promise<CompletedImage> {
+    if (!this.nativeHash) return this.finish(sha256);
+    const mime = this.checkComplete();
+    return nativeSha256Hex(this.bytes).then((hex) => {
+      if (hex !== sha256) throw new ChatError('HASH_MISMATCH', 'image does not match its SHA-256');
+      return { bytes: this.bytes, mime };
+    });
+  }
+
+  private checkComplete(): ImageMime {
+    if (!this.complete || !this.mime) throw new ChatError('BAD_FRAME', `image ended after ${this.nextIndex} of ${this.start.chunks} chunks`);
+    return this.mime;
   }
 }

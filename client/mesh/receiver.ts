@@ -2,14 +2,20 @@
 // images reassembled and verified. Problems are answered with REJECT and reported, never thrown.
 
 import { ChatError, type ErrorCode } from '../../shared/errors';
-import { INCOMING_TRANSFERS_MAX, INCOMING_TRANSFER_IDLE_MS, OUTBOX_MAX_MESSAGES, type ImageMime } from '../../shared/limits';
+import { CHUNK_ACK_EVERY, INCOMING_TRANSFERS_MAX, INCOMING_TRANSFER_IDLE_MS, OUTBOX_MAX_MESSAGES, type ImageMime } from '../../shared/limits';
 import { encodeFrame, FrameType, type Frame, type TextPayload } from '../../shared/frames';
 import { DedupWindow } from './dedup';
-import { Reassembly } from './reassembly';
+import { Reassembly, type CompletedImage } from './reassembly';
 
 export type Incoming =
   | { kind: 'text'; id: string; sentAt: number; text: string }
   | { kind: 'image'; id: string; sentAt: number; name: string; mime: ImageMime; bytes: Uint8Array; sha256: string };
+
+interface PendingDelivery {
+  message: Incoming | null;
+  /** An image whose native verification is still running. */
+  waiting: boolean;
+}
 
 export interface ReceiverDeps {
   maxImageBytes(): number;
@@ -19,6 +25,8 @@ export interface ReceiverDeps {
   progress(p: { messageId: string; bytes: number; total: number; bytesPerSecond: number; done: boolean }): void;
   error(e: { code: ErrorCode; message: string; messageId?: string }): void;
   idleMs?: number;
+  /** Verify images with WebCrypto at the end (see nativeSha256Available) instead of hashing each chunk in JS. */
+  nativeHash?: boolean;
 }
 
 export class Receiver {
@@ -29,6 +37,15 @@ export class Receiver {
   private readonly held = new Map<number, { id: string; body: TextPayload }>();
   private readonly transfers = new Map<string, Reassembly>();
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  /** Images complete and being hashed natively: their duplicate frames are ignored meanwhile. */
+  private readonly verifying = new Set<string>();
+  /** Bumped by close(): verifications started before it are dropped (the receiver may be reused). */
+  private generation = 0;
+  /**
+   * Deliveries waiting for an earlier image's native verification, so messages still come out in
+   * the order they completed here (a text right behind an image does not overtake it).
+   */
+  private readonly pendingDeliveries: PendingDelivery[] = [];
 
   constructor(private readonly deps: ReceiverDeps) {}
 
@@ -60,6 +77,9 @@ export class Receiver {
 
   /** The sender left: drop partial images; texts held for a gap that will not fill now are delivered. */
   close(): void {
+    this.generation++;
+    this.verifying.clear();
+    for (const p of this.pendingDeliveries.splice(0)) if (p.message) this.deps.deliver(p.message);
     this.transfers.clear();
     for (const seq of [...this.held.keys()].sort((a, b) => a - b)) {
       const h = this.held.get(seq)!;
@@ -116,11 +136,12 @@ export class Receiver {
   private deliverText(id: string, body: TextPayload): void {
     if (this.dedup.has(id)) return;
     this.dedup.add(id);
-    this.deps.deliver({ kind: 'text', id, sentAt: body.sentAt, text: body.text });
+    this.inOrder({ kind: 'text', id, sentAt: body.sentAt, text: body.text });
   }
 
   private onImageStart(id: string, start: Reassembly['start']): void {
     if (this.dedup.has(id)) return this.ack(id);
+    if (this.verifying.has(id)) return; // a re-send of the image being verified: its ack follows
     if (start.size > this.deps.maxImageBytes()) {
       return this.reject(id, 'IMAGE_TOO_LARGE', `image of ${start.size} bytes over ${this.deps.maxImageBytes()}`);
     }
@@ -128,14 +149,14 @@ export class Receiver {
     if (!this.transfers.has(id) && this.transfers.size >= INCOMING_TRANSFERS_MAX) {
       return this.reject(id, 'BUSY', `more than ${INCOMING_TRANSFERS_MAX} incoming images`);
     }
-    this.transfers.set(id, new Reassembly(start, Date.now()));
+    this.transfers.set(id, new Reassembly(start, Date.now(), this.deps.nativeHash));
     this.ensureSweep();
   }
 
   private onChunk(id: string, index: number, chunk: Uint8Array): void {
     const transfer = this.transfers.get(id);
     if (!transfer) {
-      if (!this.dedup.has(id) && !this.rejected.has(id)) {
+      if (!this.dedup.has(id) && !this.rejected.has(id) && !this.verifying.has(id)) {
         this.deps.error({ code: 'BAD_FRAME', message: `chunk ${index} of an unknown image`, messageId: id });
       }
       return;
@@ -146,6 +167,9 @@ export class Receiver {
     } catch (err) {
       return this.rejectWith(id, err);
     }
+    // Cumulative: lets the sender keep a bounded window in flight (DIRECT_WINDOW_BYTES).
+    const got = index + 1;
+    if (got % CHUNK_ACK_EVERY === 0 || got === transfer.start.chunks) this.deps.sendControl(encodeFrame(FrameType.CHUNK_ACK, id, got));
     const seconds = Math.max((now - transfer.startedAt) / 1000, 0.001);
     this.deps.progress({ messageId: id, bytes: transfer.received, total: transfer.start.size, bytesPerSecond: transfer.received / seconds, done: false });
   }
@@ -154,22 +178,55 @@ export class Receiver {
     const transfer = this.transfers.get(id);
     if (!transfer) {
       if (this.dedup.has(id)) this.ack(id); // a re-sent image we already have
-      else if (!this.rejected.has(id)) this.deps.error({ code: 'BAD_FRAME', message: 'end of an unknown image', messageId: id });
+      else if (!this.rejected.has(id) && !this.verifying.has(id)) this.deps.error({ code: 'BAD_FRAME', message: 'end of an unknown image', messageId: id });
       return;
     }
     let done;
     try {
-      done = transfer.finish(sha256);
+      done = transfer.verify(sha256);
     } catch (err) {
       return this.rejectWith(id, err);
     }
+    if (!(done instanceof Promise)) return this.inOrder(this.completeImage(id, transfer, sha256, done));
+    this.transfers.delete(id);
+    this.verifying.add(id);
+    const slot: PendingDelivery = { message: null, waiting: true };
+    this.pendingDeliveries.push(slot);
+    const generation = this.generation;
+    const settle = (complete: () => void) => {
+      if (generation !== this.generation || !this.verifying.delete(id)) return;
+      slot.waiting = false;
+      complete();
+      this.flushDeliveries();
+    };
+    done.then(
+      (image) => settle(() => (slot.message = this.completeImage(id, transfer, sha256, image))),
+      (err: unknown) => settle(() => this.rejectWith(id, err)),
+    );
+  }
+
+  /** Delivers now, or after the images still being verified ahead of it. */
+  private inOrder(message: Incoming): void {
+    if (this.pendingDeliveries.length === 0) return this.deps.deliver(message);
+    this.pendingDeliveries.push({ message, waiting: false });
+  }
+
+  private flushDeliveries(): void {
+    while (this.pendingDeliveries.length > 0 && !this.pendingDeliveries[0].waiting) {
+      const { message } = this.pendingDeliveries.shift()!;
+      if (message) this.deps.deliver(message);
+    }
+  }
+
+  /** Marks a verified image received (progress, dedup, ack) and returns it for delivery. */
+  private completeImage(id: string, transfer: Reassembly, sha256: string, done: CompletedImage): Incoming {
     const { size, name, sentAt } = transfer.start;
     const seconds = Math.max((Date.now() - transfer.startedAt) / 1000, 0.001);
     this.deps.progress({ messageId: id, bytes: size, total: size, bytesPerSecond: size / seconds, done: true });
     this.transfers.delete(id);
     this.dedup.add(id);
-    this.deps.deliver({ kind: 'image', id, sentAt, name, mime: done.mime, bytes: done.bytes, sha256 });
     this.ack(id);
+    return { kind: 'image', id, sentAt, name, mime: done.mime, bytes: done.bytes, sha256 };
   }
 
   private rejectWith(id: string, err: unknown): void {

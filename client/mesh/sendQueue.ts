@@ -10,6 +10,8 @@ export interface Transport {
   writable(): boolean;
   /** Writes one frame; false means the path just failed (the frame is lost). */
   write(frame: Uint8Array): boolean;
+  /** Image bytes that may be in flight unacknowledged (CHUNK_ACK) on this path; undefined: no window. */
+  readonly windowBytes?: number;
 }
 
 /** A lazily produced stream of frames (an image: start frame, then chunks). */
@@ -17,6 +19,8 @@ export interface FrameSource {
   id: string;
   /** The next frame, or null when done. */
   next(): Uint8Array | null;
+  /** True while the source may not send on `transport` (its window is full): woken by pump() on an ack, polled meanwhile. */
+  blocked?(transport: Transport): boolean;
 }
 
 export class SendQueue {
@@ -101,7 +105,7 @@ export class SendQueue {
       // chunks never arrive out of order through two paths.
       const bt = this.bulkTransport ?? t;
       if (!source || !bt) return;
-      if (!bt.writable()) return this.schedule();
+      if (!bt.writable() || source.blocked?.(bt)) return this.schedule();
       const frame = source.next();
       if (!frame) {
         this.bulk.shift();
