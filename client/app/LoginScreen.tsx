@@ -5,8 +5,8 @@ import { useI18n } from '../i18n';
 import { api } from './api';
 import { errorText } from './errorText';
 import { Field } from './Field';
-import { Alert, Status } from './Notices';
-import { linkTo } from './router';
+import { AccountFormFooter } from './AccountFormFooter';
+import { Status } from './Notices';
 import type { Session } from './session';
 import { serverOrigin } from './storage';
 
@@ -48,14 +48,15 @@ export function LoginScreen({ serverAddress, onServerAddress, initialUsername, n
       <Status text={notice} />
       <Field label={t('username')} value={username} onInput={setUsername} autoComplete="username" required />
       <Field label={t('password')} value={password} onInput={setPassword} type="password" autoComplete="current-password" required />
-      <Field label={t('serverAddress')} value={serverAddress} onInput={onServerAddress} hint={t('serverAddressHint')} />
-      <Alert text={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        {t('logIn')}
-      </button>
-      <p class="switch-form">
-        <a {...linkTo('register')}>{t('toRegister')}</a>
-      </p>
+      <AccountFormFooter
+        serverAddress={serverAddress}
+        onServerAddress={onServerAddress}
+        error={error}
+        busy={busy}
+        submitLabel="logIn"
+        switchTo="register"
+        switchLabel="toRegister"
+      />
     </form>
   );
 }

@@ -7,8 +7,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { api } from './api';
 import { errorText } from './errorText';
 import { Field } from './Field';
-import { Alert } from './Notices';
-import { linkTo } from './router';
+import { AccountFormFooter } from './AccountFormFooter';
 import { serverOrigin } from './storage';
 
 type FieldName = 'username' | 'password' | 'confirmPassword' | 'displayName' | 'bio';
@@ -93,14 +92,15 @@ export function RegisterScreen({ serverAddress, onServerAddress, onRegistered }:
       {field('confirmPassword', { type: 'password', autoComplete: 'new-password' })}
       {field('displayName', { autoComplete: 'nickname' })}
       {field('bio', { multiline: true })}
-      <Field label={t('serverAddress')} value={serverAddress} onInput={onServerAddress} hint={t('serverAddressHint')} />
-      <Alert text={error} />
-      <button type="submit" class="primary" disabled={busy}>
-        {t('register')}
-      </button>
-      <p class="switch-form">
-        <a {...linkTo('login')}>{t('toLogin')}</a>
-      </p>
+      <AccountFormFooter
+        serverAddress={serverAddress}
+        onServerAddress={onServerAddress}
+        error={error}
+        busy={busy}
+        submitLabel="register"
+        switchTo="login"
+        switchLabel="toLogin"
+      />
     </form>
   );
 }
