@@ -56,6 +56,11 @@ export class Hub {
     });
   }
 
+  /** WebSocket connections held right now, authenticated or not. */
+  get connectionCount(): number {
+    return this.all.size;
+  }
+
   /** Closes the sockets of a revoked session (logout). */
   closeSession(tokenHash: string): void {
     for (const conn of this.presence.connectionsOfToken(tokenHash)) conn.close('UNAUTHORIZED', 'Logged out.');
