@@ -43,8 +43,14 @@ export const WS_AUTH_DEADLINE_MS = 5_000;
 export const WS_CONTROL_MESSAGE_MAX_BYTES = 64 * 1024;
 /** Largest peer frame (bytes): one image chunk plus the frame header. */
 export const PEER_FRAME_MAX_BYTES = 64 * 1024 + 1024;
-/** Relay envelope overhead: 1 length byte + up to 64 bytes of peer id. */
-export const RELAY_ENVELOPE_MAX_BYTES = 1 + 64;
+/** Length of a peer id (base64url chars). */
+export const PEER_ID_CHARS = 22;
+/** Receivers one relay envelope may name (a payload for more goes in several envelopes). */
+export const RELAY_RECIPIENTS_MAX = 32;
+/** Relay envelope overhead: a multi-receiver header (2 bytes + RELAY_RECIPIENTS_MAX peer ids), or 1 length byte + up to 64 bytes of one peer id. */
+export const RELAY_ENVELOPE_MAX_BYTES = Math.max(2 + RELAY_RECIPIENTS_MAX * PEER_ID_CHARS, 1 + 64);
+/** Relayed frames a peer may have waiting to be sent at the end of a turn: keeps the per-peer queues in step so one image chunk for many peers is relayed once. */
+export const RELAY_COALESCE_FRAMES = 2;
 /** ws maxPayload: a little above the largest legitimate message (bytes). */
 export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, PEER_FRAME_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
 /** Messages a connection may send per second (token bucket refill rate). Relay of a 5 MiB image at 16 KiB chunks is ~320 frames. */
@@ -63,8 +69,6 @@ export const RELAY_DROP_ABOVE_BYTES = 16 * 1024 * 1024;
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** Presence changes are coalesced and broadcast at most this often (ms). */
 export const PRESENCE_FLUSH_MS = 50;
-/** Length of a peer id (base64url chars). */
-export const PEER_ID_CHARS = 22;
 /** Client-chosen resume secret, base64url chars (128 bits or more). */
 export const PEER_SECRET_MIN_CHARS = 22;
 export const PEER_SECRET_MAX_CHARS = 64;
@@ -81,6 +85,8 @@ export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/
 export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
 
 // ---- Peer transport -------------------------------------------------------------------------
+/** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */
+export const IMAGE_FRAME_CACHE_CHUNKS = 16;
 /** Image chunk payload (bytes). wrtc closes a channel silently on a message over 256 KiB; Chrome throws. */
 export const CHUNK_BYTES = 64 * 1024;
 /** Pause sending on a data channel when bufferedAmount exceeds this (bytes). wrtc loses data past ~16 MiB. */

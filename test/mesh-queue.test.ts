@@ -83,7 +83,7 @@ test('outbox: bounded by count and image bytes, oldest given up first, base is t
   assert.is(box.base(99), 2);
   box.remove('t2');
   assert.is(box.base(99), 3);
-  const dropped = box.add({ kind: 'image', id: 'big', start: { sentAt: 0, name: '', mime: 'image/png', size: 150, chunks: 1 }, bytes: new Uint8Array(150), digest: null as never });
+  const dropped = box.add({ kind: 'image', id: 'big', start: { sentAt: 0, name: '', mime: 'image/png', size: 150, chunks: 1 }, bytes: new Uint8Array(150), digest: null as never, frames: null as never });
   assert.equal(dropped.map((m) => m.id), ['t3', 't4'], 'texts give way, the new image stays even if alone over the byte bound');
   box.remove('big');
   assert.is(box.base(7), 7);

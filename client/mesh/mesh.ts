@@ -12,6 +12,8 @@ import type { ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshO
 import { Emitter } from './emitter';
 import { TokenBucket } from './tokenBucket';
 import { ImageDigest } from './imageDigest';
+import { ImageFrames } from './imageFrames';
+import { RelayWriter } from './relayWriter';
 import { EarlyBuffer } from './earlyBuffer';
 import { Pair, type PairContext } from './pair';
 import { Receiver } from './receiver';
@@ -45,6 +47,7 @@ export class MeshImpl implements Mesh {
   private textSeq = 1;
   /** Shared by every relayed pair: the server's rate limit is per socket. */
   private readonly relayBudget = new TokenBucket();
+  private readonly relayWriter: RelayWriter;
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -72,6 +75,14 @@ export class MeshImpl implements Mesh {
         relayFlow: (peer, paused) => this.pairs.get(peer)?.onRelayFlow(paused),
         serverError: (m) => this.onServerError(m.code, m.message, m.peer),
         protocolError: (message) => this.error({ code: 'BAD_MESSAGE', message }),
+      },
+    });
+    this.relayWriter = new RelayWriter(this.signaling, {
+      sending: (envelopes) => {
+        for (let i = 0; i < envelopes; i++) this.relayBudget.take();
+      },
+      flushed: () => {
+        for (const pair of this.pairs.values()) pair.queue.pump();
       },
     });
     this.receivers = new Receivers(
@@ -153,7 +164,8 @@ export class MeshImpl implements Mesh {
     const sentAt = Date.now();
     const digest = new ImageDigest(bytes);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
-    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest });
+    const frames = new ImageFrames(id, start, bytes);
+    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest, frames });
     // Hashing overlaps the first chunks already on their way.
     const sha256 = await digest.complete();
     const message: ImageMessage = { kind: 'image', id, from, sentAt, own: true, name: cutName, mime, bytes, sha256 };
@@ -206,11 +218,9 @@ export class MeshImpl implements Mesh {
         this.signaling.online &&
         !this.pairs.get(peerId)?.relayPaused &&
         this.signaling.bufferedAmount < CHANNEL_PAUSE_ABOVE_BYTES &&
-        this.relayBudget.available(),
-      write: (frame) => {
-        this.relayBudget.take();
-        return this.signaling.sendRelay(peerId, frame);
-      },
+        this.relayBudget.available() &&
+        this.relayWriter.accepts(peerId),
+      write: (frame) => this.relayWriter.write(peerId, frame),
     };
   }
 

@@ -5,6 +5,7 @@
 import { OUTBOX_MAX_BYTES, OUTBOX_MAX_MESSAGES } from '../../shared/limits';
 import type { ImageStartPayload } from '../../shared/frames';
 import type { ImageDigest } from './imageDigest';
+import type { ImageFrames } from './imageFrames';
 
 export interface OutgoingText {
   kind: 'text';
@@ -19,6 +20,8 @@ export interface OutgoingImage {
   start: ImageStartPayload;
   bytes: Uint8Array;
   digest: ImageDigest;
+  /** Encoded once for every peer (see imageFrames.ts). */
+  frames: ImageFrames;
 }
 export type OutgoingMessage = OutgoingText | OutgoingImage;
 

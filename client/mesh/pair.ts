@@ -179,16 +179,15 @@ export class Pair {
         if (index === -1) {
           index = 0;
           startedAt = Date.now();
-          return encodeFrame(FrameType.IMAGE_START, m.id, 0, m.start);
+          return m.frames.first();
         }
         if (index > chunks) return null;
         if (index === chunks) {
           index++;
-          return encodeFrame(FrameType.IMAGE_END, m.id, chunks, { sha256: m.digest.hexDigest() });
+          return m.frames.last(m.digest.hexDigest());
         }
-        const from = index * CHUNK_BYTES;
-        const to = Math.min(from + CHUNK_BYTES, size);
-        const frame = encodeFrame(FrameType.IMAGE_CHUNK, m.id, index, m.bytes.subarray(from, to));
+        const to = Math.min((index + 1) * CHUNK_BYTES, size);
+        const frame = m.frames.chunk(index);
         index++;
         const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
         this.ctx.progress({ messageId: m.id, peerId: this.peerId, direction: 'send', bytes: to, total: size, bytesPerSecond: to / seconds, done: false });

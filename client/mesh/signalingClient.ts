@@ -13,7 +13,7 @@ import {
   type SignalData,
   type WelcomeMessage,
 } from '../../shared/protocol';
-import { decodeRelayEnvelope, encodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { decodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
 import type { ConnectionStatus } from './api';
 
 export interface SignalingHandlers {
@@ -96,9 +96,10 @@ export class SignalingClient {
     return true;
   }
 
-  sendRelay(to: PeerId, payload: Uint8Array): boolean {
+  /** One payload for one or several peers (RELAY_RECIPIENTS_MAX at most): it crosses this socket once. */
+  sendRelay(to: readonly PeerId[], payload: Uint8Array): boolean {
     if (!this.online) return false;
-    this.socket!.send(encodeRelayEnvelope(to, payload));
+    this.socket!.send(encodeRelayRequest(to, payload));
     return true;
   }
 

@@ -4,7 +4,7 @@
 
 import { RELAY_DROP_ABOVE_BYTES, RELAY_PAUSE_ABOVE_BYTES, RELAY_RESUME_BELOW_BYTES } from '../../shared/limits';
 import type { PeerId, RelayMode } from '../../shared/protocol';
-import { decodeRelayEnvelope, encodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { decodeRelayRequest, encodeRelayEnvelope } from '../../shared/relayEnvelope';
 import type { Connection } from './connection';
 import type { Presence } from './presence';
 
@@ -21,26 +21,30 @@ export class Relay {
     private readonly presence: Presence,
   ) {}
 
-  /** Forwards one binary frame. Throws ChatError for a malformed envelope (the caller counts it). */
+  /** Forwards one binary frame to each receiver it names. Throws ChatError for a malformed envelope (the caller counts it). */
   forward(sender: Connection, frame: Buffer): void {
-    const envelope = decodeRelayEnvelope(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
-    const to = envelope.peerId;
+    const request = decodeRelayRequest(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
     if (this.mode === 'off') {
-      sender.sendError('RELAY_DISABLED', 'The relay is disabled on this server.', to);
+      for (const to of request.peerIds) sender.sendError('RELAY_DISABLED', 'The relay is disabled on this server.', to);
       return;
     }
-    const receiver = this.presence.get(to);
-    if (!receiver || receiver === sender) {
-      sender.sendError('UNKNOWN_PEER', 'That peer is not online.', to);
-      return;
+    // Stamped with the sender once, the same bytes go to every receiver.
+    let stamped: Uint8Array | undefined;
+    for (const to of request.peerIds) {
+      const receiver = this.presence.get(to);
+      if (!receiver || receiver === sender) {
+        sender.sendError('UNKNOWN_PEER', 'That peer is not online.', to);
+        continue;
+      }
+      if (receiver.ws.bufferedAmount > RELAY_DROP_ABOVE_BYTES) {
+        sender.sendError('RELAY_BACKED_UP', 'The receiver is not keeping up; frame dropped.', to);
+        this.pause(sender, to);
+        continue;
+      }
+      stamped ??= encodeRelayEnvelope(sender.peerId!, request.payload);
+      receiver.ws.send(stamped, { binary: true });
+      if (receiver.ws.bufferedAmount > RELAY_PAUSE_ABOVE_BYTES) this.pause(sender, to);
     }
-    if (receiver.ws.bufferedAmount > RELAY_DROP_ABOVE_BYTES) {
-      sender.sendError('RELAY_BACKED_UP', 'The receiver is not keeping up; frame dropped.', to);
-      this.pause(sender, to);
-      return;
-    }
-    receiver.ws.send(encodeRelayEnvelope(sender.peerId!, envelope.payload), { binary: true });
-    if (receiver.ws.bufferedAmount > RELAY_PAUSE_ABOVE_BYTES) this.pause(sender, to);
   }
 
   close(): void {
