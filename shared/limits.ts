@@ -83,6 +83,14 @@ export const IMAGE_NAME_MAX_CHARS = 255;
 /** Supported image types, sniffed from bytes. No SVG. */
 export const IMAGE_MIME_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
 export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
+/**
+ * Largest image side accepted (pixels), checked on send and on receive before anything decodes it.
+ * Decoders allocate width x height x 4 bytes whatever the file size: a 20000 x 20000 PNG of a few
+ * KiB would claim 1.6 GB. 16384 is also the largest canvas WebP can encode.
+ */
+export const IMAGE_MAX_SIDE_PX = 16_384;
+/** Largest image area accepted (pixels): 50 MP (~200 MB decoded as RGBA) lets an 8000 x 6000 photo through. */
+export const IMAGE_MAX_PIXELS = 50_000_000;
 
 // ---- Peer transport -------------------------------------------------------------------------
 /** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */
