@@ -39,11 +39,23 @@ export interface ServerOptions {
   log?: (message: string) => void;
 }
 
+/** What the server holds right now (read-only; tests check that dead clients are released). */
+export interface ServerStats {
+  /** TCP connections open on the listening socket, WebSocket ones included. */
+  sockets: number;
+  /** WebSocket connections the hub tracks, authenticated or not. */
+  wsConnections: number;
+  /** Peers in the presence list. */
+  online: number;
+}
+
 export interface RunningServer {
   host: string;
   port: number;
   httpUrl: string;
   wsUrl: string;
+  stats(): Promise<ServerStats>;
+  /** Stops accepting, tells clients it is going away, then writes the stores out compacted. */
   close(): Promise<void>;
 }
 
@@ -97,7 +109,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     address = await listen(server, options.host, options.port);
   } catch (error) {
     await hub.close();
-    sessions.close();
+    await sessions.close().catch(() => {});
     throw error;
   }
   const scheme = options.tls ? 'https' : 'http';
@@ -108,13 +120,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     port: address.port,
     httpUrl: `${scheme}://${hostForUrl}:${address.port}`,
     wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
+    stats() {
+      return new Promise((resolve, reject) =>
+        server.getConnections((error, sockets) => (error ? reject(error) : resolve({ sockets, wsConnections: hub.connectionCount, online: hub.presence.size }))),
+      );
+    },
     close() {
       closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await hub.close();
-        sessions.close();
         server.closeAllConnections();
+        // Every acknowledged write is already in the files; compacting leaves clean, synced ones.
+        for (const store of [users.flush(), sessions.close()]) await store.catch((error: unknown) => log(`flush at shutdown: ${(error as Error).message}`));
         await httpClosed;
       })();
       return closing;

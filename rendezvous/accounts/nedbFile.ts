@@ -1,19 +1,40 @@
-// Opening a NeDB file safely: a crash in the middle of an append leaves a torn last line, which
-// would make NeDB refuse to start on a small file. That line was never acknowledged (the write
-// resolves only after the append completes), so dropping it loses nothing.
+// Opening and writing a NeDB file safely.
+// - A crash in the middle of an append leaves a torn last line, which would make NeDB refuse to
+//   start on a small file. That line was never acknowledged (the write resolves only after the
+//   append completes), so dropping it loses nothing.
+// - An append that fails (disk full, read-only file) may still have written part of a line; the
+//   file is cut back to its size before the append, or the next append would be glued to that
+//   fragment and its acknowledged document lost at the next load. The failure becomes a
+//   STORE_UNAVAILABLE ChatError (HTTP 503).
+// - NeDB puts a new document in memory before appending it: WriteGate and insertOrRollBack make
+//   sure a document whose write failed is gone from memory before anyone can read it.
 
 import { open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Datastore from 'nedb-promises';
+import { ChatError } from '../../shared/errors';
+
+/** The parts of the underlying @seald-io/nedb Datastore that nedb-promises does not type. */
+interface NedbInternals {
+  compactDatafileAsync(): Promise<void>;
+  persistence: { persistNewStateAsync(docs: object[]): Promise<void> };
+}
+
+function internals(db: Datastore<any>): NedbInternals {
+  return (db as unknown as { __original: NedbInternals }).__original;
+}
+
+async function sizeOf(filename: string): Promise<number | undefined> {
+  try {
+    return (await stat(filename)).size;
+  } catch {
+    return undefined; // not created yet
+  }
+}
 
 async function dropTornLastLine(filename: string): Promise<boolean> {
-  let size: number;
-  try {
-    size = (await stat(filename)).size;
-  } catch {
-    return false; // not created yet
-  }
-  if (size === 0) return false;
+  const size = await sizeOf(filename);
+  if (!size) return false;
   const text = await readFile(filename, 'utf8');
   if (text.endsWith('\n')) return false;
   const lastNewline = text.lastIndexOf('\n');
@@ -22,11 +43,70 @@ async function dropTornLastLine(filename: string): Promise<boolean> {
   return true;
 }
 
-export async function openDatastore(filename: string, onRepair: (message: string) => void): Promise<Datastore<any>> {
-  if (await dropTornLastLine(filename)) onRepair(`${filename}: dropped a torn last line left by a crash`);
+export function storeUnavailable(filename: string, error: unknown, log: (message: string) => void): ChatError {
+  if (error instanceof ChatError) return error;
+  log(`${filename}: write failed (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); answering STORE_UNAVAILABLE`);
+  return new ChatError('STORE_UNAVAILABLE', 'The server cannot save data right now (its storage is full or read-only). Try again later.');
+}
+
+/** Every append NeDB makes (insert, update, remove, index) goes through here. */
+function guardAppends(db: Datastore<any>, filename: string, log: (message: string) => void): void {
+  const persistence = internals(db).persistence;
+  const append = persistence.persistNewStateAsync.bind(persistence);
+  persistence.persistNewStateAsync = async (docs) => {
+    const sizeBefore = await sizeOf(filename);
+    try {
+      await append(docs);
+    } catch (error) {
+      if (sizeBefore !== undefined) await truncate(filename, sizeBefore).catch(() => {});
+      throw storeUnavailable(filename, error, log);
+    }
+  };
+}
+
+export async function openDatastore(filename: string, log: (message: string) => void): Promise<Datastore<any>> {
+  if (await dropTornLastLine(filename)) log(`${filename}: dropped a torn last line left by a crash`);
   const db = Datastore.create({ filename, autoload: false });
   await db.load();
+  guardAppends(db, filename, log);
   return db;
+}
+
+/** Rewrites the file as one line per live document (NeDB writes a temp file, syncs it and renames it). */
+export function compactDatastore(db: Datastore<any>): Promise<void> {
+  return internals(db).compactDatafileAsync();
+}
+
+/** Serializes a store's writes and holds its reads back while a write (and its rollback) is in progress. */
+export class WriteGate {
+  private settled: Promise<unknown> = Promise.resolve();
+
+  write<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.settled.then(operation);
+    this.settled = result.catch(() => {});
+    return result;
+  }
+
+  async read<T>(operation: () => Promise<T>): Promise<T> {
+    await this.settled;
+    return operation();
+  }
+}
+
+/**
+ * Inserts `doc`; when it cannot be written, removes it from memory again (found by `uniqueQuery`,
+ * a query on a unique field) before the gate lets anyone read. NeDB's remove takes the document
+ * out of memory before it appends, so the rollback works even when that append fails too.
+ */
+export function insertOrRollBack<T extends object>(db: Datastore<any>, gate: WriteGate, doc: T, uniqueQuery: Partial<T>): Promise<T & { _id: string }> {
+  return gate.write(async () => {
+    try {
+      return (await db.insert(doc)) as T & { _id: string };
+    } catch (error) {
+      if (error instanceof ChatError && error.code === 'STORE_UNAVAILABLE') await db.remove(uniqueQuery, { multi: false }).catch(() => {});
+      throw error;
+    }
+  });
 }
 
 async function fsync(path: string): Promise<void> {

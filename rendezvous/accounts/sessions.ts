@@ -1,12 +1,13 @@
 // Session tokens: 256 random bits handed to the client once, stored only as a SHA-256 hash (a
 // stolen sessions file cannot be replayed), with an expiry. Persisted next to the user db so that
-// clients reconnect with the same token after a server restart.
+// clients reconnect with the same token after a server restart. A session that cannot be written
+// answers STORE_UNAVAILABLE and leaves no token behind.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import type Datastore from 'nedb-promises';
 import { SESSION_TOKEN_BYTES, SESSION_TTL_MS } from '../../shared/limits';
-import { openDatastore } from './nedbFile';
+import { compactDatastore, insertOrRollBack, openDatastore, WriteGate } from './nedbFile';
 
 export interface Session {
   tokenHash: string;
@@ -29,6 +30,7 @@ export function hashToken(token: string): string {
 
 export class SessionStore {
   private readonly purgeTimer: NodeJS.Timeout;
+  private readonly gate = new WriteGate();
 
   private constructor(
     private readonly db: Datastore<any>,
@@ -57,7 +59,7 @@ export class SessionStore {
   async create(userId: string): Promise<NewSession> {
     const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
     const session: Session = { tokenHash: hashToken(token), userId, expiresAt: Date.now() + this.ttlMs };
-    await this.db.insert({ ...session });
+    await insertOrRollBack(this.db, this.gate, { ...session }, { tokenHash: session.tokenHash });
     return { token, session };
   }
 
@@ -65,25 +67,31 @@ export class SessionStore {
   async lookup(token: string): Promise<Session | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
     const tokenHash = hashToken(token);
-    const doc = (await this.db.findOne({ tokenHash })) as Session | null;
+    const doc = await this.gate.read(async () => (await this.db.findOne({ tokenHash })) as Session | null);
     if (!doc) return null;
     if (doc.expiresAt <= Date.now()) {
-      await this.db.remove({ tokenHash }, { multi: false });
+      // Only tidying: the periodic purge retries if the store cannot be written now.
+      await this.gate.write(() => this.db.remove({ tokenHash }, { multi: false })).catch(() => {});
       return null;
     }
     return { tokenHash: doc.tokenHash, userId: doc.userId, expiresAt: doc.expiresAt };
   }
 
   async revoke(tokenHash: string): Promise<void> {
-    await this.db.remove({ tokenHash }, { multi: false });
+    await this.gate.write(() => this.db.remove({ tokenHash }, { multi: false }));
   }
 
   async purgeExpired(): Promise<void> {
-    const removed = await this.db.remove({ expiresAt: { $lte: Date.now() } }, { multi: true });
-    if (removed > 0) this.db.persistence.compactDatafile();
+    await this.gate.write(async () => {
+      const removed = await this.db.remove({ expiresAt: { $lte: Date.now() } }, { multi: true });
+      // Tidying only: the removals are already appended, so a failed compaction loses nothing.
+      if (removed > 0) await compactDatastore(this.db).catch(() => {});
+    });
   }
 
-  close(): void {
+  /** Stops the purge timer and writes the file out compacted. */
+  async close(): Promise<void> {
     clearInterval(this.purgeTimer);
+    await this.gate.write(() => compactDatastore(this.db));
   }
 }

@@ -1,11 +1,13 @@
 // Accounts in a NeDB file. Uniqueness is a unique index on the normalized key (NFC, case-folded),
-// so concurrent registrations of one name cannot both succeed.
+// so concurrent registrations of one name cannot both succeed. A registration that cannot be
+// written (disk full, read-only file) answers STORE_UNAVAILABLE and leaves no account behind, in
+// the file or in memory.
 
 import type Datastore from 'nedb-promises';
 import type { PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { usernameKey } from '../../shared/accountRules';
-import { openDatastore, syncFile } from './nedbFile';
+import { compactDatastore, insertOrRollBack, openDatastore, storeUnavailable, syncFile, WriteGate } from './nedbFile';
 
 export interface UserRecord extends PublicUser {
   _id: string;
@@ -21,40 +23,56 @@ export function publicUser(user: UserRecord): PublicUser {
 }
 
 export class UserStore {
+  private readonly gate = new WriteGate();
+
   private constructor(
     private readonly db: Datastore<any>,
     private readonly filename: string,
+    private readonly log: (message: string) => void,
   ) {}
 
   static async open(filename: string, log: (message: string) => void): Promise<UserStore> {
     const db = await openDatastore(filename, log);
     await db.ensureIndex({ fieldName: 'key', unique: true });
-    return new UserStore(db, filename);
+    return new UserStore(db, filename, log);
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
-    return (await this.db.findOne({ key: usernameKey(username) })) as UserRecord | null;
+    return this.gate.read(async () => (await this.db.findOne({ key: usernameKey(username) })) as UserRecord | null);
   }
 
   async findById(id: string): Promise<UserRecord | null> {
-    return (await this.db.findOne({ _id: id })) as UserRecord | null;
+    return this.gate.read(async () => (await this.db.findOne({ _id: id })) as UserRecord | null);
   }
 
   /** Inserts and syncs to disk before resolving: a 201 is only sent for a durable account. */
   async insert(user: NewUser): Promise<UserRecord> {
+    const key = usernameKey(user.username);
+    let record: UserRecord;
     try {
-      const record = (await this.db.insert({ ...user, key: usernameKey(user.username), createdAt: Date.now() })) as UserRecord;
-      await syncFile(this.filename);
-      return record;
+      record = await insertOrRollBack(this.db, this.gate, { ...user, key, createdAt: Date.now() }, { key });
     } catch (error) {
       if ((error as { errorType?: string }).errorType === 'uniqueViolated') {
         throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
       }
       throw error;
     }
+    try {
+      await syncFile(this.filename);
+    } catch (error) {
+      // Not known to be durable: it must not be acknowledged, nor linger in memory.
+      await this.gate.write(() => this.db.remove({ key }, { multi: false })).catch(() => {});
+      throw storeUnavailable(this.filename, error, this.log);
+    }
+    return record;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.db.update({ _id: id }, { $set: { passwordHash } });
+    await this.gate.write(() => this.db.update({ _id: id }, { $set: { passwordHash } }));
+  }
+
+  /** Writes the file out compacted (at shutdown: the next start loads a clean file). */
+  async flush(): Promise<void> {
+    await this.gate.write(() => compactDatastore(this.db));
   }
 }

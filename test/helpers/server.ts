@@ -53,6 +53,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     httpUrl: running.httpUrl,
     wsUrl: running.wsUrl,
     close: () => running.close(),
+    stats: () => running.stats(),
     async register(username, password = DEFAULT_PASSWORD, displayName = username) {
       const res = await postJson(`${test.httpUrl}/api/register`, { username, password, displayName });
       if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${await res.text()}`);
