@@ -2,11 +2,13 @@
 // bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source').
 
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
+import { nodeSha256 } from '../client/cli/nodeSha256';
 import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh } from '../client/mesh/api';
 import { CHUNK_BYTES } from '../shared/limits';
+import { paddedPng } from '../test/helpers/imageFixtures';
 
 export type ToWorker =
   | { cmd: 'start'; wsUrl: string; token: string }
@@ -38,12 +40,8 @@ export type FromWorker =
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: FromWorker) => process.send!(m);
 
-function pngOf(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65_536) crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65_536, size)));
-  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return bytes;
-}
+/** A valid PNG of `size` bytes (it must pass the mesh's structural image check), mostly random data. */
+const pngOf = paddedPng;
 
 let mesh: Mesh | null = null;
 let rawPeer: SimplePeer.Instance | null = null;
@@ -102,7 +100,7 @@ function onMeshMessage(msg: ChatMessage): void {
 process.on('message', async (m: ToWorker) => {
   switch (m.cmd) {
     case 'start': {
-      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket });
+      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, sha256: nodeSha256 });
       mesh.on('status', (s) => s === 'online' && send({ ev: 'online', peerId: mesh!.self!.peerId }));
       mesh.on('peers', (peers) => send({ ev: 'links', links: peers.map((p) => p.link) }));
       mesh.on('message', onMeshMessage);

@@ -3,6 +3,7 @@
 
 import { suite } from 'uvu';
 import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
+import { nodeSha256 } from '../../client/cli/nodeSha256';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
 import { FrameType, FRAME_HEADER_BYTES, encodeFrame } from '../../shared/frames';
@@ -12,6 +13,7 @@ import { createMesh } from '../../client/mesh/index';
 import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, TransferProgress } from '../../client/mesh/api';
 import type { MeshTimeouts } from '../../client/mesh/timeouts';
 import { startTestServer, type TestServer } from './server';
+import { paddedPng } from './imageFixtures';
 
 /** Timings short enough for tests, long enough for a loaded 2-core machine. */
 export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
@@ -34,16 +36,16 @@ export interface TestPeer {
   progress: TransferProgress[];
 }
 
-/** A PNG header followed by random bytes (sniffs as PNG; the hash makes corruption visible). */
+/**
+ * A valid PNG of exactly `size` bytes, mostly random data (in a private chunk that decoders skip),
+ * so any corruption on the way shows in the hash. The name predates the structural image check.
+ */
 export function fakePng(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65_536) globalThis.crypto.getRandomValues(bytes.subarray(i, Math.min(i + 65_536, size)));
-  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return bytes;
+  return paddedPng(size);
 }
 
 export function newPeer(name: string, options: MeshOptions): TestPeer {
-  const mesh = createMesh({ wrtc, WebSocket, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
+  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
   const peer: TestPeer = { name, mesh, messages: [], errors: [], progress: [] };
   mesh.on('message', (m) => peer.messages.push(m));
   mesh.on('error', (e) => peer.errors.push(e));
