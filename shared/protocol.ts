@@ -142,16 +142,52 @@ function array<T>(obj: Json, key: string, item: (value: unknown) => T, max = 100
   return value.map(item);
 }
 
-/** Parses the envelope shared by all messages: size, JSON, object, version, type. */
+/**
+ * Deepest nesting of objects/arrays in a control message. simple-peer signals are 3 levels deep.
+ * JSON.parse copes with any depth, but JSON.stringify (forwarding a signal) overflows the stack at
+ * a few thousand levels, which a 64 KiB message can hold.
+ */
+export const MESSAGE_MAX_DEPTH = 32;
+
+/** UTF-8 length of a string, without encoding it. */
+function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair is one 4-byte code point
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** True when `value` nests objects/arrays at most `maxDepth` deep. Iterative: depth must not cost stack. */
+function nestingWithin(value: unknown, maxDepth: number): boolean {
+  const pending: Array<{ item: unknown; depth: number }> = [{ item: value, depth: 1 }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    if (typeof next.item !== 'object' || next.item === null) continue;
+    if (next.depth > maxDepth) return false;
+    for (const child of Object.values(next.item)) pending.push({ item: child, depth: next.depth + 1 });
+  }
+  return true;
+}
+
+/** Parses the envelope shared by all messages: size, JSON, nesting, object, version, type. */
 function parseEnvelope(raw: string): Json & { type: string } {
-  // A UTF-16 length bound first, so the byte count below never walks a huge string.
-  if (raw.length > WS_CONTROL_MESSAGE_MAX_BYTES) fail('TOO_LARGE', `message over ${WS_CONTROL_MESSAGE_MAX_BYTES} bytes`);
+  // A UTF-16 length bound first, so the byte count never walks a huge string.
+  if (raw.length > WS_CONTROL_MESSAGE_MAX_BYTES || utf8Bytes(raw) > WS_CONTROL_MESSAGE_MAX_BYTES) {
+    fail('TOO_LARGE', `message over ${WS_CONTROL_MESSAGE_MAX_BYTES} bytes`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
   } catch {
     fail('BAD_JSON', 'message is not valid JSON');
   }
+  if (!nestingWithin(parsed, MESSAGE_MAX_DEPTH)) fail('BAD_MESSAGE', `message nested deeper than ${MESSAGE_MAX_DEPTH} levels`);
   if (!isObject(parsed)) fail('BAD_MESSAGE', 'message must be a JSON object');
   if (parsed.v !== PROTOCOL_VERSION) fail('UNSUPPORTED_VERSION', `protocol version must be ${PROTOCOL_VERSION}`);
   if (typeof parsed.type !== 'string') fail('BAD_MESSAGE', '"type" must be a string');
