@@ -59,6 +59,8 @@ export interface MeshError {
   message: string;
   peerId?: PeerId;
   messageId?: string;
+  /** The error concerns a message from `peerId` that this mesh refused (not one of ours, not a link). */
+  incoming?: boolean;
 }
 
 export interface MeshEvents {
@@ -98,7 +100,10 @@ export interface Mesh {
   stop(): void;
   /** Sends to everyone online; resolves with the own message (also emitted as `message`). Throws ChatError TEXT_TOO_LONG. */
   sendText(text: string): TextMessage;
-  /** Sniffs and checks the bytes first; throws ChatError BAD_IMAGE / IMAGE_TOO_LARGE and sends nothing. */
+  /**
+   * Checks the bytes first (type, size, structure: shared/imageCheck.ts); throws ChatError BAD_IMAGE /
+   * IMAGE_TOO_LARGE / IMAGE_TOO_MANY_PIXELS and sends nothing.
+   */
   sendImage(bytes: Uint8Array, name: string): Promise<ImageMessage>;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
   /** Resolves true once everything sent so far is acknowledged by every peer, false after `timeoutMs`. */

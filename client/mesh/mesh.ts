@@ -5,6 +5,7 @@
 import { ChatError } from '../../shared/errors';
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
+import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
 import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
@@ -92,7 +93,7 @@ export class MeshImpl implements Mesh {
           deliver: (m) => this.events.emit('message', { ...m, from: from(), own: false }),
           sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
           progress: (p) => this.events.emit('progress', { ...p, peerId, direction: 'receive' }),
-          error: (e) => this.error({ ...e, peerId }),
+          error: (e) => this.error({ ...e, peerId, incoming: true }),
           idleMs: this.timeouts.incomingIdleMs,
           nativeHash: nativeSha256Available(),
         }),
@@ -158,6 +159,7 @@ export class MeshImpl implements Mesh {
     if (!mime) throw new ChatError('BAD_IMAGE', 'only png, jpeg, gif and webp images can be sent');
     const max = this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
     if (input.byteLength > max) throw new ChatError('IMAGE_TOO_LARGE', `image of ${input.byteLength} bytes over ${max}`);
+    checkImage(input); // the receivers check the same: refuse here, before anything is sent
     const bytes = input.slice(); // the caller may reuse its buffer
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
     const id = newMessageId();

@@ -1,11 +1,13 @@
 // One incoming image: chunks must come in order, each of the exact expected size; the first one
-// must sniff as an image, and the whole must match the SHA-256 that follows the last chunk.
+// must sniff as an image, the whole must match the SHA-256 that follows the last chunk, and then
+// pass the structural check (shared/imageCheck.ts) before anything may display it.
 
 import { ChatError } from '../../shared/errors';
 import { CHUNK_BYTES, type ImageMime } from '../../shared/limits';
 import type { ImageStartPayload } from '../../shared/frames';
 import { createSha256, nativeSha256Hex, type Sha256Hasher } from '../../shared/sha256';
 import { sniffImage } from '../../shared/imageSniff';
+import { checkImage } from '../../shared/imageCheck';
 
 export interface CompletedImage {
   bytes: Uint8Array;
@@ -53,20 +55,25 @@ export class Reassembly {
 
   /** Checks the whole against `sha256` once every chunk is in (JS hash). Throws ChatError on any mismatch. */
   finish(sha256: string): CompletedImage {
-    const mime = this.checkComplete();
+    this.checkComplete();
     if (this.nativeHash) throw new ChatError('INTERNAL', 'natively hashed image: use verify()');
     if (this.hasher.digestHex() !== sha256) throw new ChatError('HASH_MISMATCH', 'image does not match its SHA-256');
-    return { bytes: this.bytes, mime };
+    return this.checkStructure();
   }
 
   /** Like finish, natively hashed when so built (then a promise that rejects with ChatError on a mismatch). */
   verify(sha256: string): CompletedImage | Promise<CompletedImage> {
     if (!this.nativeHash) return this.finish(sha256);
-    const mime = this.checkComplete();
+    this.checkComplete();
     return nativeSha256Hex(this.bytes).then((hex) => {
       if (hex !== sha256) throw new ChatError('HASH_MISMATCH', 'image does not match its SHA-256');
-      return { bytes: this.bytes, mime };
+      return this.checkStructure();
     });
+  }
+
+  /** The hash only proves the sender sent these bytes: a truncated, glued or huge image is refused here. */
+  private checkStructure(): CompletedImage {
+    return { bytes: this.bytes, mime: checkImage(this.bytes).mime };
   }
 
   private checkComplete(): ImageMime {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LoginResponse } from '../../shared/api';
-import { startServer, type RunningServer, type ServerOptions } from '../../rendezvous/server';
+import { startServer, type RunningServer, type ServerOptions, type ServerStats } from '../../rendezvous/server';
 
 export interface TestServer extends RunningServer {
   /** Temp dir holding users.db. */
@@ -82,6 +82,16 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     },
   };
   return test;
+}
+
+/** The server's stats once `predicate` holds, or the last ones read when `timeoutMs` runs out. */
+export async function statsWhen(server: RunningServer, predicate: (stats: ServerStats) => boolean, timeoutMs: number): Promise<ServerStats> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stats = await server.stats();
+    if (predicate(stats) || Date.now() > deadline) return stats;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 // ---- the real entry point in a child process ---------------------------------------------------
