@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { nodeWrtc as wrtc } from './nodeWrtc';
+import { nodeSha256 } from './nodeSha256';
 import WebSocket from 'ws';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const token = await login(args);
-  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket });
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256 });
   watchRoom(mesh);
   let leaving = false;
   const leave = async (code = 0) => {

@@ -4,6 +4,7 @@
 import type { ImageMime } from '../../shared/limits';
 import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
+import type { Sha256Hasher } from '../../shared/sha256';
 import type { MeshTimeouts } from './timeouts';
 
 export type { MeshTimeouts } from './timeouts';
@@ -82,6 +83,12 @@ export interface MeshOptions {
   wrtc?: unknown;
   /** WebSocket constructor for Node (`ws`); omitted in the browser. */
   WebSocket?: unknown;
+  /**
+   * An incremental native SHA-256 (Node: node:crypto, see client/cli/nodeSha256.ts): images are then
+   * hashed chunk by chunk as they go out and come in, with nothing left at the end. Omitted in the
+   * browser, where WebCrypto (one call at the end) or the JS hasher is used.
+   */
+  sha256?: () => Sha256Hasher;
   /** Test seam: transform or drop outgoing signals to a peer (e.g. strip candidates to force a failure). */
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
   /** Test seam: shorter timings than the named defaults of shared/limits.ts. */

@@ -1,16 +1,17 @@
 // The SHA-256 of an outgoing image, computed while its chunks are already on their way: the hash
 // travels in IMAGE_END after the last chunk, so the first byte does not wait for it.
-// Where WebCrypto exists (Node, secure contexts) it hashes natively off the main thread;
+// With an incremental native hasher (MeshOptions.sha256, Node) it runs in slices between sends;
+// else where WebCrypto exists (secure contexts) it hashes natively off the main thread;
 // elsewhere (a page at http://<LAN IP>) the JS loop runs in slices between sends.
 
 import { CHUNK_BYTES } from '../../shared/limits';
-import { createSha256, nativeSha256Available, nativeSha256Hex } from '../../shared/sha256';
+import { createSha256, nativeSha256Available, nativeSha256Hex, type Sha256Hasher } from '../../shared/sha256';
 
 /** Chunks hashed between two yields to the event loop (so the send queues keep pumping). */
 const SLICE_CHUNKS = 8;
 
 export class ImageDigest {
-  private readonly hasher = createSha256();
+  private readonly hasher: Sha256Hasher;
   private hashedChunks = 0;
   private hex: string | null = null;
   private readonly chunks: number;
@@ -19,8 +20,10 @@ export class ImageDigest {
 
   constructor(
     private readonly bytes: Uint8Array,
-    useNative = nativeSha256Available(),
+    incremental?: () => Sha256Hasher,
+    useNative = !incremental && nativeSha256Available(),
   ) {
+    this.hasher = incremental?.() ?? createSha256();
     this.chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
     this.native = useNative
       ? nativeSha256Hex(bytes).then(

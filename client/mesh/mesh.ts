@@ -96,6 +96,7 @@ export class MeshImpl implements Mesh {
           error: (e) => this.error({ ...e, peerId, incoming: true }),
           idleMs: this.timeouts.incomingIdleMs,
           nativeHash: nativeSha256Available(),
+          sha256: options.sha256,
         }),
       (peerId) => this.pairs.has(peerId),
     );
@@ -164,7 +165,7 @@ export class MeshImpl implements Mesh {
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
     const id = newMessageId();
     const sentAt = Date.now();
-    const digest = new ImageDigest(bytes);
+    const digest = new ImageDigest(bytes, this.options.sha256);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
     const frames = new ImageFrames(id, start, bytes);
     for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest, frames });

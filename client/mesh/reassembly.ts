@@ -18,13 +18,17 @@ export class Reassembly {
   readonly startedAt: number;
   lastChunkAt: number;
   private readonly bytes: Uint8Array;
-  private readonly hasher: Sha256Hasher = createSha256();
+  private readonly hasher: Sha256Hasher;
   private nextIndex = 0;
   private mime: ImageMime | null = null;
   received = 0;
 
-  /** `nativeHash`: verify with WebCrypto once at the end (off the main thread) instead of hashing each chunk in JS. */
-  constructor(readonly start: ImageStartPayload, now: number, private readonly nativeHash = false) {
+  /**
+   * `nativeHash`: verify with WebCrypto once at the end (off the main thread) instead of hashing each
+   * chunk in JS as it arrives; `hasher`: hash each chunk with this incremental hasher instead of JS.
+   */
+  constructor(readonly start: ImageStartPayload, now: number, private readonly nativeHash = false, hasher?: Sha256Hasher) {
+    this.hasher = hasher ?? createSha256();
     this.bytes = new Uint8Array(start.size);
     this.startedAt = now;
     this.lastChunkAt = now;

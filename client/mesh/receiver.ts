@@ -4,6 +4,7 @@
 import { ChatError, type ErrorCode } from '../../shared/errors';
 import { CHUNK_ACK_EVERY, INCOMING_TRANSFERS_MAX, INCOMING_TRANSFER_IDLE_MS, OUTBOX_MAX_MESSAGES, type ImageMime } from '../../shared/limits';
 import { encodeFrame, FrameType, type Frame, type TextPayload } from '../../shared/frames';
+import type { Sha256Hasher } from '../../shared/sha256';
 import { DedupWindow } from './dedup';
 import { Reassembly, type CompletedImage } from './reassembly';
 
@@ -27,6 +28,8 @@ export interface ReceiverDeps {
   idleMs?: number;
   /** Verify images with WebCrypto at the end (see nativeSha256Available) instead of hashing each chunk in JS. */
   nativeHash?: boolean;
+  /** An incremental native hasher (MeshOptions.sha256): each chunk is hashed as it arrives; preferred over both. */
+  sha256?: () => Sha256Hasher;
 }
 
 export class Receiver {
@@ -149,7 +152,8 @@ export class Receiver {
     if (!this.transfers.has(id) && this.transfers.size >= INCOMING_TRANSFERS_MAX) {
       return this.reject(id, 'BUSY', `more than ${INCOMING_TRANSFERS_MAX} incoming images`);
     }
-    this.transfers.set(id, new Reassembly(start, Date.now(), this.deps.nativeHash));
+    const hasher = this.deps.sha256?.();
+    this.transfers.set(id, new Reassembly(start, Date.now(), !hasher && this.deps.nativeHash, hasher));
     this.ensureSweep();
   }
 
