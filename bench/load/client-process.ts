@@ -1,0 +1,128 @@
+// Many authenticated WebSocket clients in one process (forked by main.ts). They authenticate,
+// then stay idle except for reading; on request they record when each one first receives a
+// message containing some text (a probe's name in a join, its peer id in a leave).
+//
+// Messages are not JSON-parsed: with 10,000 peers, each client receives the whole room (~1 MB of
+// JSON), and parsing 10,000 of those would make this process, not the server, the bottleneck.
+// The first message must be the welcome; only its prefix is checked.
+
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { encodeMessage } from '../../shared/protocol';
+import { epochNow, type FromClients, type ToClients } from './ipc';
+
+/** Connections being opened or authenticated at once. */
+const CONNECT_CONCURRENCY = 200;
+/** How long one connection may take to open and be welcomed (ms). */
+const CONNECT_TIMEOUT_MS = 60_000;
+/** A progress report every this many connections. */
+const PROGRESS_EVERY = 1_000;
+const WELCOME_PREFIX = Buffer.from('{"type":"welcome"');
+
+const reply = (message: FromClients) => process.send!(message);
+
+interface Watch {
+  id: number;
+  needle: Buffer;
+  times: Float64Array;
+  pending: number;
+}
+
+const sockets: WebSocket[] = [];
+let watch: Watch | undefined;
+let unexpectedCloses = 0;
+let stopping = false;
+
+function report(w: Watch): void {
+  reply({ ev: 'watched', id: w.id, times: Array.from(w.times), unexpectedCloses });
+}
+
+function onText(index: number, data: Buffer): void {
+  const w = watch;
+  if (!w || !Number.isNaN(w.times[index]) || !data.includes(w.needle)) return;
+  w.times[index] = epochNow();
+  if (--w.pending === 0) {
+    watch = undefined;
+    report(w);
+  }
+}
+
+/** Opens one connection and resolves once it is welcomed (rejects on error, refusal or timeout). */
+function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    // The server validates UTF-8 of what clients send; these clients skip it for what they receive.
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, skipUTF8Validation: true });
+    const timer = setTimeout(() => fail(new Error('connect timed out')), CONNECT_TIMEOUT_MS);
+    let index = -1;
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      ws.terminate();
+      reject(error);
+    };
+    ws.on('error', (error) => fail(error));
+    ws.on('open', () => ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url') })));
+    ws.on('close', () => {
+      if (index >= 0 && !stopping) unexpectedCloses++;
+    });
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (index >= 0) {
+        if (!isBinary) onText(index, data);
+        return;
+      }
+      if (isBinary || !data.subarray(0, WELCOME_PREFIX.length).equals(WELCOME_PREFIX)) return fail(new Error(`not welcomed: ${data.subarray(0, 200).toString()}`));
+      clearTimeout(timer);
+      index = sockets.push(ws) - 1;
+      resolve(ws);
+    });
+  });
+}
+
+async function connectAll(wsUrl: string, tokens: string[], count: number): Promise<void> {
+  const jobs = Array.from({ length: count }, (_, k) => tokens[k % tokens.length]);
+  const authLatenciesMs: number[] = [];
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < jobs.length) {
+      const token = jobs[next++];
+      const t0 = performance.now();
+      try {
+        await connectOne(wsUrl, token);
+        authLatenciesMs.push(performance.now() - t0);
+        if (sockets.length % PROGRESS_EVERY === 0) reply({ ev: 'progress', connected: sockets.length });
+      } catch (error) {
+        failed++;
+        firstError ??= (error as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
+  reply({ ev: 'connected', connected: sockets.length, failed, firstError, elapsedMs: performance.now() - started, authLatenciesMs });
+}
+
+function stop(): void {
+  stopping = true;
+  for (const ws of sockets) ws.terminate();
+  process.exit(0);
+}
+
+process.on('disconnect', stop);
+process.on('message', (message: ToClients) => {
+  switch (message.cmd) {
+    case 'connect':
+      return void connectAll(message.wsUrl, message.tokens, message.count);
+    case 'watch':
+      watch = { id: message.id, needle: Buffer.from(message.needle), times: new Float64Array(sockets.length).fill(NaN), pending: sockets.length };
+      return reply({ ev: 'armed', id: message.id });
+    case 'watch-report':
+      if (watch?.id === message.id) {
+        report(watch);
+        watch = undefined;
+      }
+      return;
+    case 'stop':
+      return stop();
+  }
+});

@@ -1,0 +1,56 @@
+// Messages between the load-bench coordinator (main.ts) and its child processes.
+
+export interface MemorySample {
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
+}
+
+export interface DelaySample {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+  samples: number;
+}
+
+export interface FlushSample {
+  ms: number;
+  recipients: number;
+}
+
+export type ToServer =
+  | { cmd: 'memory' }
+  | { cmd: 'delay-start' }
+  | { cmd: 'delay-stop' }
+  | { cmd: 'flushes' }
+  | { cmd: 'stop' };
+
+export type FromServer =
+  | { ev: 'ready'; wsUrl: string; httpUrl: string }
+  | { ev: 'memory'; memory: MemorySample }
+  | { ev: 'delay'; delay: DelaySample }
+  | { ev: 'flushes'; flushes: FlushSample[] }
+  | { ev: 'error'; message: string };
+
+export type ToClients =
+  /** Open `count` connections, the k-th authenticated with tokens[k % tokens.length]. */
+  | { cmd: 'connect'; wsUrl: string; tokens: string[]; count: number }
+  /** Record when each connection first receives a text message containing `needle`. */
+  | { cmd: 'watch'; id: number; needle: string }
+  /** Report what the watch `id` recorded so far (the coordinator's timeout). */
+  | { cmd: 'watch-report'; id: number }
+  | { cmd: 'stop' };
+
+export type FromClients =
+  | { ev: 'connected'; connected: number; failed: number; firstError: string | undefined; elapsedMs: number; authLatenciesMs: number[] }
+  | { ev: 'progress'; connected: number }
+  | { ev: 'armed'; id: number }
+  /** Epoch-based times (performance.timeOrigin + now) at which each connection saw the needle; NaN = not seen. */
+  | { ev: 'watched'; id: number; times: number[]; unexpectedCloses: number };
+
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,311 @@
+// `npm run bench:load` (through run.sh, which raises `ulimit -n`): CLIENTS authenticated WebSocket
+// clients, in CLIENT_PROCESSES processes of their own, against one server in another process, on
+// loopback. Measures connect+login rate, join/leave delivery to every client, server memory per
+// idle connection, event-loop delay during a login burst, relay throughput and signaling latency.
+// Prints a table and writes bench/results/load.json.
+//
+// Accounts: registering 10,000 accounts would take minutes of Argon2id. ACCOUNTS accounts are
+// registered and logged in through the real HTTP API, and each session token is used by
+// CLIENTS / ACCOUNTS connections, each with its own peer secret, hence its own peer id: to the
+// server these are distinct peers (like tabs and devices of one user), authenticated the real way.
+
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX, PRESENCE_FLUSH_MS } from '../../shared/limits';
+import { benchUsername, createAccounts, login } from './accounts';
+import { Child } from './child';
+import { epochNow, type DelaySample, type FromClients, type FromServer, type MemorySample, type ToClients, type ToServer } from './ipc';
+import { authenticate, closeSocket, connectProbe, openSocket, type Probe } from './probe';
+import { round, summarize, type Summary } from './stats';
+import { RELAY_FRAMES, relayThroughput, SIGNALS, signalingLatencies } from './traffic';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_FILE = path.resolve(HERE, '..', 'results', 'load.json');
+
+function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+const CLIENTS = envInt('LOAD_CLIENTS', 10_000);
+const CLIENT_PROCESSES = envInt('LOAD_CLIENT_PROCESSES', 2);
+/** Accounts registered through the API; also the size of the simultaneous login burst. */
+const ACCOUNTS = 100;
+const JOIN_ROUNDS = 5;
+const RELAY_RUNS = 3;
+const SIGNAL_RUNS = 2;
+/** Event-loop delay is also sampled this long with no burst, for comparison (ms). */
+const IDLE_DELAY_WINDOW_MS = 2_000;
+/** Targets of issue 5. */
+const TARGET_JOIN_ALL_MS = 500;
+const TARGET_BYTES_PER_CONNECTION = 16 * 1024;
+const TARGET_DELAY_P99_MS = 50;
+/** Bounds (ms). */
+const TOTAL_TIMEOUT_MS = 15 * 60_000;
+const SERVER_START_TIMEOUT_MS = 30_000;
+const ACCOUNTS_TIMEOUT_MS = 120_000;
+const CONNECT_TIMEOUT_MS = 8 * 60_000;
+const WATCH_TIMEOUT_MS = 15_000;
+const REPORT_TIMEOUT_MS = 30_000;
+
+type ServerChild = Child<ToServer, FromServer>;
+type ClientChild = Child<ToClients, FromClients>;
+
+const serverErrors: string[] = [];
+
+function startServerProcess(): ServerChild {
+  return new Child<ToServer, FromServer>('server', path.join(HERE, 'server-process.ts'), ['--expose-gc'], (m) => {
+    if (m.ev === 'error' && serverErrors.push(m.message) <= 3) console.error(`server: ${m.message}`);
+  });
+}
+
+function startClientProcess(index: number): ClientChild {
+  return new Child<ToClients, FromClients>(`clients-${index}`, path.join(HERE, 'client-process.ts'), [], (m) => {
+    if (m.ev === 'progress') process.stdout.write(`  clients-${index}: ${m.connected} connected\n`);
+  });
+}
+
+const memoryOf = (server: ServerChild) => server.request({ cmd: 'memory' }, (m) => (m.ev === 'memory' ? m.memory : undefined), REPORT_TIMEOUT_MS);
+
+async function delayDuring(server: ServerChild, work: () => Promise<unknown>): Promise<DelaySample> {
+  server.send({ cmd: 'delay-start' });
+  await work();
+  return server.request({ cmd: 'delay-stop' }, (m) => (m.ev === 'delay' ? m.delay : undefined), REPORT_TIMEOUT_MS);
+}
+
+/** Connects every client; resolves with the count and the rate. */
+async function connectClients(clients: ClientChild[], wsUrl: string, tokens: string[]) {
+  const started = performance.now();
+  const results = await Promise.all(
+    clients.map((client, i) => {
+      const count = Math.floor(CLIENTS / clients.length) + (i < CLIENTS % clients.length ? 1 : 0);
+      // Each process starts at another token, so every account gets a similar number of peers.
+      const offset = (i * count) % tokens.length;
+      const rotated = [...tokens.slice(offset), ...tokens.slice(0, offset)];
+      return client.request({ cmd: 'connect', wsUrl, tokens: rotated, count }, (m) => (m.ev === 'connected' ? m : undefined), CONNECT_TIMEOUT_MS);
+    }),
+  );
+  const elapsedMs = performance.now() - started;
+  const connected = results.reduce((n, r) => n + r.connected, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  const firstError = results.find((r) => r.firstError)?.firstError;
+  return { connected, failed, firstError, elapsedMs, perSecond: connected / (elapsedMs / 1000), authMs: summarize(results.flatMap((r) => r.authLatenciesMs)) };
+}
+
+/** Arms every client to record when it first sees `needle`; resolves once all are armed. */
+async function arm(clients: ClientChild[], id: number, needle: string): Promise<void> {
+  await Promise.all(clients.map((c) => c.request({ cmd: 'watch', id, needle }, (m) => (m.ev === 'armed' && m.id === id ? true : undefined), REPORT_TIMEOUT_MS)));
+}
+
+/** The delivery time of watch `id` at every client, relative to `t0` (NaN: not seen in time). */
+async function deliveries(clients: ClientChild[], id: number, t0: number): Promise<{ latencies: number[]; unexpectedCloses: number }> {
+  const pick = (m: FromClients) => (m.ev === 'watched' && m.id === id ? m : undefined);
+  const reports = await Promise.all(
+    clients.map((c) =>
+      c.next(pick, WATCH_TIMEOUT_MS).catch(() => c.request({ cmd: 'watch-report', id }, pick, REPORT_TIMEOUT_MS)),
+    ),
+  );
+  return { latencies: reports.flatMap((r) => r.times.map((t) => t - t0)), unexpectedCloses: reports.reduce((n, r) => n + r.unexpectedCloses, 0) };
+}
+
+interface DeliveryRound {
+  p50Ms: number;
+  p99Ms: number;
+  allMs: number;
+  missed: number;
+}
+
+function deliveryRound(latencies: number[]): DeliveryRound {
+  const seen = latencies.filter((x) => !Number.isNaN(x));
+  const s = summarize(seen);
+  return { p50Ms: round(s.p50), p99Ms: round(s.p99), allMs: round(s.max), missed: latencies.length - seen.length };
+}
+
+/** Joins and leaves with a probe JOIN_ROUNDS times; the clock starts when the probe sends auth (join) or closes (leave). */
+async function joinLeaveRounds(clients: ClientChild[], wsUrl: string, probeToken: string, probeUsername: string) {
+  const joins: DeliveryRound[] = [];
+  const leaves: DeliveryRound[] = [];
+  const all = { join: [] as number[], leave: [] as number[] };
+  let unexpectedCloses = 0;
+  for (let r = 0; r < JOIN_ROUNDS; r++) {
+    const ws = await openSocket(wsUrl);
+    await arm(clients, 2 * r, `"username":"${probeUsername}"`);
+    const joinT0 = epochNow();
+    const probe = await authenticate(ws, probeToken);
+    const join = await deliveries(clients, 2 * r, joinT0);
+    await arm(clients, 2 * r + 1, probe.self.peerId);
+    const leaveT0 = epochNow();
+    await closeSocket(ws);
+    const leave = await deliveries(clients, 2 * r + 1, leaveT0);
+    joins.push(deliveryRound(join.latencies));
+    leaves.push(deliveryRound(leave.latencies));
+    all.join.push(...join.latencies);
+    all.leave.push(...leave.latencies);
+    unexpectedCloses = Math.max(unexpectedCloses, leave.unexpectedCloses);
+    process.stdout.write(`  round ${r + 1}: join reached all in ${joins[r].allMs} ms, leave in ${leaves[r].allMs} ms\n`);
+  }
+  return { joins, leaves, join: deliveryRound(all.join), leave: deliveryRound(all.leave), unexpectedCloses };
+}
+
+async function loginBurst(server: ServerChild, httpUrl: string) {
+  let outcomes: Awaited<ReturnType<typeof login>>[] = [];
+  const started = performance.now();
+  const delay = await delayDuring(server, async () => {
+    outcomes = await Promise.all(Array.from({ length: ACCOUNTS }, (_, i) => login(httpUrl, benchUsername(i))));
+  });
+  const elapsedMs = performance.now() - started;
+  const busy = outcomes.filter((o) => !o.ok && o.status === 503).length;
+  const ok = outcomes.filter((o) => o.ok).length;
+  return { logins: ACCOUNTS, ok, busy503: busy, other: ACCOUNTS - ok - busy, elapsedMs: round(elapsedMs), delay };
+}
+
+async function traffic(wsUrl: string, token: string) {
+  const [a, b] = await Promise.all([connectProbe(wsUrl, token), connectProbe(wsUrl, token)]);
+  const relayMiBps: number[] = [];
+  for (let i = 0; i < RELAY_RUNS; i++) relayMiBps.push(round(await relayThroughput(a, b)));
+  const signals: number[] = [];
+  for (let i = 0; i < SIGNAL_RUNS; i++) signals.push(...(await signalingLatencies(a, b)));
+  await Promise.all([closeSocket(a.ws), closeSocket(b.ws)]);
+  const s = summarize(signals);
+  return { relayMiBps, relayFramesPerRun: RELAY_FRAMES, signaling: { count: s.count, p50Ms: round(s.p50, 2), p99Ms: round(s.p99, 2), maxMs: round(s.max, 2) } };
+}
+
+const perConnection = (after: MemorySample, before: MemorySample, n: number) => ({
+  rssBytes: Math.round((after.rssBytes - before.rssBytes) / n),
+  heapUsedBytes: Math.round((after.heapUsedBytes - before.heapUsedBytes) / n),
+  externalBytes: Math.round((after.externalBytes - before.externalBytes) / n),
+});
+
+const roundDelay = (d: DelaySample) => ({ p50Ms: round(d.p50Ms), p99Ms: round(d.p99Ms), maxMs: round(d.maxMs), samples: d.samples });
+const flushSummary = (s: Summary) => ({ count: s.count, p50Ms: round(s.p50, 2), p99Ms: round(s.p99, 2), maxMs: round(s.max, 2) });
+
+async function run(server: ServerChild, clients: ClientChild[]) {
+  const { wsUrl, httpUrl } = await server.next((m) => (m.ev === 'ready' ? m : undefined), SERVER_START_TIMEOUT_MS);
+  console.log(`server ${httpUrl}; ${ACCOUNTS} accounts via the API...`);
+  const accountsStarted = performance.now();
+  const [probeToken, ...tokens] = await withTimeout(createAccounts(httpUrl, ACCOUNTS + 1), ACCOUNTS_TIMEOUT_MS, 'accounts');
+  const accountsMs = performance.now() - accountsStarted;
+  const probeUsername = benchUsername(0);
+  const baseline = await memoryOf(server);
+
+  console.log(`connecting ${CLIENTS} clients from ${clients.length} processes...`);
+  const connect = await connectClients(clients, wsUrl, tokens);
+  console.log(`  ${connect.connected} connected in ${round(connect.elapsedMs / 1000)} s (${connect.failed} failed${connect.firstError ? `: ${connect.firstError}` : ''})`);
+
+  console.log('join/leave rounds...');
+  await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
+  const presence = await joinLeaveRounds(clients, wsUrl, probeToken, probeUsername);
+  const { flushes } = await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
+
+  const idle = await memoryOf(server);
+  console.log('event-loop delay, idle and during the login burst...');
+  const idleDelay = await delayDuring(server, () => new Promise((resolve) => setTimeout(resolve, IDLE_DELAY_WINDOW_MS)));
+  const burst = await loginBurst(server, httpUrl);
+  console.log('relay and signaling...');
+  const trafficResult = await traffic(wsUrl, probeToken);
+
+  return {
+    accountsMs,
+    connect,
+    presence,
+    flushes: flushSummary(summarize(flushes.filter((f) => f.recipients >= connect.connected).map((f) => f.ms))),
+    memory: { baseline, idle, perConnection: perConnection(idle, baseline, connect.connected) },
+    idleDelay,
+    burst,
+    traffic: trafficResult,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+async function report(r: Awaited<ReturnType<typeof run>>) {
+  const perConn = r.memory.perConnection;
+  const joinAll = Math.max(...r.presence.joins.map((j) => j.allMs));
+  const results = {
+    date: new Date().toISOString(),
+    conditions: {
+      clients: CLIENTS,
+      clientProcesses: CLIENT_PROCESSES,
+      cpus: cpus().length,
+      node: process.version,
+      loopback: true,
+      accounts: `${ACCOUNTS} accounts registered and logged in through the HTTP API; each token is shared by ~${Math.ceil(CLIENTS / ACCOUNTS)} connections with distinct peer secrets (distinct peer ids)`,
+      presenceFlushMs: PRESENCE_FLUSH_MS,
+      passwordHashConcurrency: PASSWORD_HASH_CONCURRENCY,
+      passwordHashQueueMax: PASSWORD_HASH_QUEUE_MAX,
+      joinClock: 'join: from the probe sending auth; leave: from the probe starting its close; until each client receives the presence message naming it',
+    },
+    accounts: { count: ACCOUNTS + 1, ms: round(r.accountsMs) },
+    connect: { connected: r.connect.connected, failed: r.connect.failed, firstError: r.connect.firstError, seconds: round(r.connect.elapsedMs / 1000, 2), perSecond: round(r.connect.perSecond), authP50Ms: round(r.connect.authMs.p50), authP99Ms: round(r.connect.authMs.p99) },
+    join: { ...r.presence.join, rounds: r.presence.joins },
+    leave: { ...r.presence.leave, rounds: r.presence.leaves },
+    unexpectedCloses: r.presence.unexpectedCloses,
+    presenceFlushWithAllOnline: r.flushes,
+    memory: { ...r.memory, perConnection: perConn },
+    eventLoopDelay: { idle: roundDelay(r.idleDelay), loginBurst: { ...r.burst, delay: roundDelay(r.burst.delay) } },
+    relay: { miBps: r.traffic.relayMiBps, framesPerRun: r.traffic.relayFramesPerRun },
+    signaling: r.traffic.signaling,
+    targets: {
+      joinReachesAllWithinMs: { target: TARGET_JOIN_ALL_MS, worst: joinAll, met: joinAll < TARGET_JOIN_ALL_MS && r.presence.join.missed === 0 },
+      bytesPerIdleConnection: { target: TARGET_BYTES_PER_CONNECTION, rss: perConn.rssBytes, met: perConn.rssBytes < TARGET_BYTES_PER_CONNECTION },
+      loginBurstDelayP99Ms: { target: TARGET_DELAY_P99_MS, measured: round(r.burst.delay.p99Ms), met: r.burst.delay.p99Ms < TARGET_DELAY_P99_MS },
+    },
+    serverErrors: serverErrors.length,
+  };
+  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  return results;
+}
+
+type Results = Awaited<ReturnType<typeof report>>;
+
+function printTable(r: Results): void {
+  const kib = (bytes: number) => `${round(bytes / 1024, 2)} KiB`;
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+  const t = r.targets;
+  const rows: [string, string][] = [
+    ['clients connected', `${r.connect.connected} (${r.connect.failed} failed) from ${CLIENT_PROCESSES} processes`],
+    ['connect+login rate', `${r.connect.perSecond} /s (${r.connect.seconds} s; auth p50 ${r.connect.authP50Ms} ms, p99 ${r.connect.authP99Ms} ms)`],
+    ['join to every client', `p50 ${r.join.p50Ms} ms, p99 ${r.join.p99Ms} ms, all ${r.join.allMs} ms (${r.join.missed} missed) - target < ${t.joinReachesAllWithinMs.target} ms: ${met(t.joinReachesAllWithinMs.met)}`],
+    ['leave to every client', `p50 ${r.leave.p50Ms} ms, p99 ${r.leave.p99Ms} ms, all ${r.leave.allMs} ms (${r.leave.missed} missed)`],
+    ['presence flush (all online)', `p50 ${r.presenceFlushWithAllOnline.p50Ms} ms, max ${r.presenceFlushWithAllOnline.maxMs} ms (${r.presenceFlushWithAllOnline.count} flushes)`],
+    ['server memory / idle conn', `RSS ${kib(r.memory.perConnection.rssBytes)}, heap ${kib(r.memory.perConnection.heapUsedBytes)}, external ${kib(r.memory.perConnection.externalBytes)} - target < 16 KiB: ${met(t.bytesPerIdleConnection.met)}`],
+    ['event-loop delay, idle', `p99 ${r.eventLoopDelay.idle.p99Ms} ms, max ${r.eventLoopDelay.idle.maxMs} ms`],
+    ['event-loop delay, 100 logins', `p99 ${r.eventLoopDelay.loginBurst.delay.p99Ms} ms, max ${r.eventLoopDelay.loginBurst.delay.maxMs} ms - target < ${t.loginBurstDelayP99Ms.target} ms: ${met(t.loginBurstDelayP99Ms.met)}`],
+    ['login burst outcome', `${r.eventLoopDelay.loginBurst.ok} ok, ${r.eventLoopDelay.loginBurst.busy503} busy (503), ${r.eventLoopDelay.loginBurst.other} other, in ${r.eventLoopDelay.loginBurst.elapsedMs} ms`],
+    ['relay throughput', `${r.relay.miBps.join(', ')} MiB/s (${r.relay.framesPerRun} x 64 KiB per run)`],
+    ['signaling latency', `p50 ${r.signaling.p50Ms} ms, p99 ${r.signaling.p99Ms} ms (${r.signaling.count} signals)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log('');
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);
+}
+
+async function main(): Promise<void> {
+  const server = startServerProcess();
+  const clients = Array.from({ length: CLIENT_PROCESSES }, (_, i) => startClientProcess(i));
+  const everyone = [server, ...clients];
+  const deadline = setTimeout(() => {
+    console.error(`load bench: over ${TOTAL_TIMEOUT_MS / 60_000} minutes, giving up`);
+    for (const child of everyone) child.kill();
+    process.exit(1);
+  }, TOTAL_TIMEOUT_MS);
+  try {
+    printTable(await report(await run(server, clients)));
+  } finally {
+    await Promise.all([...clients.map((c) => c.stop({ cmd: 'stop' })), server.stop({ cmd: 'stop' })]);
+    clearTimeout(deadline);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+// A client in the coordinator's process, for what must be timed precisely: a join/leave probe,
+// and the two ends of the relay and signaling measurements.
+
+import { randomBytes } from 'node:crypto';
+import WebSocket from 'ws';
+import { encodeMessage, parseServerMessage, type PeerInfo, type ServerMessage } from '../../shared/protocol';
+
+/** How long a probe may take to open or be welcomed (ms). */
+const PROBE_CONNECT_TIMEOUT_MS = 30_000;
+
+export interface Probe {
+  ws: WebSocket;
+  self: PeerInfo;
+  /** Called with every JSON message after the welcome. */
+  onMessage: ((message: ServerMessage) => void) | undefined;
+  /** Called with every binary frame. */
+  onBinary: ((frame: Buffer) => void) | undefined;
+}
+
+export function openSocket(wsUrl: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+    const timer = setTimeout(() => reject(new Error('probe: open timed out')), PROBE_CONNECT_TIMEOUT_MS);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    ws.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** Sends the auth message on an open socket and resolves with the welcomed probe. */
+export function authenticate(ws: WebSocket, token: string): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('probe: no welcome in time')), PROBE_CONNECT_TIMEOUT_MS);
+    let probe: Probe | undefined;
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (isBinary) return probe?.onBinary?.(data);
+      if (probe) return probe.onMessage?.(parseServerMessage(data.toString('utf8')));
+      clearTimeout(timer);
+      // Not parseServerMessage: it refuses messages over WS_CONTROL_MESSAGE_MAX_BYTES, and the
+      // welcome to a room of thousands is far larger (~90 bytes a peer).
+      const message = JSON.parse(data.toString('utf8')) as ServerMessage;
+      if (message.type !== 'welcome') return reject(new Error(`probe: not welcomed: ${JSON.stringify(message)}`));
+      probe = { ws, self: message.self, onMessage: undefined, onBinary: undefined };
+      resolve(probe);
+    });
+    ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url') }));
+  });
+}
+
+export async function connectProbe(wsUrl: string, token: string): Promise<Probe> {
+  return authenticate(await openSocket(wsUrl), token);
+}
+
+export function closeSocket(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) return resolve();
+    ws.once('close', () => resolve());
+    ws.close();
+  });
+}

@@ -1,0 +1,84 @@
+// The server under load, alone in its process (forked by main.ts with --expose-gc): startServer,
+// plus on-demand reports over IPC of its memory, event-loop delay and presence flush costs.
+
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { startServer } from '../../rendezvous/server';
+import { Presence } from '../../rendezvous/ws/presence';
+import type { FlushSample, FromServer, MemorySample, ToServer } from './ipc';
+
+/** Event-loop delay sampling resolution (ms). */
+const DELAY_RESOLUTION_MS = 10;
+/** Presence flushes remembered (the bench needs the last few dozen). */
+const FLUSHES_KEPT = 1_000;
+/** gc passes before reading memory, so garbage of the last phase is not counted. */
+const GC_PASSES = 3;
+
+const reply = (message: FromServer) => process.send!(message);
+
+// Times every presence flush that has recipients: the cost of one broadcast to everyone online.
+const flushes: FlushSample[] = [];
+const originalFlush = Presence.prototype.flush;
+Presence.prototype.flush = function timedFlush(this: Presence) {
+  const recipients = this.size;
+  const started = performance.now();
+  originalFlush.call(this);
+  if (recipients === 0) return;
+  flushes.push({ ms: performance.now() - started, recipients });
+  if (flushes.length > FLUSHES_KEPT) flushes.shift();
+};
+
+function memory(): MemorySample {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('server-process needs --expose-gc');
+  for (let i = 0; i < GC_PASSES; i++) gc();
+  const usage = process.memoryUsage();
+  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external, arrayBuffersBytes: usage.arrayBuffers };
+}
+
+const nsToMs = (ns: number) => ns / 1e6;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-load-'));
+  const server = await startServer({
+    host: '127.0.0.1',
+    port: 0,
+    dbPath: path.join(dir, 'users.db'),
+    log: (message) => reply({ ev: 'error', message }),
+  });
+  let histogram: IntervalHistogram | undefined;
+  const stop = async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  // The coordinator died: do not linger.
+  process.on('disconnect', () => void stop());
+  process.on('message', (message: ToServer) => {
+    switch (message.cmd) {
+      case 'memory':
+        return reply({ ev: 'memory', memory: memory() });
+      case 'delay-start':
+        histogram?.disable();
+        histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
+        histogram.enable();
+        return;
+      case 'delay-stop': {
+        if (!histogram) throw new Error('delay-stop before delay-start');
+        histogram.disable();
+        const h = histogram;
+        histogram = undefined;
+        return reply({ ev: 'delay', delay: { p50Ms: nsToMs(h.percentile(50)), p99Ms: nsToMs(h.percentile(99)), maxMs: nsToMs(h.max), meanMs: nsToMs(h.mean), samples: h.count } });
+      }
+      case 'flushes':
+        return reply({ ev: 'flushes', flushes: flushes.splice(0) });
+      case 'stop':
+        return void stop();
+    }
+  });
+  reply({ ev: 'ready', wsUrl: server.wsUrl, httpUrl: server.httpUrl });
+}
+
+void main();
