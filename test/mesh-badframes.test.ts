@@ -1,24 +1,14 @@
 import * as assert from 'uvu/assert';
 import { CHUNK_BYTES, IMAGE_MAX_BYTES, TEXT_MAX_CHARS } from '../shared/limits';
-import { decodeFrame, encodeFrame, FrameType, newMessageId } from '../shared/frames';
-import { sha256Hex } from '../shared/sha256';
+import { encodeFrame, FrameType, newMessageId } from '../shared/frames';
 import type { ErrorCode } from '../shared/errors';
-import { fakePng, meshSuite, openRoguePeer, startPeers, textsFrom, until, type RoguePeer } from './helpers/mesh';
+import { fakePng, meshSuite, openRoguePeer, pollUntil, rejectionOf, rogueSendImage, startPeers, textsFrom, until, type RoguePeer } from './helpers/mesh';
 
 const test = meshSuite('mesh bad frames');
 
-function imageStart(bytes: Uint8Array, overrides: Record<string, unknown> = {}) {
-  return { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES), ...overrides };
-}
-
 /** Start, chunks (in `order`), end with `sha256` (the real one unless overridden). */
-function sendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, overrides: Record<string, unknown> = {}, order?: number[], sha256 = sha256Hex(bytes)): string {
-  const id = newMessageId();
-  const chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
-  rogue[via](encodeFrame(FrameType.IMAGE_START, id, 0, imageStart(bytes, overrides)));
-  for (const i of order ?? Array.from({ length: chunks }, (_, k) => k)) rogue[via](encodeFrame(FrameType.IMAGE_CHUNK, id, i, bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
-  rogue[via](encodeFrame(FrameType.IMAGE_END, id, chunks, { sha256 }));
-  return id;
+function sendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, start: Record<string, unknown> = {}, order?: number[], sha256?: string): string {
+  return rogueSendImage(rogue, via, bytes, { start, order, sha256 });
 }
 
 test('oversized, truncated, unknown type, wrong hash, non-image, too large, too long, out of order: rejected and reported, mesh keeps working', async (ctx) => {
@@ -27,7 +17,7 @@ test('oversized, truncated, unknown type, wrong hash, non-image, too large, too 
   const rogue = await openRoguePeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('mallory'), victim);
   ctx.cleanup.push(() => rogue.close());
   const errorsFromRogue = (code: ErrorCode) => victim.errors.filter((e) => e.code === code && e.peerId === rogue.peerId).length;
-  const rejected = (id: string) => rogue.received.map((b) => decodeFrame(b)).find((f) => f.type === FrameType.REJECT && f.id === id);
+  const rejected = (id: string) => rejectionOf(rogue, id);
 
   // Frame-level garbage, through both paths.
   rogue.sendDirect(new Uint8Array(100 * 1024)); // over PEER_FRAME_MAX_BYTES, under wrtc's 256 KiB
@@ -55,11 +45,7 @@ test('oversized, truncated, unknown type, wrong hash, non-image, too large, too 
   assert.is(codeOf(tooLarge), 'IMAGE_TOO_LARGE');
   assert.is(codeOf(outOfOrder), 'BAD_FRAME');
   assert.is(codeOf(longId), 'TEXT_TOO_LONG');
-  await new Promise<void>((resolve, reject) => {
-    const deadline = Date.now() + 10_000;
-    const poll = () => ([wrongHash, notImage, tooLarge, outOfOrder, longId].every((id) => rejected(id)) ? resolve() : Date.now() > deadline ? reject(new Error('no REJECT frames')) : setTimeout(poll, 20));
-    poll();
-  });
+  await pollUntil(() => [wrongHash, notImage, tooLarge, outOfOrder, longId].every((id) => rejected(id)), 10_000, 'REJECT frames');
   assert.ok(!victim.messages.some((m) => !m.own && m.from.peerId === rogue.peerId), 'nothing bad delivered');
 
   // Still alive: a valid image and a text from the same sender arrive, named by the server.

@@ -6,7 +6,9 @@ import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import { nodeSha256 } from '../../client/cli/nodeSha256';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
-import { FrameType, FRAME_HEADER_BYTES, encodeFrame } from '../../shared/frames';
+import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame, newMessageId } from '../../shared/frames';
+import { CHUNK_BYTES } from '../../shared/limits';
+import { sha256Hex } from '../../shared/sha256';
 import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
@@ -96,6 +98,15 @@ export function until(peers: TestPeer[], check: () => boolean, timeoutMs = 20_00
   });
 }
 
+/** Polls `check` (for state no mesh event announces, e.g. frames a rogue peer received). */
+export async function pollUntil(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export function linkOf(from: TestPeer, to: TestPeer): LinkState | undefined {
   const id = to.mesh.self?.peerId;
   return from.mesh.peers().find((p) => p.peerId === id)?.link;
@@ -183,6 +194,31 @@ export interface RoguePeer {
   sendDirect(bytes: Uint8Array): void;
   sendRelay(bytes: Uint8Array): void;
   close(): Promise<void>;
+}
+
+/** IMAGE_START body for `bytes` (overrides may lie about it). */
+export function rogueImageStart(bytes: Uint8Array, overrides: Record<string, unknown> = {}) {
+  return { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES), ...overrides };
+}
+
+/** Sends an image by hand: start, chunks (in `order`), end with `sha256` (the real one unless overridden). Returns its id. */
+export function rogueSendImage(
+  rogue: RoguePeer,
+  via: 'sendDirect' | 'sendRelay',
+  bytes: Uint8Array,
+  options: { start?: Record<string, unknown>; order?: number[]; sha256?: string } = {},
+): string {
+  const id = newMessageId();
+  const chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
+  rogue[via](encodeFrame(FrameType.IMAGE_START, id, 0, rogueImageStart(bytes, options.start)));
+  for (const i of options.order ?? Array.from({ length: chunks }, (_, k) => k)) rogue[via](encodeFrame(FrameType.IMAGE_CHUNK, id, i, bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
+  rogue[via](encodeFrame(FrameType.IMAGE_END, id, chunks, { sha256: options.sha256 ?? sha256Hex(bytes) }));
+  return id;
+}
+
+/** The REJECT frame the mesh sent back to `rogue` for message `id`, if any yet. */
+export function rejectionOf(rogue: RoguePeer, id: string) {
+  return rogue.received.map((b) => decodeFrame(b)).find((f) => f.type === FrameType.REJECT && f.id === id);
 }
 
 /** Joins as `token`'s user and opens a direct channel to `target` (following the mesh's attempt protocol). */
