@@ -41,6 +41,14 @@ export class ImageDigest {
     return this.hex !== null || this.native === null || this.nativeFailed;
   }
 
+  /**
+   * Chunks [0, count) are being sent: hash them now unless WebCrypto does it. A sender that never
+   * yields (a fast socket) would otherwise leave the whole hash for IMAGE_END, after the last chunk.
+   */
+  sending(count: number): void {
+    if (this.hex === null && (this.native === null || this.nativeFailed)) this.hashUpTo(count);
+  }
+
   /** The digest, finishing the JS hash synchronously if it is not done yet. */
   hexDigest(): string {
     if (this.hex === null) {

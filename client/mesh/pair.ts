@@ -189,6 +189,7 @@ export class Pair {
         const to = Math.min((index + 1) * CHUNK_BYTES, size);
         const frame = m.frames.chunk(index);
         index++;
+        m.digest.sending(index);
         const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
         this.ctx.progress({ messageId: m.id, peerId: this.peerId, direction: 'send', bytes: to, total: size, bytesPerSecond: to / seconds, done: false });
         return frame;
