@@ -7,7 +7,7 @@ import { ChatError } from '../shared/errors';
 import { CHUNK_BYTES } from '../shared/limits';
 import { FrameType } from '../shared/frames';
 import { imagesFrom, meshSuite, openRoguePeer, pollUntil, rejectionOf, rogueSendImage, startPeers, until } from './helpers/mesh';
-import { JPEG_5X3, PNG_SIGNATURE, WEBP_LOSSY_5X3, makeAnimatedGif, makeGif, makePng, paddedPng, pngChunk, pngHeader } from './helpers/imageFixtures';
+import { JPEG_5X3, WEBP_LOSSY_5X3, makeAnimatedGif, makeGif, makePng, paddedPng, pngClaiming } from './helpers/imageFixtures';
 
 const test = meshSuite('mesh bad images');
 
@@ -15,10 +15,7 @@ const html = Buffer.from('<html><script>alert(document.cookie)</script></html>')
 const cat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 /** A structurally valid PNG claiming 20000x20000 pixels (correct CRCs, a tiny IDAT). */
-function hugePng(): Uint8Array {
-  const idat = makePng(1, 1).subarray(PNG_SIGNATURE.length + 25, -12);
-  return cat(PNG_SIGNATURE, pngChunk('IHDR', pngHeader(20_000, 20_000)), idat, pngChunk('IEND'));
-}
+const hugePng = () => pngClaiming(20_000, 20_000);
 
 async function refusedBySend(send: Promise<unknown>): Promise<string> {
   try {

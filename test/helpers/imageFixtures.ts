@@ -49,6 +49,11 @@ export function makePngNear(maxBytes: number): Buffer {
 }
 
 const ONE_PIXEL_IDAT = pngChunk('IDAT', deflateSync(Buffer.from([0, 0x33, 0x99, 0xff])));
+
+/** A PNG whose header claims `width` x `height` (correct CRCs) over one pixel of data: tiny, huge once decoded. */
+export function pngClaiming(width: number, height: number): Uint8Array {
+  return new Uint8Array(Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', pngHeader(width, height)), ONE_PIXEL_IDAT, pngChunk('IEND')]));
+}
 /** Chunk overhead (length, type, CRC) in bytes. */
 const PNG_CHUNK_OVERHEAD = 12;
 /** The smallest size paddedPng can make (bytes). */

@@ -6,9 +6,8 @@ import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import { nodeSha256 } from '../../client/cli/nodeSha256';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
-import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame, newMessageId } from '../../shared/frames';
-import { CHUNK_BYTES } from '../../shared/limits';
-import { sha256Hex } from '../../shared/sha256';
+import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from '../../shared/frames';
+import { rogueImageFrames, type RogueImageOptions } from './rogueFrames';
 import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
@@ -196,23 +195,10 @@ export interface RoguePeer {
   close(): Promise<void>;
 }
 
-/** IMAGE_START body for `bytes` (overrides may lie about it). */
-export function rogueImageStart(bytes: Uint8Array, overrides: Record<string, unknown> = {}) {
-  return { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES), ...overrides };
-}
-
-/** Sends an image by hand: start, chunks (in `order`), end with `sha256` (the real one unless overridden). Returns its id. */
-export function rogueSendImage(
-  rogue: RoguePeer,
-  via: 'sendDirect' | 'sendRelay',
-  bytes: Uint8Array,
-  options: { start?: Record<string, unknown>; order?: number[]; sha256?: string } = {},
-): string {
-  const id = newMessageId();
-  const chunks = Math.ceil(bytes.byteLength / CHUNK_BYTES);
-  rogue[via](encodeFrame(FrameType.IMAGE_START, id, 0, rogueImageStart(bytes, options.start)));
-  for (const i of options.order ?? Array.from({ length: chunks }, (_, k) => k)) rogue[via](encodeFrame(FrameType.IMAGE_CHUNK, id, i, bytes.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
-  rogue[via](encodeFrame(FrameType.IMAGE_END, id, chunks, { sha256: options.sha256 ?? sha256Hex(bytes) }));
+/** Sends an image by hand through `rogue` (see rogueImageFrames). Returns its id. */
+export function rogueSendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, options: RogueImageOptions = {}): string {
+  const { id, frames } = rogueImageFrames(bytes, options);
+  for (const frame of frames) rogue[via](frame);
   return id;
 }
 
