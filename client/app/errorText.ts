@@ -2,6 +2,8 @@
 // UI language.
 
 import { ChatError } from '../../shared/errors';
+import { IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../../shared/limits';
+import type { MeshError } from '../mesh/api';
 import type { MessageKey, Params, Translate } from '../i18n';
 
 const TRANSLATED = new Set<string>([
@@ -18,6 +20,7 @@ const TRANSLATED = new Set<string>([
   'BUSY',
   'BAD_IMAGE',
   'IMAGE_TOO_LARGE',
+  'IMAGE_TOO_MANY_PIXELS',
   'TEXT_TOO_LONG',
   'HASH_MISMATCH',
   'TRANSFER_ABORTED',
@@ -25,6 +28,12 @@ const TRANSLATED = new Set<string>([
   'PEER_LEFT',
   'RELAY_BACKED_UP',
 ]);
+
+/** Codes by which an image is refused for its bytes, on either end (shared/imageCheck.ts). */
+export const IMAGE_REFUSAL_CODES = new Set<string>(['BAD_IMAGE', 'IMAGE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS']);
+
+/** Limits every image message may name. */
+const IMAGE_LIMIT_PARAMS: Params = { maxSide: IMAGE_MAX_SIDE_PX, megapixels: IMAGE_MAX_PIXELS / 1_000_000 };
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
@@ -36,8 +45,14 @@ export function errorText(t: Translate, error: unknown, params: Params = {}): st
   if (error instanceof ChatError || (typeof error === 'object' && error !== null && 'code' in error)) {
     const { code, message, retryAfterSeconds } = error as ChatError;
     if (code === 'LOGIN_THROTTLED') return t('err.LOGIN_THROTTLED', { seconds: retryAfterSeconds ?? 60 });
-    if (TRANSLATED.has(code)) return t(`err.${code}` as MessageKey, { message, ...params });
+    if (TRANSLATED.has(code)) return t(`err.${code}` as MessageKey, { message, ...IMAGE_LIMIT_PARAMS, ...params });
     return t('err.generic', { message: String(message ?? code) });
   }
   return t('err.generic', { message: error instanceof Error ? error.message : String(error) });
+}
+
+/** An image refused for its bytes: one from `user` refused here (`incoming`), or ours refused by `user`. */
+export function imageRefusalText(t: Translate, error: MeshError, user: string, params: Params = {}): string {
+  const reason = t(`imageRefusal.${error.code}` as MessageKey, { ...IMAGE_LIMIT_PARAMS, ...params });
+  return t(error.incoming ? 'err.imageRefused' : 'err.imageRefusedByPeer', { user, reason });
 }

@@ -6,7 +6,7 @@ import { ChatError } from '../../../shared/errors';
 import { IMAGE_MAX_BYTES } from '../../../shared/limits';
 import type { MeshError, PeerView } from '../../mesh/api';
 import { useI18n } from '../../i18n';
-import { errorText, formatBytes } from '../errorText';
+import { errorText, formatBytes, IMAGE_REFUSAL_CODES, imageRefusalText } from '../errorText';
 import { Alert } from '../Notices';
 import type { Session } from '../session';
 import { socketUrl } from '../storage';
@@ -24,6 +24,8 @@ const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_D
 
 function worthShowing(e: MeshError, peers: PeerView[]): boolean {
   if (e.code === 'UNREACHABLE') return peers.some((p) => p.peerId === e.peerId && p.link === 'unreachable');
+  // An image refused for its bytes: one a peer sent us (never displayed), or ours a peer refused.
+  if (IMAGE_REFUSAL_CODES.has(e.code)) return e.peerId !== undefined && e.messageId !== undefined;
   return SHOWN_MESH_ERRORS.has(e.code);
 }
 
@@ -58,6 +60,10 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
 
   function meshErrorText(e: MeshError): string {
     if (e.code === 'UNREACHABLE') return t('err.UNREACHABLE_PEER');
+    if (IMAGE_REFUSAL_CODES.has(e.code)) {
+      const peer = meshRef.current?.peers().find((p) => p.peerId === e.peerId);
+      return imageRefusalText(t, e, peer?.displayName || peer?.username || '?', { limit: formatBytes(maxImageBytes) });
+    }
     return errorText(t, e, { limit: formatBytes(maxImageBytes), name: '?' });
   }
 
