@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError } from '../shared/errors';
-import { PEER_FRAME_MAX_BYTES } from '../shared/limits';
-import { decodeRelayEnvelope, encodeRelayEnvelope } from '../shared/relayEnvelope';
+import { PEER_FRAME_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../shared/limits';
+import { decodeRelayEnvelope, decodeRelayRequest, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
 
 const PEER = 'AbCdEfGhIjKlMnOpQrSt-_';
 
@@ -36,6 +36,44 @@ test('malformed envelopes are refused with codes', () => {
   assert.is(code(() => decodeRelayEnvelope(tooBig)), 'TOO_LARGE');
   assert.is(code(() => encodeRelayEnvelope('bad id', new Uint8Array(1))), 'BAD_MESSAGE');
   assert.is(code(() => encodeRelayEnvelope(PEER, new Uint8Array(PEER_FRAME_MAX_BYTES + 1))), 'TOO_LARGE');
+});
+
+const peer = (n: number) => `peer${String(n).padStart(18, '0')}`;
+
+test('a request names one receiver (the unicast form) or several, each once', () => {
+  const payload = new Uint8Array([9, 8, 7]);
+  const one = encodeRelayRequest([PEER], payload);
+  assert.equal(one, encodeRelayEnvelope(PEER, payload), 'one receiver: the plain envelope');
+  assert.equal(decodeRelayRequest(one).peerIds, [PEER]);
+  const many = [peer(1), peer(2), peer(3)];
+  const frame = encodeRelayRequest(many, payload);
+  assert.is(frame.byteLength, 2 + 3 * 22 + 3);
+  const decoded = decodeRelayRequest(frame);
+  assert.equal(decoded.peerIds, many);
+  assert.equal([...decoded.payload], [9, 8, 7]);
+  assert.is(decoded.payload.buffer, frame.buffer, 'no copy');
+  assert.equal(decodeRelayRequest(encodeRelayRequest([peer(1), peer(1), peer(2)], payload)).peerIds, [peer(1), peer(2)], 'duplicates named once');
+  const all = Array.from({ length: RELAY_RECIPIENTS_MAX }, (_, i) => peer(i));
+  assert.equal(decodeRelayRequest(encodeRelayRequest(all, payload)).peerIds, all);
+});
+
+test('malformed requests are refused with codes', () => {
+  const payload = new Uint8Array(1);
+  assert.is(code(() => encodeRelayRequest([], payload)), 'BAD_MESSAGE');
+  assert.is(code(() => encodeRelayRequest(Array.from({ length: RELAY_RECIPIENTS_MAX + 1 }, (_, i) => peer(i)), payload)), 'BAD_MESSAGE');
+  assert.is(code(() => encodeRelayRequest([peer(1), 'bad id'], payload)), 'BAD_MESSAGE');
+  assert.is(code(() => decodeRelayRequest(new Uint8Array([0]))), 'BAD_MESSAGE', 'no count');
+  assert.is(code(() => decodeRelayRequest(new Uint8Array([0, 0, 1]))), 'BAD_MESSAGE', 'count 0');
+  assert.is(code(() => decodeRelayRequest(new Uint8Array([0, RELAY_RECIPIENTS_MAX + 1, 1]))), 'BAD_MESSAGE', 'count over the max');
+  const two = encodeRelayRequest([peer(1), peer(2)], payload);
+  assert.is(code(() => decodeRelayRequest(two.subarray(0, 2 + 22 + 5))), 'BAD_MESSAGE', 'truncated ids');
+  assert.is(code(() => decodeRelayRequest(two.subarray(0, 2 + 44))), 'BAD_MESSAGE', 'no payload');
+  const badId = Uint8Array.from(two);
+  badId[2 + 22] = 0x2e; // '.'
+  assert.is(code(() => decodeRelayRequest(badId)), 'BAD_MESSAGE', 'invalid id');
+  const tooBig = new Uint8Array(2 + 44 + PEER_FRAME_MAX_BYTES + 1);
+  tooBig.set(two.subarray(0, 2 + 44));
+  assert.is(code(() => decodeRelayRequest(tooBig)), 'TOO_LARGE');
 });
 
 test.run();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { closeCodeFor } from '../shared/errors';
 import { PRESENCE_FLUSH_MS } from '../shared/limits';
 import { encodeMessage, type ErrorMessage, type PresenceMessage, type SignalFromMessage } from '../shared/protocol';
-import { decodeRelayEnvelope, encodeRelayEnvelope } from '../shared/relayEnvelope';
+import { decodeRelayEnvelope, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
 import { connectPeer, newPeerSecret, onlinePeers, openSocket, waitFor, type TestSocket } from './helpers/ws';
 
@@ -63,6 +63,21 @@ test('relay forwards the payload unchanged with the sender stamped', async (ctx)
   const frame = decodeRelayEnvelope(new Uint8Array(await b.nextBinary()));
   assert.is(frame.peerId, a.self.peerId);
   assert.equal(Buffer.from(frame.payload), Buffer.from(payload));
+});
+
+test('one relay request for several receivers reaches each, stamped with the sender; absent ones are reported', async (ctx) => {
+  const [a, b, c] = await Promise.all(['alice', 'bob', 'carol'].map(async (n) => connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin(n))));
+  ctx.sockets.push(a, b, c);
+  const payload = new Uint8Array(64 * 1024).map((_, i) => (i * 7) % 253);
+  const gone = 'GGGGGGGGGGGGGGGGGGGGGG';
+  a.ws.send(encodeRelayRequest([b.self.peerId, gone, c.self.peerId, a.self.peerId], payload));
+  for (const receiver of [b, c]) {
+    const frame = decodeRelayEnvelope(new Uint8Array(await receiver.nextBinary()));
+    assert.is(frame.peerId, a.self.peerId);
+    assert.equal(Buffer.from(frame.payload), Buffer.from(payload));
+  }
+  const errors = [await a.next<ErrorMessage>((m) => m.type === 'error' && m.peer === gone), await a.next<ErrorMessage>((m) => m.type === 'error' && m.peer === a.self.peerId)];
+  assert.equal(errors.map((e) => e.code), ['UNKNOWN_PEER', 'UNKNOWN_PEER'], 'an absent peer and oneself are refused, the others served');
 });
 
 test('bad token is refused and closed', async (ctx) => {
