@@ -11,7 +11,10 @@ import { IMAGE_MAX_BYTES } from '../../shared/limits';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { launchBrowser, launchRelayOnlyContext, logInThroughPage, messageLog, registerThroughPage, userItem, type Account } from './support/browser';
 import { imageRendered, imageRenderedCount, messageWithText, recordTimeline, sendFile, sendText, stamp } from './support/room';
-import { makeGif, makePng, makePngNear } from './support/images';
+import { makeGif, makePng, makePngNear, pngClaiming } from './support/images';
+import { connectPeer } from '../helpers/ws';
+import { rogueImageFrames } from '../helpers/rogueFrames';
+import { encodeRelayEnvelope } from '../../shared/relayEnvelope';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RELAY_TIMEOUT_MS = 45_000;
@@ -200,18 +203,36 @@ test('images can be pasted into the message box and dropped onto the room', asyn
   await imageRendered(b, 'dropped.png');
 });
 
-test('an over-size file and a non-image are refused with an error and not delivered', async ({ a, b }) => {
+test('an over-size file, a non-image, a polyglot and 20000x20000 pixels are refused with an error and not delivered', async ({ a, b }) => {
   const oversize = Buffer.concat([makePng(4, 4), Buffer.alloc(IMAGE_MAX_BYTES)]);
   await sendFile(a, 'huge.png', 'image/png', oversize);
   await a.getByRole('alert').filter({ hasText: 'too large' }).waitFor();
   await sendFile(a, 'notes.txt', 'text/plain', Buffer.from('just some text, not an image'));
   await a.getByRole('alert').filter({ hasText: 'not a supported image' }).waitFor();
+  await sendFile(a, 'poly.png', 'image/png', Buffer.concat([makePng(4, 4), Buffer.from('<html><script>alert(1)</script>')]));
+  await a.getByRole('alert').filter({ hasText: '“poly.png” is not a supported image' }).waitFor();
+  await sendFile(a, 'wide.png', 'image/png', Buffer.from(pngClaiming(20_000, 20_000)));
+  await a.getByRole('alert').filter({ hasText: 'too many pixels' }).waitFor();
   // Anything sent before the marker would have arrived before it.
   await sendText(a, 'marker after refusals');
   await messageWithText(b, 'marker after refusals');
-  for (const name of ['huge.png', 'notes.txt']) {
+  for (const name of ['huge.png', 'notes.txt', 'poly.png', 'wide.png']) {
     assert.is(await messageLog(b).locator(`img[alt*="${name}"]`).count(), 0);
     assert.is(await messageLog(a).locator(`img[alt*="${name}"]`).count(), 0);
+  }
+});
+
+test('an image with a right hash but bytes glued after its end, from a hand-driven peer, is refused in the page and never shown', async ({ server, b }) => {
+  const rogue = await connectPeer(server.wsUrl, await server.registerAndLogin('mallory'));
+  try {
+    const bobId = rogue.welcome.peers.find((p) => p.username === bob.username)!.peerId;
+    const polyglot = Buffer.concat([makePng(4, 4), Buffer.from('<html><script>alert(1)</script></html>')]);
+    for (const frame of rogueImageFrames(polyglot, { start: { name: 'mallory-poly.png' } }).frames) rogue.ws.send(encodeRelayEnvelope(bobId, frame));
+    await b.getByRole('alert').filter({ hasText: /An image from .+ was refused and not shown: it is not a complete PNG/ }).waitFor();
+    assert.is(await messageLog(b).locator('img[alt*="mallory-poly.png"]').count(), 0);
+    await b.getByRole('button', { name: 'Dismiss' }).click();
+  } finally {
+    await rogue.close();
   }
 });
 
