@@ -93,6 +93,7 @@ export class Hub {
       clearTimeout(deadline);
       clearTimeout(conn.expiryTimer);
       this.heartbeat.forget(conn);
+      this.relay.forget(conn);
       // Others hear "left" now, not after a close handshake an unresponsive peer may never finish.
       this.presence.remove(conn);
     };

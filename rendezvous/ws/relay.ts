@@ -47,6 +47,11 @@ export class Relay {
     }
   }
 
+  /** A sender that left waits for nobody. */
+  forget(sender: Connection): void {
+    for (const [receiver, senders] of this.paused) if (senders.delete(sender) && senders.size === 0) this.paused.delete(receiver);
+  }
+
   close(): void {
     clearInterval(this.timer);
     this.timer = undefined;
