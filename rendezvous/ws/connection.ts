@@ -10,6 +10,9 @@ import { TokenBucket } from './rateLimit';
 /** A receiver this far behind on control messages is not reading at all: drop it. */
 const CONTROL_BACKLOG_MAX_BYTES = 2 * RELAY_DROP_ABOVE_BYTES;
 
+/** Control messages are text frames, also when handed over as a Buffer. */
+const TEXT_FRAME = { binary: false } as const;
+
 type Outgoing = ServerMessage extends infer T ? (T extends unknown ? Omit<T, 'v'> : never) : never;
 
 export type ConnectionState = 'pending' | 'authenticating' | 'online' | 'closed';
@@ -48,17 +51,21 @@ export class Connection {
   }
 
   send(message: Outgoing): void {
-    this.sendText(encodeMessage(message));
+    this.sendEncoded(encodeMessage(message));
   }
 
-  /** Sends an already-encoded message (one encoding shared by many receivers). */
-  sendText(text: string): void {
+  /**
+   * Sends an already-encoded message. A broadcast passes one Buffer to every receiver: ws then
+   * writes those same bytes after a per-socket frame header, where a string would be measured
+   * and UTF-8 encoded again for each socket.
+   */
+  sendEncoded(message: string | Buffer): void {
     if (!this.isOpen) return;
     if (this.ws.bufferedAmount > CONTROL_BACKLOG_MAX_BYTES) {
       this.ws.terminate();
       return;
     }
-    this.ws.send(text);
+    this.ws.send(message, TEXT_FRAME);
   }
 
   sendError(code: ErrorCode, message: string, peer?: PeerId): void {

@@ -19,6 +19,7 @@ export class Presence {
   private readonly left = new Set<PeerId>();
   private timer: NodeJS.Timeout | undefined;
   private lastFlushCostMs = 0;
+  private lastFlushEndedAt = -Infinity;
 
   constructor(private readonly flushMs = PRESENCE_FLUSH_MS) {}
 
@@ -74,16 +75,20 @@ export class Presence {
   }
 
   private schedule(): void {
-    // Under load the interval stretches, so broadcasting takes at most ~1/FLUSH_LOAD_FACTOR of the
-    // time: with thousands online, more frequent flushes would only multiply the messages.
-    const delay = Math.min(FLUSH_MAX_MS, Math.max(this.flushMs, this.lastFlushCostMs * FLUSH_LOAD_FACTOR));
-    this.timer ??= setTimeout(() => this.flush(), delay);
+    if (this.timer) return;
+    // Under load the gap after a flush stretches, so broadcasting takes at most ~1/(1 + FLUSH_LOAD_FACTOR)
+    // of the time: with thousands online, more frequent flushes would only multiply the messages.
+    // The gap counts from the end of the last flush, so a change in a quiet room waits only flushMs.
+    const now = performance.now();
+    const earliest = Math.max(now + this.flushMs, this.lastFlushEndedAt + this.lastFlushCostMs * FLUSH_LOAD_FACTOR);
+    this.timer = setTimeout(() => this.flush(), Math.min(FLUSH_MAX_MS, earliest - now));
   }
 
   flush(): void {
     const started = performance.now();
     this.broadcast();
-    this.lastFlushCostMs = performance.now() - started;
+    this.lastFlushEndedAt = performance.now();
+    this.lastFlushCostMs = this.lastFlushEndedAt - started;
   }
 
   private broadcast(): void {
@@ -97,11 +102,11 @@ export class Presence {
     const joinedIds = new Set(this.joined.keys());
     this.joined.clear();
     this.left.clear();
-    const shared = encodeMessage({ type: 'presence', joined, left });
+    const shared = Buffer.from(encodeMessage({ type: 'presence', joined, left }));
     for (const conn of this.online.values()) {
       const self = conn.peerId!;
       if (!joinedIds.has(self)) {
-        conn.sendText(shared);
+        conn.sendEncoded(shared);
         continue;
       }
       const others = joined.filter((p) => p.peerId !== self);

@@ -1,0 +1,75 @@
+// Unit tests of the server's fan-out to many sockets: the presence broadcast is encoded once (one
+// Buffer object handed to every socket), and the heartbeat pings every connection even when they
+// are spread over several event-loop turns.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { WebSocket } from 'ws';
+import { parseServerMessage, type PeerInfo, type PresenceMessage } from '../shared/protocol';
+import { Connection } from '../rendezvous/ws/connection';
+import { Heartbeat } from '../rendezvous/ws/heartbeat';
+import { Presence } from '../rendezvous/ws/presence';
+import { waitFor } from './helpers/ws';
+
+interface Sent {
+  data: unknown;
+  binary: boolean | undefined;
+}
+
+/** A Connection over a fake open socket that records what is sent and how often it is pinged. */
+function fakeConnection(index: number) {
+  const sent: Sent[] = [];
+  let pings = 0;
+  const ws = {
+    OPEN: 1,
+    readyState: 1,
+    bufferedAmount: 0,
+    send: (data: unknown, options?: { binary?: boolean }) => sent.push({ data, binary: options?.binary }),
+    ping: () => pings++,
+    on: () => ws,
+    terminate: () => {},
+  };
+  const conn = new Connection(ws as unknown as WebSocket, '127.0.0.1');
+  const info: PeerInfo = { peerId: `peer${String(index).padStart(18, '0')}`, username: `user${index}`, displayName: `User ${index}` };
+  conn.online = { info, userId: `u${index}`, tokenHash: 'hash', expiresAt: Infinity };
+  conn.state = 'online';
+  return { conn, sent, pings: () => pings };
+}
+
+const test = suite('server fan-out');
+
+test('a presence broadcast hands the same Buffer, as a text frame, to every receiver', () => {
+  const presence = new Presence();
+  const everyone = Array.from({ length: 50 }, (_, i) => fakeConnection(i));
+  for (const { conn } of everyone.slice(0, 48)) presence.add(conn);
+  presence.flush();
+  for (const { sent } of everyone) sent.length = 0;
+  // Two join; the 48 already announced hear one shared message.
+  for (const { conn } of everyone.slice(48)) presence.add(conn);
+  presence.flush();
+  presence.close();
+  const shared = everyone[0].sent[0].data;
+  assert.ok(Buffer.isBuffer(shared));
+  for (const { sent } of everyone.slice(0, 48)) {
+    assert.is(sent.length, 1);
+    assert.is(sent[0].data, shared, 'the very same Buffer object');
+    assert.is(sent[0].binary, false);
+  }
+  const message = parseServerMessage((shared as Buffer).toString('utf8')) as PresenceMessage;
+  assert.equal(message.joined.map((p) => p.username), ['user48', 'user49']);
+  // Each newcomer hears only about the other one.
+  assert.equal((parseServerMessage(String(everyone[48].sent[0].data)) as PresenceMessage).joined.map((p) => p.username), ['user49']);
+});
+
+test('the heartbeat pings every connection, also beyond one event-loop turn of pings', async () => {
+  const heartbeat = new Heartbeat(20);
+  const everyone = Array.from({ length: 1_234 }, (_, i) => fakeConnection(i));
+  for (const { conn } of everyone) heartbeat.watch(conn);
+  try {
+    await waitFor(() => everyone.every((c) => c.pings() >= 1), 3_000, 'every connection pinged');
+  } finally {
+    heartbeat.close();
+  }
+});
+
+test.run();
