@@ -14,6 +14,7 @@ import { PasswordHasher } from './accounts/passwordHasher';
 import { SessionStore } from './accounts/sessions';
 import { UserStore } from './accounts/userStore';
 import { createRequestHandler } from './http/router';
+import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
 import { StaticFiles } from './http/staticFiles';
 import { OriginPolicy } from './originPolicy';
 import { Hub } from './ws/hub';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   loginLimits?: Partial<ThrottleLimits>;
   /** Where unexpected errors are reported; default stderr. */
   log?: (message: string) => void;
+  /** How long a client may take to send a request (tests shorten them). */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
 
 /** What the server holds right now (read-only; tests check that dead clients are released). */
@@ -98,11 +101,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,
   });
+  const timeouts = httpServerOptions(options.httpTimeouts);
   const server = options.tls
-    ? https.createServer({ cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
-    : http.createServer(handler);
-  server.requestTimeout = 30_000;
-  server.on('clientError', (_error, socket) => socket.destroy());
+    ? https.createServer({ ...timeouts, cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) }, handler)
+    : http.createServer(timeouts, handler);
+  server.on('clientError', answerClientError);
   hub.attach(server);
   let address: AddressInfo;
   try {
