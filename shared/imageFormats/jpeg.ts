@@ -55,7 +55,7 @@ export function checkJpeg(bytes: Uint8Array): ImageSize {
     const length = u16be(bytes, at, 'segment length');
     if (length < 2) bad(`segment length ${length}`);
     const segmentEnd = at + length;
-    need(bytes, segmentEnd, `segment 0x${marker.toString(16)}`);
+    if (segmentEnd > bytes.length) need(bytes, segmentEnd, `segment 0x${marker.toString(16)}`); // message built only on failure
     if (isFrameHeader(marker)) {
       if (size) bad('second frame header');
       if (length < 8) bad('short frame header');
