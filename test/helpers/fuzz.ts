@@ -2,7 +2,7 @@
 // generators of hostile WebSocket frames, each tagged with what the server must do with it.
 
 import { WS_CONTROL_MESSAGE_MAX_BYTES, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
-import { encodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { encodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
 
 /** mulberry32: 32-bit state, good enough to pick test inputs, and reproducible. */
 export function mulberry32(seed: number): () => number {
@@ -67,6 +67,8 @@ export interface FuzzFrame {
   /** Send a Buffer as a text frame (invalid UTF-8). */
   asText?: boolean;
   expect: Expect;
+  /** Error answers an 'error' frame gets (a relay frame naming several unknown peers gets one each). */
+  errors?: number;
   closeCode?: number;
 }
 
@@ -165,7 +167,17 @@ function deeplyNested(rng: Rng, to: string): string {
 function onlineFrame(rng: Rng, t: FuzzTargets): FuzzFrame {
   const offline = rng.peerId();
   const legit = rng.pick(t.online);
-  switch (rng.int(16)) {
+  switch (rng.int(18)) {
+    case 16: {
+      // One payload to several receivers: legitimate ones (named twice: delivered once) and unknown ones.
+      const ids = Array.from({ length: 2 + rng.int(6) }, () => (rng.chance(0.5) ? rng.pick(t.online) : rng.peerId()));
+      const unknown = new Set(ids.filter((id) => !t.online.includes(id))).size;
+      return { kind: 'relay-multicast', data: Buffer.from(encodeRelayRequest(ids, forgedRelayPayload(rng, t))), expect: unknown > 0 ? 'error' : 'none', errors: unknown };
+    }
+    case 17: {
+      const full = encodeRelayRequest([legit, offline, legit], rng.bytes(8));
+      return { kind: 'relay-multicast-truncated', data: Buffer.from(full.subarray(0, 2 + rng.int(3 * 22))), expect: 'error' };
+    }
     case 0:
       // '#' first: never valid JSON, whatever follows.
       return { kind: 'garbage-text', data: `#${rng.bytes(rng.int(200)).toString('latin1')}`, expect: 'error' };
