@@ -113,6 +113,8 @@ export class Hub {
         this.onMessage(conn, data, isBinary);
       } catch (error) {
         this.options.log(`ws: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        // A server bug: the client still gets an answer (and its message is not counted against it).
+        conn.sendError('INTERNAL', 'The server failed on this message.');
       }
     });
   }
