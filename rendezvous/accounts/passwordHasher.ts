@@ -1,6 +1,7 @@
 // Argon2id password hashing with bounded concurrency: each hash holds ~19 MiB and a libuv thread,
 // so a login flood must queue (boundedly) instead of exhausting memory or the thread pool.
 
+import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { ChatError } from '../../shared/errors';
 import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX } from '../../shared/limits';
@@ -12,6 +13,17 @@ export interface VerifyResult {
   ok: boolean;
   /** A new PHC string when the stored one used weaker parameters (only when ok). */
   upgradedHash?: string;
+}
+
+/**
+ * Hashes run at once by default: PASSWORD_HASH_CONCURRENCY, but never more than the cores less
+ * one, so the event loop keeps a core. Measured with 10,000 connected on 2 cores (npm run
+ * bench:load), 100 simultaneous logins: 2 hashes at once gave an event-loop delay p99 of 53-97 ms,
+ * 1 at once 13-42 ms, and no fewer logins a second (two hash threads and the event loop were
+ * sharing the 2 cores).
+ */
+export function defaultHashConcurrency(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(PASSWORD_HASH_CONCURRENCY, cores - 1));
 }
 
 export interface HasherLimits {
@@ -27,7 +39,7 @@ export class PasswordHasher {
   private dummyHash: Promise<string> | undefined;
 
   constructor(limits: Partial<HasherLimits> = {}) {
-    this.limits = { concurrency: PASSWORD_HASH_CONCURRENCY, queueMax: PASSWORD_HASH_QUEUE_MAX, ...limits };
+    this.limits = { concurrency: defaultHashConcurrency(), queueMax: PASSWORD_HASH_QUEUE_MAX, ...limits };
   }
 
   hash(password: string): Promise<string> {
