@@ -13,6 +13,10 @@ export interface DelaySample {
   maxMs: number;
   meanMs: number;
   samples: number;
+  /** Garbage-collection pauses in the same window (PerformanceObserver 'gc' entries). */
+  gcPauses: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
 }
 
 export interface FlushSample {

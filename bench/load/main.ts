@@ -35,6 +35,8 @@ const CLIENT_PROCESSES = envInt('LOAD_CLIENT_PROCESSES', 2);
 /** Accounts registered through the API; also the size of the simultaneous login burst. */
 const ACCOUNTS = 100;
 const JOIN_ROUNDS = 5;
+/** Quiet time before each join, so it is a join in a settled room (the leave follows at once). */
+const JOIN_ROUND_GAP_MS = 1_000;
 const RELAY_RUNS = 3;
 const SIGNAL_RUNS = 2;
 /** Event-loop delay is also sampled this long with no burst, for comparison (ms). */
@@ -57,7 +59,9 @@ type ClientChild = Child<ToClients, FromClients>;
 const serverErrors: string[] = [];
 
 function startServerProcess(): ServerChild {
-  return new Child<ToServer, FromServer>('server', path.join(HERE, 'server-process.ts'), ['--expose-gc'], (m) => {
+  // LOAD_SERVER_NODE_FLAGS, e.g. "--trace-gc" or "--cpu-prof", is for looking into a result.
+  const extraFlags = (process.env.LOAD_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return new Child<ToServer, FromServer>('server', path.join(HERE, 'server-process.ts'), ['--expose-gc', ...extraFlags], (m) => {
     if (m.ev === 'error' && serverErrors.push(m.message) <= 3) console.error(`server: ${m.message}`);
   });
 }
@@ -131,6 +135,7 @@ async function joinLeaveRounds(clients: ClientChild[], wsUrl: string, probeToken
   const all = { join: [] as number[], leave: [] as number[] };
   let unexpectedCloses = 0;
   for (let r = 0; r < JOIN_ROUNDS; r++) {
+    await new Promise((resolve) => setTimeout(resolve, JOIN_ROUND_GAP_MS));
     const ws = await openSocket(wsUrl);
     await arm(clients, 2 * r, `"username":"${probeUsername}"`);
     const joinT0 = epochNow();
@@ -179,7 +184,7 @@ const perConnection = (after: MemorySample, before: MemorySample, n: number) => 
   externalBytes: Math.round((after.externalBytes - before.externalBytes) / n),
 });
 
-const roundDelay = (d: DelaySample) => ({ p50Ms: round(d.p50Ms), p99Ms: round(d.p99Ms), maxMs: round(d.maxMs), samples: d.samples });
+const roundDelay = (d: DelaySample) => ({ p50Ms: round(d.p50Ms), p99Ms: round(d.p99Ms), maxMs: round(d.maxMs), samples: d.samples, gcPauses: d.gcPauses, gcMaxMs: round(d.gcMaxMs), gcTotalMs: round(d.gcTotalMs) });
 const flushSummary = (s: Summary) => ({ count: s.count, p50Ms: round(s.p50, 2), p99Ms: round(s.p99, 2), maxMs: round(s.max, 2) });
 
 async function run(server: ServerChild, clients: ClientChild[]) {
@@ -239,7 +244,7 @@ async function report(r: Awaited<ReturnType<typeof run>>) {
       presenceFlushMs: PRESENCE_FLUSH_MS,
       passwordHashConcurrency: PASSWORD_HASH_CONCURRENCY,
       passwordHashQueueMax: PASSWORD_HASH_QUEUE_MAX,
-      joinClock: 'join: from the probe sending auth; leave: from the probe starting its close; until each client receives the presence message naming it',
+      joinClock: `join: from the probe sending auth (after ${JOIN_ROUND_GAP_MS} ms without presence changes); leave: from the probe starting its close, right after its join reached everyone; until each client receives the presence message naming it`,
     },
     accounts: { count: ACCOUNTS + 1, ms: round(r.accountsMs) },
     connect: { connected: r.connect.connected, failed: r.connect.failed, firstError: r.connect.firstError, seconds: round(r.connect.elapsedMs / 1000, 2), perSecond: round(r.connect.perSecond), authP50Ms: round(r.connect.authMs.p50), authP99Ms: round(r.connect.authMs.p99) },
@@ -278,6 +283,7 @@ function printTable(r: Results): void {
     ['server memory / idle conn', `RSS ${kib(r.memory.perConnection.rssBytes)}, heap ${kib(r.memory.perConnection.heapUsedBytes)}, external ${kib(r.memory.perConnection.externalBytes)} - target < 16 KiB: ${met(t.bytesPerIdleConnection.met)}`],
     ['event-loop delay, idle', `p99 ${r.eventLoopDelay.idle.p99Ms} ms, max ${r.eventLoopDelay.idle.maxMs} ms`],
     ['event-loop delay, 100 logins', `p99 ${r.eventLoopDelay.loginBurst.delay.p99Ms} ms, max ${r.eventLoopDelay.loginBurst.delay.maxMs} ms - target < ${t.loginBurstDelayP99Ms.target} ms: ${met(t.loginBurstDelayP99Ms.met)}`],
+    ['  gc pauses in the burst', `${r.eventLoopDelay.loginBurst.delay.gcPauses}, longest ${r.eventLoopDelay.loginBurst.delay.gcMaxMs} ms, total ${r.eventLoopDelay.loginBurst.delay.gcTotalMs} ms`],
     ['login burst outcome', `${r.eventLoopDelay.loginBurst.ok} ok, ${r.eventLoopDelay.loginBurst.busy503} busy (503), ${r.eventLoopDelay.loginBurst.other} other, in ${r.eventLoopDelay.loginBurst.elapsedMs} ms`],
     ['relay throughput', `${r.relay.miBps.join(', ')} MiB/s (${r.relay.framesPerRun} x 64 KiB per run)`],
     ['signaling latency', `p50 ${r.signaling.p50Ms} ms, p99 ${r.signaling.p99Ms} ms (${r.signaling.count} signals)`],

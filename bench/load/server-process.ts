@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { startServer } from '../../rendezvous/server';
 import { Presence } from '../../rendezvous/ws/presence';
 import type { FlushSample, FromServer, MemorySample, ToServer } from './ipc';
@@ -13,6 +13,8 @@ import type { FlushSample, FromServer, MemorySample, ToServer } from './ipc';
 const DELAY_RESOLUTION_MS = 10;
 /** Presence flushes remembered (the bench needs the last few dozen). */
 const FLUSHES_KEPT = 1_000;
+/** GC pauses remembered for the delay windows. */
+const GC_PAUSES_KEPT = 10_000;
 /** gc passes before reading memory, so garbage of the last phase is not counted. */
 const GC_PASSES = 3;
 
@@ -49,6 +51,13 @@ async function main(): Promise<void> {
     log: (message) => reply({ ev: 'error', message }),
   });
   let histogram: IntervalHistogram | undefined;
+  let windowStart = 0;
+  // Observer callbacks arrive late: keep every pause with its start, pick the window's at the end.
+  const gcPauses: { start: number; ms: number }[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push({ start: entry.startTime, ms: entry.duration });
+    if (gcPauses.length > GC_PAUSES_KEPT) gcPauses.splice(0, gcPauses.length - GC_PAUSES_KEPT);
+  }).observe({ entryTypes: ['gc'] });
   const stop = async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });
@@ -62,6 +71,7 @@ async function main(): Promise<void> {
         return reply({ ev: 'memory', memory: memory() });
       case 'delay-start':
         histogram?.disable();
+        windowStart = performance.now();
         histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
         histogram.enable();
         return;
@@ -70,7 +80,9 @@ async function main(): Promise<void> {
         histogram.disable();
         const h = histogram;
         histogram = undefined;
-        return reply({ ev: 'delay', delay: { p50Ms: nsToMs(h.percentile(50)), p99Ms: nsToMs(h.percentile(99)), maxMs: nsToMs(h.max), meanMs: nsToMs(h.mean), samples: h.count } });
+        const inWindow = gcPauses.filter((p) => p.start >= windowStart).map((p) => p.ms);
+        const gc = { gcPauses: inWindow.length, gcMaxMs: Math.max(0, ...inWindow), gcTotalMs: inWindow.reduce((a, b) => a + b, 0) };
+        return reply({ ev: 'delay', delay: { p50Ms: nsToMs(h.percentile(50)), p99Ms: nsToMs(h.percentile(99)), maxMs: nsToMs(h.max), meanMs: nsToMs(h.mean), samples: h.count, ...gc } });
       }
       case 'flushes':
         return reply({ ev: 'flushes', flushes: flushes.splice(0) });
