@@ -9,6 +9,8 @@ import {
   IMAGE_MIME_TYPES,
   IMAGE_NAME_MAX_CHARS,
   PEER_FRAME_MAX_BYTES,
+  RELAY_BUNDLE_FRAMES_MAX,
+  RELAY_PAYLOAD_MAX_BYTES,
   TEXT_MAX_CHARS,
   type ImageMime,
 } from './limits';
@@ -29,6 +31,8 @@ export const FrameType = {
   IMAGE_END: 10,
   /** Receiver -> sender while an image arrives: seq = chunks received in order so far (cumulative). Header only. */
   CHUNK_ACK: 11,
+  /** Relay only: several frames in one message (RELAY_BUNDLE_FRAMES_MAX); seq = count, body = count x [u32 BE length][frame]. */
+  BUNDLE: 12,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -77,7 +81,8 @@ export type Frame =
   | (Head & { type: typeof FrameType.PING; body: Uint8Array })
   | (Head & { type: typeof FrameType.PONG; body: Uint8Array })
   | (Head & { type: typeof FrameType.PATH; body: PathPayload })
-  | (Head & { type: typeof FrameType.IMAGE_END; body: ImageEndPayload });
+  | (Head & { type: typeof FrameType.IMAGE_END; body: ImageEndPayload })
+  | (Head & { type: typeof FrameType.BUNDLE; body: Uint8Array[] });
 
 /** A ChatError raised while decoding, with the message id when the header was readable. */
 export class FrameError extends ChatError {
@@ -104,6 +109,48 @@ function idBytes(id: string | undefined): Uint8Array {
   const out = new Uint8Array(MESSAGE_ID_BYTES);
   for (let i = 0; i < MESSAGE_ID_BYTES; i++) out[i] = parseInt(id.slice(i * 2, i * 2 + 2), 16);
   return out;
+}
+
+/** Bytes a frame takes in a bundle. */
+export const bundledBytes = (frame: Uint8Array): number => 4 + frame.byteLength;
+
+/** Several encoded frames (not bundles) in one relayed message, in order. */
+export function encodeBundle(frames: readonly Uint8Array[]): Uint8Array {
+  if (frames.length < 1 || frames.length > RELAY_BUNDLE_FRAMES_MAX) throw new ChatError('BAD_FRAME', `a bundle holds 1 to ${RELAY_BUNDLE_FRAMES_MAX} frames`);
+  const size = FRAME_HEADER_BYTES + frames.reduce((sum, f) => sum + bundledBytes(f), 0);
+  if (size > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `bundle of ${size} bytes over ${RELAY_PAYLOAD_MAX_BYTES}`);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out[0] = FRAME_VERSION;
+  out[1] = FrameType.BUNDLE;
+  view.setUint32(18, frames.length);
+  let at = FRAME_HEADER_BYTES;
+  for (const frame of frames) {
+    if (frame[1] === FrameType.BUNDLE || frame.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('BAD_FRAME', 'only single frames go in a bundle');
+    view.setUint32(at, frame.byteLength);
+    out.set(frame, at + 4);
+    at += bundledBytes(frame);
+  }
+  return out;
+}
+
+/** The frames of a bundle, as views into it; every length must add up exactly. */
+function bundle(body: Uint8Array, count: number): Uint8Array[] {
+  if (count < 1 || count > RELAY_BUNDLE_FRAMES_MAX) bad(`a bundle holds 1 to ${RELAY_BUNDLE_FRAMES_MAX} frames, not ${count}`);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  const frames: Uint8Array[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > body.byteLength) bad('truncated bundle');
+    const length = view.getUint32(at);
+    if (length < FRAME_HEADER_BYTES || length > PEER_FRAME_MAX_BYTES || at + 4 + length > body.byteLength) bad(`bundled frame of ${length} bytes does not fit`);
+    const frame = body.subarray(at + 4, at + 4 + length);
+    if (frame[1] === FrameType.BUNDLE) bad('bundle inside a bundle');
+    frames.push(frame);
+    at += 4 + length;
+  }
+  if (at !== body.byteLength) bad('bytes after the last bundled frame');
+  return frames;
 }
 
 /** Encodes one frame. Throws TOO_LARGE rather than emit a frame a channel would choke on. */
@@ -169,7 +216,8 @@ function reason(obj: Record<string, unknown>, id: string): ReasonPayload {
 
 /** Decodes and validates one frame. Throws FrameError (a ChatError) on anything malformed. */
 export function decodeFrame(bytes: Uint8Array): Frame {
-  if (bytes.byteLength > PEER_FRAME_MAX_BYTES) bad(`frame of ${bytes.byteLength} bytes over ${PEER_FRAME_MAX_BYTES}`, undefined, 'TOO_LARGE');
+  const max = bytes[1] === FrameType.BUNDLE ? RELAY_PAYLOAD_MAX_BYTES : PEER_FRAME_MAX_BYTES;
+  if (bytes.byteLength > max) bad(`frame of ${bytes.byteLength} bytes over ${max}`, undefined, 'TOO_LARGE');
   if (bytes.byteLength < FRAME_HEADER_BYTES) bad(`truncated frame (${bytes.byteLength} bytes)`);
   if (bytes[0] !== FRAME_VERSION) bad(`unsupported frame version ${bytes[0]}`, undefined, 'UNSUPPORTED_VERSION');
   const id = toHex(bytes.subarray(2, 18));
@@ -205,6 +253,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       if (typeof obj.deadAttempt !== 'string' || obj.deadAttempt.length > 64) bad('"deadAttempt" must be a string', id);
       return { type, id, seq, body: { deadAttempt: obj.deadAttempt } };
     }
+    case FrameType.BUNDLE:
+      return { type, id, seq, body: bundle(body, seq) };
     default:
       bad(`unknown frame type ${type}`, id, 'UNKNOWN_TYPE');
   }

@@ -49,10 +49,19 @@ export const PEER_ID_CHARS = 22;
 export const RELAY_RECIPIENTS_MAX = 32;
 /** Relay envelope overhead: a multi-receiver header (2 bytes + RELAY_RECIPIENTS_MAX peer ids), or 1 length byte + up to 64 bytes of one peer id. */
 export const RELAY_ENVELOPE_MAX_BYTES = Math.max(2 + RELAY_RECIPIENTS_MAX * PEER_ID_CHARS, 1 + 64);
-/** Relayed frames a peer may have waiting to be sent at the end of a turn: keeps the per-peer queues in step so one image chunk for many peers is relayed once. */
-export const RELAY_COALESCE_FRAMES = 2;
+/**
+ * Frames one relayed message may bundle (frames.ts BUNDLE): each WebSocket message costs the
+ * server a read, a parse and a write per receiver whatever its size, so image chunks cross it in
+ * fours (256 KiB) rather than one by one. Direct links never bundle (a data channel message stays
+ * under PEER_FRAME_MAX_BYTES).
+ */
+export const RELAY_BUNDLE_FRAMES_MAX = 4;
+/** Largest relayed payload (bytes): a bundle of RELAY_BUNDLE_FRAMES_MAX frames (22-byte header, 4-byte length each). */
+export const RELAY_PAYLOAD_MAX_BYTES = 22 + RELAY_BUNDLE_FRAMES_MAX * (4 + PEER_FRAME_MAX_BYTES);
+/** Relayed frames a peer may have waiting to be sent at the end of a turn: keeps the per-peer queues in step so one image chunk for many peers is relayed once, and fills a bundle. */
+export const RELAY_COALESCE_FRAMES = RELAY_BUNDLE_FRAMES_MAX;
 /** ws maxPayload: a little above the largest legitimate message (bytes). */
-export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, PEER_FRAME_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
+export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, RELAY_PAYLOAD_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
 /** Messages a connection may send per second (token bucket refill rate). Relay of a 5 MiB image at 16 KiB chunks is ~320 frames. */
 export const WS_MESSAGES_PER_SECOND = 2_000;
 /** Token bucket burst size (messages). */

@@ -5,7 +5,7 @@
 // so it crosses the sender's link once: [0][count][count x peer id of PEER_ID_CHARS][payload].
 
 import { ChatError } from './errors';
-import { PEER_FRAME_MAX_BYTES, PEER_ID_CHARS, RELAY_RECIPIENTS_MAX } from './limits';
+import { PEER_ID_CHARS, RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from './limits';
 import { isPeerId, type PeerId } from './protocol';
 
 export interface RelayEnvelope {
@@ -15,7 +15,7 @@ export interface RelayEnvelope {
 
 export function encodeRelayEnvelope(peerId: PeerId, payload: Uint8Array): Uint8Array {
   if (!isPeerId(peerId)) throw new ChatError('BAD_MESSAGE', 'relay envelope needs a peer id');
-  if (payload.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${PEER_FRAME_MAX_BYTES} bytes`);
+  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
   const out = new Uint8Array(1 + peerId.length + payload.byteLength);
   out[0] = peerId.length;
   for (let i = 0; i < peerId.length; i++) out[1 + i] = peerId.charCodeAt(i);
@@ -32,7 +32,7 @@ export function decodeRelayEnvelope(bytes: Uint8Array): RelayEnvelope {
   for (let i = 0; i < idLength; i++) peerId += String.fromCharCode(bytes[1 + i]);
   if (!isPeerId(peerId)) throw new ChatError('BAD_MESSAGE', 'relay frame has no valid peer id');
   const payload = bytes.subarray(1 + idLength);
-  if (payload.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${PEER_FRAME_MAX_BYTES} bytes`);
+  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
   if (payload.byteLength === 0) throw new ChatError('BAD_MESSAGE', 'relay frame has no payload');
   return { peerId, payload };
 }
@@ -44,7 +44,7 @@ const MULTICAST_MARK = 0;
 export function encodeRelayRequest(peerIds: readonly PeerId[], payload: Uint8Array): Uint8Array {
   if (peerIds.length === 1) return encodeRelayEnvelope(peerIds[0], payload);
   if (peerIds.length < 1 || peerIds.length > RELAY_RECIPIENTS_MAX) throw new ChatError('BAD_MESSAGE', `a relay envelope names 1 to ${RELAY_RECIPIENTS_MAX} receivers`);
-  if (payload.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${PEER_FRAME_MAX_BYTES} bytes`);
+  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
   const headerBytes = 2 + peerIds.length * PEER_ID_CHARS;
   const out = new Uint8Array(headerBytes + payload.byteLength);
   out[0] = MULTICAST_MARK;
@@ -81,7 +81,7 @@ export function decodeRelayRequest(bytes: Uint8Array): RelayRequest {
     peerIds.add(peerId);
   }
   const payload = bytes.subarray(headerBytes);
-  if (payload.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${PEER_FRAME_MAX_BYTES} bytes`);
+  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
   if (payload.byteLength === 0) throw new ChatError('BAD_MESSAGE', 'relay frame has no payload');
   return { peerIds: [...peerIds], payload };
 }

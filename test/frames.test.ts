@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError } from '../shared/errors';
-import { decodeFrame, encodeFrame, FrameError, FrameType, FRAME_HEADER_BYTES, newMessageId } from '../shared/frames';
-import { CHUNK_BYTES, PEER_FRAME_MAX_BYTES, TEXT_MAX_CHARS } from '../shared/limits';
+import { decodeFrame, encodeBundle, encodeFrame, FrameError, FrameType, FRAME_HEADER_BYTES, newMessageId } from '../shared/frames';
+import { CHUNK_BYTES, PEER_FRAME_MAX_BYTES, RELAY_BUNDLE_FRAMES_MAX, TEXT_MAX_CHARS } from '../shared/limits';
 import { createSha256, sha256Hex, toHex } from '../shared/sha256';
 import { Reassembly } from '../client/mesh/reassembly';
 import { Receiver, type Incoming } from '../client/mesh/receiver';
@@ -160,6 +160,38 @@ test('receiver: too large image and bad chunk are rejected and reported, never t
   assert.is(delivered.length, 1);
   assert.equal(errors, ['IMAGE_TOO_LARGE', 'HASH_MISMATCH']);
   r.close();
+});
+
+test('bundles: frames in order as views, every length accounted for, no nesting', () => {
+  const id = newMessageId();
+  const frames = Array.from({ length: RELAY_BUNDLE_FRAMES_MAX }, (_, i) => encodeFrame(FrameType.IMAGE_CHUNK, id, i, new Uint8Array(CHUNK_BYTES).fill(i)));
+  const bundle = encodeBundle(frames);
+  const decoded = decodeFrame(bundle);
+  assert.ok(decoded.type === FrameType.BUNDLE && decoded.seq === frames.length);
+  assert.equal(decoded.body.map((f) => Buffer.from(f)), frames.map((f) => Buffer.from(f)));
+  assert.is(decoded.body[0].buffer, bundle.buffer, 'no copy');
+
+  assert.is(code(() => encodeBundle([])), 'BAD_FRAME');
+  assert.is(code(() => encodeBundle([...frames, frames[0]])), 'BAD_FRAME', 'too many');
+  assert.is(code(() => encodeBundle([encodeBundle(frames.slice(0, 1))])), 'BAD_FRAME', 'nested');
+  const withCount = (count: number) => {
+    const b = Uint8Array.from(bundle);
+    new DataView(b.buffer).setUint32(18, count);
+    return b;
+  };
+  assert.is(code(() => decodeFrame(withCount(0))), 'BAD_FRAME', 'count 0');
+  assert.is(code(() => decodeFrame(withCount(frames.length - 1))), 'BAD_FRAME', 'bytes after the last frame');
+  assert.is(code(() => decodeFrame(withCount(frames.length + 1))), 'BAD_FRAME', 'count over what is there');
+  assert.is(code(() => decodeFrame(bundle.subarray(0, bundle.byteLength - 1))), 'BAD_FRAME', 'truncated');
+  const tiny = encodeBundle([encodeFrame(FrameType.ACK, id, 0)]);
+  new DataView(tiny.buffer).setUint32(FRAME_HEADER_BYTES, 3);
+  assert.is(code(() => decodeFrame(tiny)), 'BAD_FRAME', 'a frame shorter than a header');
+  const inner = encodeBundle([encodeFrame(FrameType.ACK, id, 0)]);
+  const nested = encodeBundle([encodeFrame(FrameType.ACK, id, 0)]);
+  nested[FRAME_HEADER_BYTES + 4 + 1] = FrameType.BUNDLE; // the inner frame claims to be a bundle
+  assert.ok(inner.byteLength === nested.byteLength);
+  assert.is(code(() => decodeFrame(nested)), 'BAD_FRAME', 'nested on the wire');
+  assert.is(code(() => decodeFrame(new Uint8Array(PEER_FRAME_MAX_BYTES + 1).fill(FrameType.ACK, 1, 2))), 'TOO_LARGE', 'a plain frame stays under its own limit');
 });
 
 test.run();

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RelayWriter, type RelaySocket } from '../client/mesh/relayWriter';
+import { decodeFrame, encodeFrame, FrameType, newMessageId } from '../shared/frames';
+import { RELAY_BUNDLE_FRAMES_MAX } from '../shared/limits';
 
 function setup(framesPerPeer = 4) {
   const sent: { to: string[]; frame: string }[] = [];
@@ -66,6 +68,24 @@ test('a peer may queue a few frames per turn; a closed socket takes none', async
   assert.ok(writer.accepts('A'), 'room again after the flush');
   socket.online = false;
   assert.not.ok(writer.write('A', frame('3')));
+});
+
+test('consecutive frames for the same peers travel as one bundle, at most RELAY_BUNDLE_FRAMES_MAX each', async () => {
+  const payloads: { to: string[]; bytes: Uint8Array }[] = [];
+  const socket: RelaySocket = { online: true, sendRelay: (to, bytes) => payloads.push({ to: [...to], bytes }) > 0 };
+  const writer = new RelayWriter(socket, { sending: () => {}, flushed: () => {} }, 8);
+  const id = newMessageId();
+  const chunks = Array.from({ length: RELAY_BUNDLE_FRAMES_MAX + 1 }, (_, i) => encodeFrame(FrameType.IMAGE_CHUNK, id, i, new Uint8Array(1000).fill(i)));
+  for (const peer of ['A', 'B']) for (const chunk of chunks) writer.write(peer, chunk);
+  const text = encodeFrame(FrameType.TEXT, newMessageId(), 1, { sentAt: 0, text: 'hi', base: 1 });
+  writer.write('A', text);
+  await endOfTurn();
+  assert.equal(payloads.map((p) => p.to), [['A', 'B'], ['A', 'B'], ['A']]);
+  const first = decodeFrame(payloads[0].bytes);
+  assert.ok(first.type === FrameType.BUNDLE);
+  assert.equal(first.body.map((f) => decodeFrame(f).seq), Array.from({ length: RELAY_BUNDLE_FRAMES_MAX }, (_, i) => i), 'in order');
+  assert.equal(payloads[1].bytes, chunks[RELAY_BUNDLE_FRAMES_MAX], 'a lone frame goes as it is');
+  assert.equal(payloads[2].bytes, text);
 });
 
 test.run();

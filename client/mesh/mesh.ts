@@ -70,7 +70,7 @@ export class MeshImpl implements Mesh {
         },
         relay: (from, payload) => {
           const pair = this.pairs.get(from);
-          if (pair) this.onFrame(pair, payload);
+          if (pair) this.onFrame(pair, payload, true);
           else this.early.add(from, { relay: payload.slice() });
         },
         relayFlow: (peer, paused) => this.pairs.get(peer)?.onRelayFlow(paused),
@@ -116,7 +116,7 @@ export class MeshImpl implements Mesh {
       stateChanged: () => this.emitPeers(),
       frame: (from, bytes) => {
         const pair = this.pairs.get(from);
-        if (pair) this.onFrame(pair, bytes);
+        if (pair) this.onFrame(pair, bytes, false);
       },
       progress: (p) => this.events.emit('progress', p),
       error: (e) => this.error(e),
@@ -271,7 +271,7 @@ export class MeshImpl implements Mesh {
     pair.start();
     for (const item of this.early.take(info.peerId)) {
       if (item.signal) pair.onSignal(item.signal);
-      if (item.relay) this.onFrame(pair, item.relay);
+      if (item.relay) this.onFrame(pair, item.relay, true);
     }
   }
 
@@ -285,7 +285,7 @@ export class MeshImpl implements Mesh {
   }
 
   // ---- frames ---------------------------------------------------------------------------------
-  private onFrame(pair: Pair, bytes: Uint8Array): void {
+  private onFrame(pair: Pair, bytes: Uint8Array, relayed: boolean): void {
     let frame;
     try {
       frame = decodeFrame(bytes);
@@ -300,6 +300,10 @@ export class MeshImpl implements Mesh {
       return;
     }
     switch (frame.type) {
+      case FrameType.BUNDLE:
+        if (!relayed) return this.error({ code: 'BAD_FRAME', message: `bad frame from ${pair.info.username}: a bundle outside the relay`, peerId: pair.peerId, incoming: true });
+        for (const inner of frame.body) this.onFrame(pair, inner, true);
+        return;
       case FrameType.PING:
       case FrameType.PONG:
         return; // probes belong to a direct link; over the relay they mean nothing

@@ -3,10 +3,13 @@
 // imageFrames.ts) goes to the server once, naming them all; the server fans it out. So a 5 MiB
 // image to N relayed peers crosses the sender's link once, not N times, and the receivers get
 // their chunks side by side instead of one after the other.
+// Consecutive frames for the same peers then travel as one BUNDLE (RELAY_BUNDLE_FRAMES_MAX), so the
+// server handles a quarter of the messages.
 // Each peer may have only a few frames waiting per turn, which keeps the pairs' queues in step
 // (and so their chunks mergeable); after each send the queues are pumped again at once.
 
-import { RELAY_COALESCE_FRAMES, RELAY_RECIPIENTS_MAX } from '../../shared/limits';
+import { bundledBytes, encodeBundle, FRAME_HEADER_BYTES } from '../../shared/frames';
+import { RELAY_BUNDLE_FRAMES_MAX, RELAY_COALESCE_FRAMES, RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../../shared/limits';
 import type { PeerId } from '../../shared/protocol';
 
 export interface RelaySocket {
@@ -18,6 +21,28 @@ export interface RelaySocket {
 interface Pending {
   frame: Uint8Array;
   peers: PeerId[];
+}
+
+interface Envelope {
+  peers: PeerId[];
+  frames: Uint8Array[];
+  bytes: number;
+}
+
+const samePeers = (a: readonly PeerId[], b: readonly PeerId[]) => a.length === b.length && a.every((p, i) => p === b[i]);
+
+/** Runs of frames for the same peers, cut at the bundle limits; the order is kept. */
+function envelopes(batch: readonly Pending[]): Envelope[] {
+  const out: Envelope[] = [];
+  for (const { frame, peers } of batch) {
+    const last = out[out.length - 1];
+    const fits = last && samePeers(last.peers, peers) && last.frames.length < RELAY_BUNDLE_FRAMES_MAX && last.bytes + bundledBytes(frame) <= RELAY_PAYLOAD_MAX_BYTES;
+    if (fits) {
+      last.frames.push(frame);
+      last.bytes += bundledBytes(frame);
+    } else out.push({ peers, frames: [frame], bytes: FRAME_HEADER_BYTES + bundledBytes(frame) });
+  }
+  return out;
 }
 
 export class RelayWriter {
@@ -70,8 +95,11 @@ export class RelayWriter {
     this.lastIndex.clear();
     this.counts.clear();
     this.scheduled = false;
-    this.hooks.sending(batch.length);
-    for (const { peers, frame } of batch) if (!this.socket.sendRelay(peers, frame)) break;
+    const out = envelopes(batch);
+    this.hooks.sending(out.length);
+    for (const { peers, frames } of out) {
+      if (!this.socket.sendRelay(peers, frames.length === 1 ? frames[0] : encodeBundle(frames))) break;
+    }
     this.hooks.flushed();
   }
 }
