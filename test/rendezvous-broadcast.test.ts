@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { WebSocket } from 'ws';
-import { parseServerMessage, type PeerInfo, type PresenceMessage } from '../shared/protocol';
+import { encodeMessage, parseServerMessage, type PeerInfo, type PresenceMessage, type RoomSettings } from '../shared/protocol';
 import { Connection } from '../rendezvous/ws/connection';
 import { Heartbeat } from '../rendezvous/ws/heartbeat';
 import { Presence } from '../rendezvous/ws/presence';
@@ -59,6 +59,36 @@ test('a presence broadcast hands the same Buffer, as a text frame, to every rece
   assert.equal(message.joined.map((p) => p.username), ['user48', 'user49']);
   // Each newcomer hears only about the other one.
   assert.equal((parseServerMessage(String(everyone[48].sent[0].data)) as PresenceMessage).joined.map((p) => p.username), ['user49']);
+});
+
+const SETTINGS: RoomSettings = { maxImageBytes: 1024, relay: 'auto', iceServers: [] };
+
+test('a welcome lists every announced peer but the newcomer, as if encoded on its own', () => {
+  const presence = new Presence();
+  const everyone = Array.from({ length: 5 }, (_, i) => fakeConnection(i));
+  for (const { conn } of everyone.slice(0, 3)) presence.add(conn);
+  presence.flush();
+  const infoOf = (i: number) => everyone[i].conn.online!.info;
+  const expected = (i: number, peers: PeerInfo[]) => encodeMessage({ type: 'welcome', self: infoOf(i), peers, settings: SETTINGS });
+  assert.is(presence.welcome(infoOf(3), SETTINGS), expected(3, [0, 1, 2].map(infoOf)));
+  // An announced peer on a new socket is not told about itself.
+  assert.is(presence.welcome(infoOf(1), SETTINGS), expected(1, [0, 2].map(infoOf)));
+  // The next flush changes the list.
+  presence.add(everyone[3].conn);
+  presence.remove(everyone[0].conn);
+  presence.flush();
+  presence.close();
+  assert.is(presence.welcome(infoOf(4), SETTINGS), expected(4, [1, 2, 3].map(infoOf)));
+});
+
+test('a welcome is well-formed whatever the name of the newcomer holds', () => {
+  const presence = new Presence();
+  const tricky = fakeConnection(0);
+  tricky.conn.online!.info.displayName = '"peers":[] \\ "';
+  const welcome = presence.welcome(tricky.conn.online!.info, SETTINGS);
+  const parsed = parseServerMessage(welcome);
+  assert.equal(parsed.type === 'welcome' && parsed.self.displayName, '"peers":[] \\ "');
+  assert.equal(parsed.type === 'welcome' && parsed.peers, []);
 });
 
 test('the heartbeat pings every connection, also beyond one event-loop turn of pings', async () => {
