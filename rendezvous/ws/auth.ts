@@ -41,6 +41,6 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   const replaced = deps.presence.add(conn);
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
   replaced?.close('REPLACED', 'This peer connected again from another socket.');
-  conn.send({ type: 'welcome', self: info, peers: deps.presence.welcomePeers(info.peerId), settings: deps.settings });
+  conn.sendEncoded(deps.presence.welcome(info, deps.settings));
   return true;
 }
