@@ -273,8 +273,16 @@ export interface FuzzBatch {
 
 export function fuzzBatch(rng: Rng, targets: FuzzTargets, online: boolean): FuzzBatch {
   const frames: FuzzFrame[] = [];
-  for (let n = 3 + rng.int(20); n > 0; n--) frames.push(online ? onlineFrame(rng, targets) : pendingFrame(rng, targets));
-  const last = rng.chance(0.25) ? closingFrame(rng, targets, online) : undefined;
+  // Sometimes a socket authenticates and goes on at once: what follows meets the lookup in
+  // progress (refused) or the socket online (forwarded), whichever comes first.
+  const authFirst = !online && rng.chance(0.15);
+  if (authFirst) frames.push({ kind: 'auth-then-talk', data: validAuth(targets.token, rng), expect: 'none' });
+  for (let n = 3 + rng.int(20); n > 0; n--) {
+    const frame = online ? onlineFrame(rng, targets) : pendingFrame(rng, targets);
+    const forwardedOnceOnline = frame.kind === 'signal-before-auth' || frame.kind === 'relay-before-auth';
+    frames.push(authFirst && forwardedOnceOnline ? { ...frame, expect: 'maybe' } : frame);
+  }
+  const last = rng.chance(0.25) ? closingFrame(rng, targets, online || authFirst) : undefined;
   if (last) frames.push(last);
   return { online, frames };
 }
