@@ -79,7 +79,8 @@ function raw(server: TestServer, chunks: (string | Buffer)[], gapMs = 0, timeout
       const text = Buffer.concat(received).toString('latin1');
       const head = text.indexOf('\r\n\r\n');
       const length = /\r\ncontent-length: (\d+)/i.exec(text.slice(0, head));
-      if (head >= 0 && length && text.length >= head + 4 + Number(length[1])) finish();
+      const switched = head >= 0 && text.startsWith('HTTP/1.1 101');
+      if (switched || (head >= 0 && length && text.length >= head + 4 + Number(length[1]))) finish();
     });
     socket.on('error', () => {});
     socket.on('close', finish);
@@ -240,6 +241,22 @@ test('wrong content types, malformed framing and bodies: 4xx with a stable code'
       assert.ok([400, 404, 405].includes(answer.status), `${method} ${target}: ${answer.status}`);
     }
   }
+  assert.equal(ctx.logged, []);
+});
+
+test('WebSocket upgrades on other paths or with broken handshakes: 4xx, never a socket', async (ctx) => {
+  const upgrade = (target: string, extra = 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n') =>
+    raw(ctx.server, [`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n`]);
+  for (const target of ['/ws/../ws', '/%77s', '/ws%00', '/ws/', '//ws', '/WS', '/ws;x', '/api/../ws', '/../ws']) {
+    const res = await upgrade(target);
+    assert.ok(res.status >= 400 && res.status < 500, `${target}: ${res.status}`);
+  }
+  for (const extra of ['', 'Sec-WebSocket-Version: 13\r\n', 'Sec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n']) {
+    const res = await upgrade('/ws', extra);
+    assert.ok(res.status >= 400 && res.status < 500, `${JSON.stringify(extra)}: ${res.status}`);
+  }
+  // The real one still upgrades.
+  assert.is((await upgrade('/ws')).status, 101);
   assert.equal(ctx.logged, []);
 });
 
