@@ -61,6 +61,7 @@ export const en = {
   'err.UNREACHABLE': 'The server is unreachable. Check the server address.',
   'err.RATE_LIMITED': 'Too many requests. Try again in a moment.',
   'err.BUSY': 'The server is busy. Try again in a moment.',
+  'err.STORE_UNAVAILABLE': 'The server cannot save accounts right now (its disk may be full or read-only). Nothing was changed; try again later or tell whoever runs the server.',
   'err.BAD_IMAGE': '“{name}” is not a supported image (a complete PNG, JPEG, GIF or WebP file). Nothing was sent.',
   'err.IMAGE_TOO_LARGE': '“{name}” is too large (the limit is {limit}). Nothing was sent.',
   'err.IMAGE_TOO_MANY_PIXELS': '“{name}” has too many pixels (at most {maxSide} a side and {megapixels} megapixels). Nothing was sent.',

@@ -62,6 +62,7 @@ export const zhCN: Dictionary = {
   'err.UNREACHABLE': '无法连接服务器，请检查服务器地址。',
   'err.RATE_LIMITED': '请求过多，请稍后再试。',
   'err.BUSY': '服务器繁忙，请稍后再试。',
+  'err.STORE_UNAVAILABLE': '服务器暂时无法保存账户（磁盘可能已满或只读），未做任何更改。请稍后再试，或告知服务器管理员。',
   'err.BAD_IMAGE': '“{name}”不是支持的图片（完整的 PNG、JPEG、GIF 或 WebP 文件），未发送。',
   'err.IMAGE_TOO_LARGE': '“{name}”太大（上限 {limit}），未发送。',
   'err.IMAGE_TOO_MANY_PIXELS': '“{name}”像素过多（每边最多 {maxSide}，总计最多 {megapixels} 百万像素），未发送。',
