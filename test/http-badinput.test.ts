@@ -220,6 +220,12 @@ test('wrong content types, malformed framing and bodies: 4xx with a stable code'
   assert.is(res.status, 201);
   assert.is(({} as Record<string, unknown>).admin, undefined);
   assert.not.match(res.text, /admin/);
+  // Usernames that are prototype keys are just names: register, log in, nothing else.
+  for (const username of ['__proto__', 'constructor', 'hasOwnProperty']) {
+    await ctx.server.register(username);
+    assert.match(await ctx.server.login(username), /^[A-Za-z0-9_-]{43}$/);
+  }
+  assert.is(({} as Record<string, unknown>).username, undefined);
   // Framing the parser must refuse: answered 400 or dropped, never a 5xx.
   for (const request of [
     'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
