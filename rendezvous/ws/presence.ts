@@ -7,7 +7,7 @@ import { PRESENCE_FLUSH_MS } from '../../shared/limits';
 import { encodeMessage, type PeerId, type PeerInfo, type RoomSettings } from '../../shared/protocol';
 import type { Connection } from './connection';
 
-/** A flush may take at most 1/FLUSH_LOAD_FACTOR of the time between flushes... */
+/** After a flush, the next waits at least FLUSH_LOAD_FACTOR times as long as that flush took... */
 const FLUSH_LOAD_FACTOR = 4;
 /** ...but presence never lags by more than this (ms). */
 const FLUSH_MAX_MS = 1_000;
@@ -62,7 +62,7 @@ export class Presence {
   }
 
   /** The peers a new connection is told about in its welcome. */
-  welcomePeers(self: PeerId): PeerInfo[] {
+  private welcomePeers(self: PeerId): PeerInfo[] {
     const peers: PeerInfo[] = [];
     for (const info of this.announced.values()) if (info.peerId !== self) peers.push(info);
     return peers;
