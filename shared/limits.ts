@@ -41,6 +41,12 @@ export const PASSWORD_HASH_QUEUE_MAX = 64;
 export const WS_AUTH_DEADLINE_MS = 5_000;
 /** Largest JSON control message (bytes, UTF-8). Signals carry SDP, which is a few KiB. */
 export const WS_CONTROL_MESSAGE_MAX_BYTES = 64 * 1024;
+/**
+ * Largest JSON message a client accepts from its server (bytes, UTF-8). A welcome lists everyone
+ * online and a presence batch everyone who joined at once (~100 bytes a peer, up to ~500 with a
+ * long display name), so it grows with the room: 32 MiB covers 10,000 peers with room to spare.
+ */
+export const WS_SERVER_MESSAGE_MAX_BYTES = 32 * 1024 * 1024;
 /** Largest peer frame (bytes): one image chunk plus the frame header. */
 export const PEER_FRAME_MAX_BYTES = 64 * 1024 + 1024;
 /** Length of a peer id (base64url chars). */

@@ -13,6 +13,7 @@ import {
   PROTOCOL_VERSION,
   USERNAME_MAX_CHARS,
   WS_CONTROL_MESSAGE_MAX_BYTES,
+  WS_SERVER_MESSAGE_MAX_BYTES,
 } from './limits';
 
 export type PeerId = string;
@@ -176,11 +177,9 @@ function nestingWithin(value: unknown, maxDepth: number): boolean {
 }
 
 /** Parses the envelope shared by all messages: size, JSON, nesting, object, version, type. */
-function parseEnvelope(raw: string): Json & { type: string } {
+function parseEnvelope(raw: string, maxBytes: number): Json & { type: string } {
   // A UTF-16 length bound first, so the byte count never walks a huge string.
-  if (raw.length > WS_CONTROL_MESSAGE_MAX_BYTES || utf8Bytes(raw) > WS_CONTROL_MESSAGE_MAX_BYTES) {
-    fail('TOO_LARGE', `message over ${WS_CONTROL_MESSAGE_MAX_BYTES} bytes`);
-  }
+  if (raw.length > maxBytes || utf8Bytes(raw) > maxBytes) fail('TOO_LARGE', `message over ${maxBytes} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -202,7 +201,7 @@ function signalData(obj: Json): SignalData {
 
 /** Validates a message a client sent. Throws ChatError with a stable code. */
 export function parseClientMessage(raw: string): ClientMessage {
-  const msg = parseEnvelope(raw);
+  const msg = parseEnvelope(raw, WS_CONTROL_MESSAGE_MAX_BYTES);
   switch (msg.type) {
     case 'auth': {
       const token = str(msg, 'token', 1, 128);
@@ -243,8 +242,9 @@ function settings(value: unknown): RoomSettings {
 }
 
 /** Validates a message the server sent. Throws ChatError with a stable code. */
+/** Validates a message from the server (a welcome grows with the room: WS_SERVER_MESSAGE_MAX_BYTES). */
 export function parseServerMessage(raw: string): ServerMessage {
-  const msg = parseEnvelope(raw);
+  const msg = parseEnvelope(raw, WS_SERVER_MESSAGE_MAX_BYTES);
   const v = PROTOCOL_VERSION;
   switch (msg.type) {
     case 'welcome':

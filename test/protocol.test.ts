@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError, closeCodeFor, httpStatusFor, isFatalCloseCode } from '../shared/errors';
-import { PROTOCOL_VERSION, WS_CONTROL_MESSAGE_MAX_BYTES } from '../shared/limits';
+import { PROTOCOL_VERSION, WS_CONTROL_MESSAGE_MAX_BYTES, WS_SERVER_MESSAGE_MAX_BYTES } from '../shared/limits';
 import { encodeMessage, isPeerId, parseClientMessage, parseServerMessage, type ServerMessage } from '../shared/protocol';
 
 const PEER = 'AbCdEfGhIjKlMnOpQrStUv';
@@ -70,6 +70,16 @@ test('peer ids, HTTP statuses and close codes', () => {
   assert.is(closeCodeFor('REPLACED'), 4007);
   assert.ok(isFatalCloseCode(closeCodeFor('UNAUTHORIZED')));
   assert.not.ok(isFatalCloseCode(closeCodeFor('SERVER_SHUTDOWN')));
+});
+
+test('a welcome to a room of 10,000 parses (far over the 64 KiB of a control message); past its own bound it is refused', () => {
+  const peer = (i: number) => ({ peerId: `p${String(i).padStart(21, '0')}`, username: `user${i}`, displayName: `User number ${i}` });
+  const welcome = encodeMessage({ type: 'welcome', self: peer(0), peers: Array.from({ length: 10_000 }, (_, i) => peer(i + 1)), settings: { maxImageBytes: 5, relay: 'auto', iceServers: [] } } as never);
+  assert.ok(welcome.length > WS_CONTROL_MESSAGE_MAX_BYTES);
+  const parsed = parseServerMessage(welcome);
+  assert.ok(parsed.type === 'welcome' && parsed.peers.length === 10_000);
+  assert.is(code(() => parseServerMessage(' '.repeat(WS_SERVER_MESSAGE_MAX_BYTES + 1))), 'TOO_LARGE');
+  assert.is(code(() => parseClientMessage(welcome)), 'TOO_LARGE', 'clients still send at most a control message');
 });
 
 test.run();

@@ -41,9 +41,8 @@ export function authenticate(ws: WebSocket, token: string): Promise<Probe> {
       if (isBinary) return probe?.onBinary?.(data);
       if (probe) return probe.onMessage?.(parseServerMessage(data.toString('utf8')));
       clearTimeout(timer);
-      // Not parseServerMessage: it refuses messages over WS_CONTROL_MESSAGE_MAX_BYTES, and the
-      // welcome to a room of thousands is far larger (~90 bytes a peer).
-      const message = JSON.parse(data.toString('utf8')) as ServerMessage;
+      // The welcome to a room of thousands is ~1 MB: validated like any client's.
+      const message = parseServerMessage(data.toString('utf8'));
       if (message.type !== 'welcome') return reject(new Error(`probe: not welcomed: ${JSON.stringify(message)}`));
       probe = { ws, self: message.self, onMessage: undefined, onBinary: undefined };
       resolve(probe);
