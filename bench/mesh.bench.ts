@@ -115,6 +115,39 @@ class Baseline {
   }
 }
 
+/** The bare relay: one socket from the source to a forwarding process, which sends each message on to every sink. */
+class RawRelay {
+  private readonly hub = new Worker('ws-hub');
+  private readonly sinks: Worker[];
+  private readonly source = new Worker('ws-relay-source');
+  private url = '';
+  private rounds = 0;
+
+  constructor(readonly receivers: number) {
+    this.sinks = Array.from({ length: receivers }, (_, i) => new Worker(`ws-hub-sink${i}`));
+  }
+
+  async start(): Promise<this> {
+    this.hub.send({ cmd: 'ws-hub' });
+    const { port } = await this.hub.next<Extract<FromWorker, { ev: 'ws-listening' }>>((m) => m.ev === 'ws-listening');
+    this.url = `ws://127.0.0.1:${port}`;
+    for (const sink of this.sinks) {
+      sink.send({ cmd: 'ws-hub-sink', url: `${this.url}/sink`, size: IMAGE_BYTES });
+      await sink.next((m) => m.ev === 'ws-listening');
+    }
+    return this;
+  }
+
+  round(): Promise<number> {
+    const round = this.rounds++;
+    return timedRound(this.source, this.sinks, round, () => this.source.send({ cmd: 'ws-source', urls: [`${this.url}/source`], size: IMAGE_BYTES, round }));
+  }
+
+  stop(): Promise<void> {
+    return Promise.all([this.hub.stop(), ...this.sinks.map((s) => s.stop()), this.source.stop()]).then(() => {});
+  }
+}
+
 async function baseline(receivers: number): Promise<number> {
   const base = await new Baseline(receivers).start();
   try {
@@ -163,6 +196,10 @@ interface Scenario {
   baselineTotalMiBps: number;
   /** imageTotalMiBps / baselineTotalMiBps (= baselineMs / imageMs): the figure issue 3 sets targets on. */
   ratioToBaseline: number;
+  /** Relay scenarios: the bare relay (ws in, one forwarding process, ws out; no mesh), rounds interleaved likewise. */
+  rawRelayMs?: number;
+  /** rawRelayMs / imageMs: how close the mesh comes to the bare relay. */
+  ratioToRawRelay?: number;
 }
 
 async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: number, tag: string): Promise<Scenario> {
@@ -171,6 +208,7 @@ async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: num
   const workers = names.map((name) => new Worker(name));
   // The baseline runs between the image rounds, so both see the same machine (others' load comes and goes).
   const base = await new Baseline(n - 1).start();
+  const rawRelay = pathKind === 'relay' ? await new RawRelay(n - 1).start() : null;
   try {
     // Process start-up (tsx, wrtc) is not part of connecting.
     await Promise.all(workers.map((w) => w.next((m) => m.ev === 'ready')));
@@ -188,9 +226,12 @@ async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: num
 
     const imageTimes: number[] = [];
     const baselineTimes: number[] = [];
+    const rawRelayTimes: number[] = [];
     for (let r = 0; r <= REPEATS; r++) {
       const baselineMs = await base.round();
       if (r > 0) baselineTimes.push(baselineMs);
+      const rawRelayMs = await rawRelay?.round();
+      if (r > 0 && rawRelayMs !== undefined) rawRelayTimes.push(rawRelayMs);
       const run = `${tag}-img${r}`;
       for (const w of receivers) w.send({ cmd: 'expect', run, texts: 0, images: 1 });
       sender.send({ cmd: 'image', run, size: IMAGE_BYTES });
@@ -216,9 +257,10 @@ async function scenario(server: TestServer, pathKind: 'direct' | 'relay', n: num
       baselineMs,
       baselineTotalMiBps,
       ratioToBaseline: imageTotalMiBps / baselineTotalMiBps,
+      ...(rawRelayTimes.length > 0 ? { rawRelayMs: median(rawRelayTimes), ratioToRawRelay: median(rawRelayTimes) / imageMs } : {}),
     };
   } finally {
-    await Promise.all([...workers.map((w) => w.stop()), base.stop()]);
+    await Promise.all([...workers.map((w) => w.stop()), base.stop(), rawRelay?.stop()]);
   }
 }
 
@@ -265,17 +307,19 @@ async function main(): Promise<void> {
   const base1 = baselines.get(1);
   const vsWs = base1 ? ` (${f((rawDcMiBps / (IMAGE_BYTES / MiB / (base1 / 1000))) * 100, 0)} % of ws)` : '';
   console.log(`raw data channel (no mesh): 5 MiB in ${f(rawDcMs, 1)} ms = ${f(rawDcMiBps, 1)} MiB/s${vsWs}\n`);
-  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  total MiB/s  ws ms  ws MiB/s  ratio');
+  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  total MiB/s  ws ms  ws MiB/s  ratio  bare relay ms  vs bare');
   for (const r of results) {
     console.log(
       [r.path.padEnd(6), String(r.peers).padStart(5), String(r.connectMs).padStart(10), f(r.textP50Ms, 3).padStart(11), f(r.textP99Ms, 3).padStart(11),
         `${r.imageRecipients} peer${r.imageRecipients > 1 ? 's' : ' '}`.padStart(8), f(r.imageMs, 0).padStart(8), f(r.imageTotalMiBps, 1).padStart(11),
-        f(r.baselineMs, 0).padStart(5), f(r.baselineTotalMiBps, 1).padStart(8), `${f(r.ratioToBaseline * 100, 0)} %`.padStart(5)].join('  '),
+        f(r.baselineMs, 0).padStart(5), f(r.baselineTotalMiBps, 1).padStart(8), `${f(r.ratioToBaseline * 100, 0)} %`.padStart(5),
+        (r.rawRelayMs === undefined ? '-' : f(r.rawRelayMs, 0)).padStart(13), (r.ratioToRawRelay === undefined ? '-' : `${f(r.ratioToRawRelay * 100, 0)} %`).padStart(7)].join('  '),
     );
   }
   console.log('\nimage ms: from sendImage (hashing included) until the last recipient delivered it, verified (median of ' + REPEATS + ' after a warm-up round; the same for the baselines).');
   console.log('total MiB/s = 5 MiB x recipients / image ms. ws ms, ws MiB/s: raw ws from one process to as many receiver processes, 5 MiB to each, one round before each image round.');
   console.log('ratio = total MiB/s / ws MiB/s (same bytes, same number of receivers). Issue 3 targets: 3 peers (image to 2) direct >= 50 %, relay >= 70 %.');
+  console.log('bare relay ms: raw ws from the sender to one forwarding process that sends every message on to each receiver (no mesh, framing, hashing or checks); vs bare = bare relay ms / image ms.');
 }
 
 main().then(

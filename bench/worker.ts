@@ -1,5 +1,6 @@
 // One benchmark peer in its own process: a real mesh (wrtc + ws), driven over IPC by
-// bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source').
+// bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source') and the
+// bare relay ('ws-hub' forwarding a source's messages to its 'ws-hub-sink's: no mesh, no checks).
 
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
@@ -16,6 +17,8 @@ export type ToWorker =
   | { cmd: 'texts'; run: string; count: number; intervalMs: number }
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
+  | { cmd: 'ws-hub' }
+  | { cmd: 'ws-hub-sink'; url: string; size: number }
   | { cmd: 'ws-source'; urls: string[]; size: number; round: number }
   | { cmd: 'dc-send'; round: number }
   | { cmd: 'dc'; initiator: boolean; size: number }
@@ -147,6 +150,36 @@ process.on('message', async (m: ToWorker) => {
         });
       });
       wss.on('listening', () => send({ ev: 'ws-listening', port: (wss.address() as { port: number }).port }));
+      return;
+    }
+    case 'ws-hub': {
+      // Every message from a /source socket goes, as it is, to every /sink socket.
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1024 * 1024 });
+      const sinks = new Set<WebSocket>();
+      wss.on('connection', (ws, req) => {
+        if (req.url === '/sink') {
+          sinks.add(ws);
+          ws.on('close', () => sinks.delete(ws));
+          return;
+        }
+        ws.on('message', (data: Buffer) => {
+          for (const sink of sinks) sink.send(data, { binary: true });
+        });
+      });
+      wss.on('listening', () => send({ ev: 'ws-listening', port: (wss.address() as { port: number }).port }));
+      return;
+    }
+    case 'ws-hub-sink': {
+      const ws = new WebSocket(m.url);
+      let got = 0;
+      let round = 0;
+      ws.on('message', (data: Buffer) => {
+        got += data.byteLength;
+        if (got < m.size) return;
+        got -= m.size;
+        send({ ev: 'ws-received', receivedAt: now(), round: round++ });
+      });
+      ws.on('open', () => send({ ev: 'ws-listening', port: 0 }));
       return;
     }
     case 'ws-source': {
