@@ -108,12 +108,12 @@ test('reassembly: in-order chunks verify; out-of-order, wrong size, early end, w
   assert.is(code(() => new Reassembly(startOf(notImage), 0).add(0, notImage, 0)), 'BAD_IMAGE');
 });
 
-function receiver() {
+function receiver(maxImageBytes = 1000) {
   const delivered: Incoming[] = [];
   const control: Uint8Array[] = [];
   const errors: string[] = [];
   const r = new Receiver({
-    maxImageBytes: () => 1000,
+    maxImageBytes: () => maxImageBytes,
     deliver: (m) => delivered.push(m),
     sendControl: (f) => control.push(f),
     progress: () => {},
@@ -160,6 +160,22 @@ test('receiver: too large image and bad chunk are rejected and reported, never t
   assert.is(delivered.length, 1);
   assert.equal(errors, ['IMAGE_TOO_LARGE', 'HASH_MISMATCH']);
   r.close();
+});
+
+test('receiver: CHUNK_ACKs (the direct window) only for chunks that came direct; every image is acked at the end', () => {
+  const png = fakePng(5 * CHUNK_BYTES);
+  const types = (relayed: boolean) => {
+    const { r, control, delivered } = receiver(png.byteLength);
+    const id = newMessageId();
+    r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, startOf(png))), relayed);
+    for (let i = 0; i < 5; i++) r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES))), relayed);
+    r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 5, { sha256: sha256Hex(png) })), relayed);
+    r.close();
+    assert.is(delivered.length, 1);
+    return control.map((f) => decodeFrame(f)).map((f) => (f.type === FrameType.CHUNK_ACK ? `chunks ${f.seq}` : f.type === FrameType.ACK ? 'ack' : String(f.type)));
+  };
+  assert.equal(types(false), ['chunks 4', 'chunks 5', 'ack']);
+  assert.equal(types(true), ['ack']);
 });
 
 test('bundles: frames in order as views, every length accounted for, no nesting', () => {

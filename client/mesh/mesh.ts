@@ -316,7 +316,7 @@ export class MeshImpl implements Mesh {
       case FrameType.PATH:
         return pair.onPathDead(frame.body.deadAttempt);
       default:
-        this.receivers.get(pair.info).handle(frame);
+        this.receivers.get(pair.info).handle(frame, relayed);
     }
   }
 

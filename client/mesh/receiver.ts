@@ -52,14 +52,15 @@ export class Receiver {
 
   constructor(private readonly deps: ReceiverDeps) {}
 
-  handle(frame: Frame): void {
+  /** `relayed`: it came through the server, where the sender keeps no window (no CHUNK_ACK needed). */
+  handle(frame: Frame, relayed = false): void {
     switch (frame.type) {
       case FrameType.TEXT:
         return this.onText(frame.id, frame.seq, frame.body);
       case FrameType.IMAGE_START:
         return this.onImageStart(frame.id, frame.body);
       case FrameType.IMAGE_CHUNK:
-        return this.onChunk(frame.id, frame.seq, frame.body);
+        return this.onChunk(frame.id, frame.seq, frame.body, relayed);
       case FrameType.IMAGE_END:
         return this.onImageEnd(frame.id, frame.body.sha256);
       case FrameType.ABORT:
@@ -157,7 +158,7 @@ export class Receiver {
     this.ensureSweep();
   }
 
-  private onChunk(id: string, index: number, chunk: Uint8Array): void {
+  private onChunk(id: string, index: number, chunk: Uint8Array, relayed: boolean): void {
     const transfer = this.transfers.get(id);
     if (!transfer) {
       if (!this.dedup.has(id) && !this.rejected.has(id) && !this.verifying.has(id)) {
@@ -173,7 +174,8 @@ export class Receiver {
     }
     // Cumulative: lets the sender keep a bounded window in flight (DIRECT_WINDOW_BYTES).
     const got = index + 1;
-    if (got % CHUNK_ACK_EVERY === 0 || got === transfer.start.chunks) this.deps.sendControl(encodeFrame(FrameType.CHUNK_ACK, id, got));
+    // CHUNK_ACK feeds the direct-link window; an image on the relay has none (the ACK at the end remains).
+    if (!relayed && (got % CHUNK_ACK_EVERY === 0 || got === transfer.start.chunks)) this.deps.sendControl(encodeFrame(FrameType.CHUNK_ACK, id, got));
     const seconds = Math.max((now - transfer.startedAt) / 1000, 0.001);
     this.deps.progress({ messageId: id, bytes: transfer.received, total: transfer.start.size, bytesPerSecond: transfer.received / seconds, done: false });
   }
