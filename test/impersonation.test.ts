@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import type { ErrorMessage, SignalFromMessage } from '../shared/protocol';
 import { decodeRelayEnvelope, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
-import { connectPeer, openSocket, type OnlineSocket, type TestSocket } from './helpers/ws';
+import { connectPeer, connectUsers, openSocket, type OnlineSocket, type TestSocket } from './helpers/ws';
 
 interface Ctx {
   server: TestServer;
@@ -19,11 +19,7 @@ const test = suite<Ctx>('impersonation (server)', {} as Ctx);
 
 test.before.each(async (ctx) => {
   ctx.server = await startTestServer();
-  const [ta, tb, tc] = await Promise.all(['alice', 'bob', 'carol'].map((n) => ctx.server.registerAndLogin(n)));
-  ctx.alice = await connectPeer(ctx.server.wsUrl, ta);
-  ctx.bob = await connectPeer(ctx.server.wsUrl, tb);
-  ctx.carol = await connectPeer(ctx.server.wsUrl, tc);
-  ctx.sockets = [ctx.alice, ctx.bob, ctx.carol];
+  ctx.sockets = [ctx.alice, ctx.bob, ctx.carol] = await connectUsers(ctx.server, ['alice', 'bob', 'carol']);
 });
 test.after.each(async (ctx) => {
   await Promise.all(ctx.sockets.map((s) => s.close()));

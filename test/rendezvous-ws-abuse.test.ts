@@ -5,7 +5,7 @@ import { PEER_FRAME_MAX_BYTES, RELAY_DROP_ABOVE_BYTES, WS_INVALID_MESSAGES_MAX, 
 import type { ErrorMessage, RelayFlowMessage, SignalFromMessage } from '../shared/protocol';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
-import { connectPeer, newPeerSecret, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
+import { connectPeer, connectUsers, newPeerSecret, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
 
 interface Ctx {
   server: TestServer;
@@ -18,11 +18,7 @@ const test = suite<Ctx>('rendezvous ws abuse', {} as Ctx);
 
 test.before.each(async (ctx) => {
   ctx.server = await startTestServer();
-  const [ta, tb, tc] = await Promise.all(['alice', 'bob', 'carol'].map((n) => ctx.server.registerAndLogin(n)));
-  ctx.a = await connectPeer(ctx.server.wsUrl, ta);
-  ctx.b = await connectPeer(ctx.server.wsUrl, tb);
-  ctx.bystander = await connectPeer(ctx.server.wsUrl, tc);
-  ctx.sockets = [ctx.a, ctx.b, ctx.bystander];
+  ctx.sockets = [ctx.a, ctx.b, ctx.bystander] = await connectUsers(ctx.server, ['alice', 'bob', 'carol']);
 });
 test.after.each(async (ctx) => {
   await Promise.all(ctx.sockets.map((s) => s.close()));

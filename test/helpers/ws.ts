@@ -114,6 +114,14 @@ export async function connectPeer(url: string, token: string, peerSecret = newPe
   return Object.assign(socket, { welcome, self: welcome.self });
 }
 
+/** Registers and logs in each name on `server`, then connects them one after the other (in order). */
+export async function connectUsers(server: { wsUrl: string; registerAndLogin(name: string): Promise<string> }, names: readonly string[]): Promise<OnlineSocket[]> {
+  const tokens = await Promise.all(names.map((name) => server.registerAndLogin(name)));
+  const sockets: OnlineSocket[] = [];
+  for (const token of tokens) sockets.push(await connectPeer(server.wsUrl, token));
+  return sockets;
+}
+
 /** The peers a socket currently believes online: its welcome plus every presence message so far. */
 export function onlinePeers(socket: OnlineSocket): Set<string> {
   const online = new Set(socket.welcome.peers.map((p) => p.peerId));
