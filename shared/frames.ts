@@ -114,15 +114,28 @@ function idBytes(id: string | undefined): Uint8Array {
 /** Bytes a frame takes in a bundle. */
 export const bundledBytes = (frame: Uint8Array): number => 4 + frame.byteLength;
 
+/** Size of the bundle of `frames` (bytes). */
+export function bundleSize(frames: readonly Uint8Array[]): number {
+  return FRAME_HEADER_BYTES + frames.reduce((sum, f) => sum + bundledBytes(f), 0);
+}
+
 /** Several encoded frames (not bundles) in one relayed message, in order. */
 export function encodeBundle(frames: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(bundleSize(frames));
+  writeBundle(out, frames);
+  return out;
+}
+
+/** Writes the bundle of `frames` into `out`, exactly bundleSize(frames) bytes. */
+export function writeBundle(out: Uint8Array, frames: readonly Uint8Array[]): void {
   if (frames.length < 1 || frames.length > RELAY_BUNDLE_FRAMES_MAX) throw new ChatError('BAD_FRAME', `a bundle holds 1 to ${RELAY_BUNDLE_FRAMES_MAX} frames`);
-  const size = FRAME_HEADER_BYTES + frames.reduce((sum, f) => sum + bundledBytes(f), 0);
+  const size = bundleSize(frames);
   if (size > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `bundle of ${size} bytes over ${RELAY_PAYLOAD_MAX_BYTES}`);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
+  if (out.byteLength !== size) throw new ChatError('INTERNAL', `a bundle of ${size} bytes in ${out.byteLength}`);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[0] = FRAME_VERSION;
   out[1] = FrameType.BUNDLE;
+  out.fill(0, 2, 2 + MESSAGE_ID_BYTES);
   view.setUint32(18, frames.length);
   let at = FRAME_HEADER_BYTES;
   for (const frame of frames) {
@@ -131,7 +144,6 @@ export function encodeBundle(frames: readonly Uint8Array[]): Uint8Array {
     out.set(frame, at + 4);
     at += bundledBytes(frame);
   }
-  return out;
 }
 
 /** The frames of a bundle, as views into it; every length must add up exactly. */

@@ -13,14 +13,35 @@ export interface RelayEnvelope {
   payload: Uint8Array;
 }
 
-export function encodeRelayEnvelope(peerId: PeerId, payload: Uint8Array): Uint8Array {
+/** Bytes of a unicast envelope's header: the id length and the id. */
+const UNICAST_HEADER_BYTES = 1 + PEER_ID_CHARS;
+
+function writePeerId(out: Uint8Array, at: number, peerId: PeerId): void {
   if (!isPeerId(peerId)) throw new ChatError('BAD_MESSAGE', 'relay envelope needs a peer id');
+  for (let i = 0; i < PEER_ID_CHARS; i++) out[at + i] = peerId.charCodeAt(i);
+}
+
+export function encodeRelayEnvelope(peerId: PeerId, payload: Uint8Array): Uint8Array {
   if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
-  const out = new Uint8Array(1 + peerId.length + payload.byteLength);
-  out[0] = peerId.length;
-  for (let i = 0; i < peerId.length; i++) out[1 + i] = peerId.charCodeAt(i);
-  out.set(payload, 1 + peerId.length);
+  const out = new Uint8Array(UNICAST_HEADER_BYTES + payload.byteLength);
+  out[0] = PEER_ID_CHARS;
+  writePeerId(out, 1, peerId);
+  out.set(payload, UNICAST_HEADER_BYTES);
   return out;
+}
+
+/**
+ * Server side, without a copy: turns a request whose payload starts at `payloadOffset` into the
+ * envelope receivers get, [id length][sender][payload], by writing the sender's header over the
+ * end of the request's header (always long enough: a unicast header or longer). Returns that view.
+ * Only for bytes the caller owns and has finished reading.
+ */
+export function restampInPlace(bytes: Uint8Array, payloadOffset: number, sender: PeerId): Uint8Array {
+  const start = payloadOffset - UNICAST_HEADER_BYTES;
+  if (start < 0) throw new ChatError('INTERNAL', 'relay request header shorter than an envelope header');
+  bytes[start] = PEER_ID_CHARS;
+  writePeerId(bytes, start + 1, sender);
+  return bytes.subarray(start);
 }
 
 /** Parses an envelope. The payload is a view into `bytes` (no copy). */
@@ -42,18 +63,28 @@ const MULTICAST_MARK = 0;
 
 /** A client's envelope for several receivers of one payload (one receiver: the unicast form). */
 export function encodeRelayRequest(peerIds: readonly PeerId[], payload: Uint8Array): Uint8Array {
-  if (peerIds.length === 1) return encodeRelayEnvelope(peerIds[0], payload);
+  return buildRelayRequest(peerIds, payload.byteLength, (out) => out.set(payload));
+}
+
+/**
+ * Allocates a request for `peerIds` with room for `payloadBytes` and lets `writePayload` fill the
+ * payload in place, so a payload assembled from parts (a bundle) is copied once, not twice.
+ */
+export function buildRelayRequest(peerIds: readonly PeerId[], payloadBytes: number, writePayload: (payload: Uint8Array) => void): Uint8Array {
   if (peerIds.length < 1 || peerIds.length > RELAY_RECIPIENTS_MAX) throw new ChatError('BAD_MESSAGE', `a relay envelope names 1 to ${RELAY_RECIPIENTS_MAX} receivers`);
-  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
-  const headerBytes = 2 + peerIds.length * PEER_ID_CHARS;
-  const out = new Uint8Array(headerBytes + payload.byteLength);
-  out[0] = MULTICAST_MARK;
-  out[1] = peerIds.length;
-  peerIds.forEach((peerId, n) => {
-    if (!isPeerId(peerId)) throw new ChatError('BAD_MESSAGE', 'relay envelope needs a peer id');
-    for (let i = 0; i < PEER_ID_CHARS; i++) out[2 + n * PEER_ID_CHARS + i] = peerId.charCodeAt(i);
-  });
-  out.set(payload, headerBytes);
+  if (payloadBytes > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
+  const unicast = peerIds.length === 1;
+  const headerBytes = unicast ? UNICAST_HEADER_BYTES : 2 + peerIds.length * PEER_ID_CHARS;
+  const out = new Uint8Array(headerBytes + payloadBytes);
+  if (unicast) {
+    out[0] = PEER_ID_CHARS;
+    writePeerId(out, 1, peerIds[0]);
+  } else {
+    out[0] = MULTICAST_MARK;
+    out[1] = peerIds.length;
+    peerIds.forEach((peerId, n) => writePeerId(out, 2 + n * PEER_ID_CHARS, peerId));
+  }
+  writePayload(out.subarray(headerBytes));
   return out;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError } from '../shared/errors';
 import { RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../shared/limits';
-import { decodeRelayEnvelope, decodeRelayRequest, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
+import { decodeRelayEnvelope, decodeRelayRequest, encodeRelayEnvelope, encodeRelayRequest, restampInPlace } from '../shared/relayEnvelope';
 
 const PEER = 'AbCdEfGhIjKlMnOpQrSt-_';
 
@@ -74,6 +74,21 @@ test('malformed requests are refused with codes', () => {
   const tooBig = new Uint8Array(2 + 44 + RELAY_PAYLOAD_MAX_BYTES + 1);
   tooBig.set(two.subarray(0, 2 + 44));
   assert.is(code(() => decodeRelayRequest(tooBig)), 'TOO_LARGE');
+});
+
+test('the server restamps a request in place as the envelope receivers get, without copying the payload', () => {
+  const payload = new Uint8Array(1000).map((_, i) => i % 7);
+  const sender = peer(9);
+  for (const receivers of [[peer(1)], [peer(1), peer(2), peer(3)]]) {
+    const bytes = encodeRelayRequest(receivers, payload);
+    const request = decodeRelayRequest(bytes);
+    const stamped = restampInPlace(bytes, request.payload.byteOffset - bytes.byteOffset, sender);
+    assert.is(stamped.buffer, bytes.buffer, 'the same memory');
+    const envelope = decodeRelayEnvelope(stamped);
+    assert.is(envelope.peerId, sender);
+    assert.equal([...envelope.payload], [...payload]);
+    assert.equal(stamped, encodeRelayEnvelope(sender, payload));
+  }
 });
 
 test.run();

@@ -8,14 +8,14 @@
 // Each peer may have only a few frames waiting per turn, which keeps the pairs' queues in step
 // (and so their chunks mergeable); after each send the queues are pumped again at once.
 
-import { bundledBytes, encodeBundle, FRAME_HEADER_BYTES } from '../../shared/frames';
+import { bundledBytes, FRAME_HEADER_BYTES } from '../../shared/frames';
 import { RELAY_BUNDLE_FRAMES_MAX, RELAY_COALESCE_FRAMES, RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../../shared/limits';
 import type { PeerId } from '../../shared/protocol';
 
 export interface RelaySocket {
   readonly online: boolean;
-  /** Sends one payload to one or several peers; false when the socket is gone (frames lost). */
-  sendRelay(to: readonly PeerId[], payload: Uint8Array): boolean;
+  /** Sends frames, in order, to one or several peers as one message (several: a BUNDLE); false when the socket is gone (frames lost). */
+  sendRelay(to: readonly PeerId[], frames: readonly Uint8Array[]): boolean;
 }
 
 interface Pending {
@@ -97,9 +97,7 @@ export class RelayWriter {
     this.scheduled = false;
     const out = envelopes(batch);
     this.hooks.sending(out.length);
-    for (const { peers, frames } of out) {
-      if (!this.socket.sendRelay(peers, frames.length === 1 ? frames[0] : encodeBundle(frames))) break;
-    }
+    for (const { peers, frames } of out) if (!this.socket.sendRelay(peers, frames)) break;
     this.hooks.flushed();
   }
 }

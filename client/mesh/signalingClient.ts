@@ -13,7 +13,8 @@ import {
   type SignalData,
   type WelcomeMessage,
 } from '../../shared/protocol';
-import { decodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
+import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { bundleSize, writeBundle } from '../../shared/frames';
 import type { ConnectionStatus } from './api';
 
 export interface SignalingHandlers {
@@ -96,10 +97,17 @@ export class SignalingClient {
     return true;
   }
 
-  /** One payload for one or several peers (RELAY_RECIPIENTS_MAX at most): it crosses this socket once. */
-  sendRelay(to: readonly PeerId[], payload: Uint8Array): boolean {
+  /**
+   * Frames for one or several peers (RELAY_RECIPIENTS_MAX at most), in one message that crosses this
+   * socket once: one frame as it is, several as a BUNDLE written straight into the envelope.
+   */
+  sendRelay(to: readonly PeerId[], frames: readonly Uint8Array[]): boolean {
     if (!this.online) return false;
-    this.socket!.send(encodeRelayRequest(to, payload));
+    const message =
+      frames.length === 1
+        ? buildRelayRequest(to, frames[0].byteLength, (out) => out.set(frames[0]))
+        : buildRelayRequest(to, bundleSize(frames), (out) => writeBundle(out, frames));
+    this.socket!.send(message);
     return true;
   }
 

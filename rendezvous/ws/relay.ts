@@ -4,7 +4,7 @@
 
 import { RELAY_DROP_ABOVE_BYTES, RELAY_PAUSE_ABOVE_BYTES, RELAY_RESUME_BELOW_BYTES } from '../../shared/limits';
 import type { PeerId, RelayMode } from '../../shared/protocol';
-import { decodeRelayRequest, encodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { decodeRelayRequest, restampInPlace } from '../../shared/relayEnvelope';
 import type { Connection } from './connection';
 import type { Presence } from './presence';
 
@@ -23,12 +23,13 @@ export class Relay {
 
   /** Forwards one binary frame to each receiver it names. Throws ChatError for a malformed envelope (the caller counts it). */
   forward(sender: Connection, frame: Buffer): void {
-    const request = decodeRelayRequest(new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength));
+    const bytes = new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength);
+    const request = decodeRelayRequest(bytes);
     if (this.mode === 'off') {
       for (const to of request.peerIds) sender.sendError('RELAY_DISABLED', 'The relay is disabled on this server.', to);
       return;
     }
-    // Stamped with the sender once, the same bytes go to every receiver.
+    // Stamped with the sender once, in place (no copy), the same bytes go to every receiver.
     let stamped: Uint8Array | undefined;
     for (const to of request.peerIds) {
       const receiver = this.presence.get(to);
@@ -41,7 +42,7 @@ export class Relay {
         this.pause(sender, to);
         continue;
       }
-      stamped ??= encodeRelayEnvelope(sender.peerId!, request.payload);
+      stamped ??= restampInPlace(bytes, request.payload.byteOffset - bytes.byteOffset, sender.peerId!);
       receiver.ws.send(stamped, { binary: true });
       if (receiver.ws.bufferedAmount > RELAY_PAUSE_ABOVE_BYTES) this.pause(sender, to);
     }
