@@ -16,6 +16,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEFAULT_PASSWORD, postJson, spawnServerProcess, type ServerProcess } from './helpers/server';
+import { SessionStore } from '../rendezvous/accounts/sessions';
 
 const IS_ROOT = process.getuid?.() === 0;
 /** Small enough to fill in a moment, large enough for the server's files. */
@@ -171,6 +172,40 @@ test('full disk: 503 STORE_UNAVAILABLE, no torn line left behind, every 201 surv
     await ctx.server?.kill9();
     ctx.server = undefined;
     unmount();
+  }
+});
+
+test('a logout that cannot be written stays a logout: the file is rewritten without the session once it can be', async ({ dir }) => {
+  const file = path.join(dir, 'users.db.sessions');
+  const store = await SessionStore.open(file, 60_000, () => {}, 50);
+  const { token, session } = await store.create('user-1');
+  const kept = await store.create('user-2');
+  try {
+    const unwritable = await makeUnwritable(file);
+    let code = 'none';
+    try {
+      await store.revoke(session.tokenHash);
+    } catch (error) {
+      code = (error as { code?: string }).code ?? 'other';
+    } finally {
+      await unwritable.undo();
+    }
+    assert.is(code, 'STORE_UNAVAILABLE', `the logout is refused (${unwritable.how})`);
+    assert.is(await store.lookup(token), null, 'revoked at once');
+    const deadline = Date.now() + 10_000;
+    while ((await readFile(file, 'utf8')).includes(session.tokenHash)) {
+      if (Date.now() > deadline) throw new Error('the session stayed in the file');
+      await new Promise((resolve) => setTimeout(resolve, 50)); // polling a file: nothing to wait on
+    }
+  } finally {
+    await store.close();
+  }
+  const reopened = await SessionStore.open(file); // as after a restart
+  try {
+    assert.is(await reopened.lookup(token), null, 'the logout survived');
+    assert.is((await reopened.lookup(kept.token))?.userId, 'user-2', 'the other session too');
+  } finally {
+    await reopened.close();
   }
 });
 

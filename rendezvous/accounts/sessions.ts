@@ -22,6 +22,8 @@ export interface NewSession {
 
 /** Expired sessions are swept this often (ms). */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+/** After a logout could not be written: how often the file is rewritten without that session until it works (ms). */
+const REWRITE_RETRY_MS = 10_000;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 export function hashToken(token: string): string {
@@ -30,16 +32,18 @@ export function hashToken(token: string): string {
 
 export class SessionStore {
   private readonly purgeTimer: NodeJS.Timeout;
+  private rewriteTimer: NodeJS.Timeout | undefined;
   private readonly gate = new WriteGate();
 
   private constructor(
     private readonly db: Datastore<any>,
     private readonly ttlMs: number,
+    private readonly rewriteRetryMs: number,
   ) {
     this.purgeTimer = setInterval(() => void this.purgeExpired().catch(() => {}), PURGE_INTERVAL_MS).unref();
   }
 
-  static async open(filename: string, ttlMs: number = SESSION_TTL_MS, log: (message: string) => void = () => {}): Promise<SessionStore> {
+  static async open(filename: string, ttlMs: number = SESSION_TTL_MS, log: (message: string) => void = () => {}, rewriteRetryMs = REWRITE_RETRY_MS): Promise<SessionStore> {
     let db: Datastore<any>;
     try {
       db = await openDatastore(filename, log);
@@ -51,7 +55,7 @@ export class SessionStore {
       db = await openDatastore(filename, log);
     }
     await db.ensureIndex({ fieldName: 'tokenHash', unique: true });
-    const store = new SessionStore(db, ttlMs);
+    const store = new SessionStore(db, ttlMs, rewriteRetryMs);
     await store.purgeExpired();
     return store;
   }
@@ -78,7 +82,27 @@ export class SessionStore {
   }
 
   async revoke(tokenHash: string): Promise<void> {
-    await this.gate.write(() => this.db.remove({ tokenHash }, { multi: false }));
+    try {
+      await this.gate.write(() => this.db.remove({ tokenHash }, { multi: false }));
+    } catch (error) {
+      // NeDB took the session out of memory before the append failed, so it is revoked now, but the
+      // file still holds it and a restart would bring it back: rewrite the file without it, retrying.
+      this.rewriteUntilWritten();
+      throw error;
+    }
+  }
+
+  private rewriteUntilWritten(): void {
+    if (this.rewriteTimer) return;
+    this.rewriteTimer = setInterval(() => {
+      void this.gate.write(() => compactDatastore(this.db)).then(
+        () => {
+          clearInterval(this.rewriteTimer);
+          this.rewriteTimer = undefined;
+        },
+        () => {}, // still unwritable: next time
+      );
+    }, this.rewriteRetryMs).unref();
   }
 
   async purgeExpired(): Promise<void> {
@@ -92,6 +116,7 @@ export class SessionStore {
   /** Stops the purge timer and writes the file out compacted. */
   async close(): Promise<void> {
     clearInterval(this.purgeTimer);
+    clearInterval(this.rewriteTimer);
     await this.gate.write(() => compactDatastore(this.db));
   }
 }
