@@ -43,8 +43,13 @@ export type FromWorker =
 const now = () => performance.timeOrigin + performance.now();
 const send = (m: FromWorker) => process.send!(m);
 
-/** A valid PNG of `size` bytes (it must pass the mesh's structural image check), mostly random data. */
-const pngOf = paddedPng;
+/**
+ * A valid PNG of `size` bytes (it must pass the mesh's structural image check), mostly random data.
+ * Made once per size, as a picked file exists before it is sent: a fresh 5 MiB per round would
+ * only add garbage-collection work (external memory) to the rounds being timed.
+ */
+const images = new Map<number, Uint8Array>();
+const pngOf = (size: number): Uint8Array => images.get(size) ?? images.set(size, paddedPng(size)).get(size)!;
 
 let mesh: Mesh | null = null;
 let rawPeer: SimplePeer.Instance | null = null;
