@@ -21,8 +21,8 @@ export type ToWorker =
   | { cmd: 'ws-hub-sink'; url: string; size: number }
   | { cmd: 'ws-source'; urls: string[]; size: number; round: number }
   | { cmd: 'dc-send'; round: number }
-  | { cmd: 'dc'; initiator: boolean; size: number }
-  | { cmd: 'dc-signal'; data: object }
+  | { cmd: 'dc'; initiator: boolean; size: number; link: number }
+  | { cmd: 'dc-signal'; data: object; link: number }
   | { cmd: 'stop' };
 
 export type FromWorker =
@@ -35,8 +35,8 @@ export type FromWorker =
   | { ev: 'ws-listening'; port: number }
   | { ev: 'ws-received'; receivedAt: number; round: number }
   | { ev: 'ws-started'; startedAt: number; round: number }
-  | { ev: 'dc-ready' }
-  | { ev: 'dc-signal'; data: object }
+  | { ev: 'dc-ready'; link: number }
+  | { ev: 'dc-signal'; data: object; link: number }
   | { ev: 'error'; message: string };
 
 /** Wall clock with sub-millisecond resolution, comparable across processes on one host. */
@@ -52,14 +52,16 @@ const images = new Map<number, Uint8Array>();
 const pngOf = (size: number): Uint8Array => images.get(size) ?? images.set(size, paddedPng(size)).get(size)!;
 
 let mesh: Mesh | null = null;
-let rawPeer: SimplePeer.Instance | null = null;
+/** Raw data channels by link number (a source has one per sink). */
+const rawPeers = new Map<number, SimplePeer.Instance>();
 let rawSize = 0;
 
 /** Raw simple-peer data channel, same chunks and backpressure, no mesh: how fast wrtc itself goes. */
-function rawChannel(initiator: boolean, size: number): void {
+function rawChannel(initiator: boolean, size: number, link: number): void {
   const Ctor = SimplePeer as unknown as new (o: object) => SimplePeer.Instance;
-  const peer = (rawPeer = new Ctor({ initiator, wrtc, trickle: true }));
-  peer.on('signal', (data: object) => send({ ev: 'dc-signal', data }));
+  const peer = new Ctor({ initiator, wrtc, trickle: true });
+  rawPeers.set(link, peer);
+  peer.on('signal', (data: object) => send({ ev: 'dc-signal', data, link }));
   peer.on('error', () => {});
   let got = 0;
   let round = 0;
@@ -69,22 +71,29 @@ function rawChannel(initiator: boolean, size: number): void {
     got -= size;
     send({ ev: 'ws-received', receivedAt: now(), round: round++ });
   });
-  if (initiator) peer.on('connect', () => send({ ev: 'dc-ready' }));
+  if (initiator) peer.on('connect', () => send({ ev: 'dc-ready', link }));
 }
 
-/** One transfer over the raw channel, with the same chunks and backpressure as the mesh. */
+/** One transfer over every raw channel (the same bytes on each, chunk by chunk in turn), with the mesh's chunks and backpressure. */
 function rawSend(round: number): void {
-  const peer = rawPeer!;
+  const peers = [...rawPeers.values()];
   const bytes = pngOf(rawSize);
   const startedAt = now();
-  let offset = 0;
-  const buffered = () => (peer as unknown as { bufferSize: number }).bufferSize;
+  const offsets = peers.map(() => 0);
+  const buffered = (peer: SimplePeer.Instance) => (peer as unknown as { bufferSize: number }).bufferSize;
   const pump = () => {
-    while (offset < bytes.byteLength) {
-      if (buffered() > 1024 * 1024) return void setTimeout(pump, 5);
-      peer.send(bytes.subarray(offset, offset + CHUNK_BYTES));
-      offset += CHUNK_BYTES;
+    let blocked = false;
+    for (let more = true; more; ) {
+      more = false;
+      peers.forEach((peer, i) => {
+        if (offsets[i] >= bytes.byteLength) return;
+        if (buffered(peer) > 1024 * 1024) return void (blocked = true);
+        peer.send(bytes.subarray(offsets[i], offsets[i] + CHUNK_BYTES));
+        offsets[i] += CHUNK_BYTES;
+        more = true;
+      });
     }
+    if (blocked) setTimeout(pump, 5);
   };
   send({ ev: 'ws-started', startedAt, round });
   pump();
@@ -220,13 +229,13 @@ process.on('message', async (m: ToWorker) => {
     }
     case 'dc':
       rawSize = m.size;
-      return rawChannel(m.initiator, m.size);
+      return rawChannel(m.initiator, m.size, m.link);
     case 'dc-send':
       return rawSend(m.round);
     case 'dc-signal':
-      return rawPeer?.signal(m.data as SimplePeer.SignalData);
+      return rawPeers.get(m.link)?.signal(m.data as SimplePeer.SignalData);
     case 'stop':
-      rawPeer?.destroy();
+      for (const peer of rawPeers.values()) peer.destroy();
       mesh?.stop();
       process.disconnect();
       setTimeout(() => process.exit(0), 200).unref();
