@@ -110,6 +110,8 @@ export interface Mesh {
   /**
    * Checks the bytes first (type, size, structure: shared/imageCheck.ts); throws ChatError BAD_IMAGE /
    * IMAGE_TOO_LARGE / IMAGE_TOO_MANY_PIXELS and sends nothing.
+   * The mesh keeps `bytes` as they are, without a copy (re-sends read them until every peer has the
+   * image): the caller hands them over and must not change them afterwards.
    */
   sendImage(bytes: Uint8Array, name: string): Promise<ImageMessage>;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;

@@ -161,7 +161,8 @@ export class MeshImpl implements Mesh {
     const max = this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
     if (input.byteLength > max) throw new ChatError('IMAGE_TOO_LARGE', `image of ${input.byteLength} bytes over ${max}`);
     checkImage(input); // the receivers check the same: refuse here, before anything is sent
-    const bytes = input.slice(); // the caller may reuse its buffer
+    // Handed over, not copied (api.ts): a 5 MiB copy per image was ~15 % of a relayed send (bench).
+    const bytes = input;
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
     const id = newMessageId();
     const sentAt = Date.now();
