@@ -111,23 +111,64 @@ function idBytes(id: string | undefined): Uint8Array {
   return out;
 }
 
+/**
+ * A frame not yet laid out in one buffer: its header and its body, a view into the image. The relay
+ * copies both straight into its envelope, so an image chunk is copied once on its way out, not
+ * twice; a data channel needs one buffer (see `frameBuffer`).
+ */
+export interface FrameParts {
+  head: Uint8Array;
+  body: Uint8Array;
+  byteLength: number;
+}
+/** An encoded frame: one buffer, or its parts. */
+export type OutFrame = Uint8Array | FrameParts;
+
+const isParts = (frame: OutFrame): frame is FrameParts => !(frame instanceof Uint8Array);
+
+/** The frame in one buffer (the parts copied together). */
+export function frameBuffer(frame: OutFrame): Uint8Array {
+  if (!isParts(frame)) return frame;
+  const out = new Uint8Array(frame.byteLength);
+  writeFrame(out, 0, frame);
+  return out;
+}
+
+/** Copies `frame` into `out` at `at`. */
+export function writeFrame(out: Uint8Array, at: number, frame: OutFrame): void {
+  if (!isParts(frame)) return out.set(frame, at);
+  out.set(frame.head, at);
+  out.set(frame.body, at + frame.head.byteLength);
+}
+
+/** Encodes a frame with a binary body as parts: only the header is new memory. */
+export function encodeFrameParts(type: FrameTypeCode, id: string, seq: number, body: Uint8Array): FrameParts {
+  const head = encodeFrame(type, id, seq);
+  const byteLength = head.byteLength + body.byteLength;
+  if (byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('TOO_LARGE', `frame of ${byteLength} bytes over ${PEER_FRAME_MAX_BYTES}`);
+  return { head, body, byteLength };
+}
+
+/** The frame type byte. */
+const typeOf = (frame: OutFrame): number => (isParts(frame) ? frame.head[1] : frame[1]);
+
 /** Bytes a frame takes in a bundle. */
-export const bundledBytes = (frame: Uint8Array): number => 4 + frame.byteLength;
+export const bundledBytes = (frame: OutFrame): number => 4 + frame.byteLength;
 
 /** Size of the bundle of `frames` (bytes). */
-export function bundleSize(frames: readonly Uint8Array[]): number {
+export function bundleSize(frames: readonly OutFrame[]): number {
   return FRAME_HEADER_BYTES + frames.reduce((sum, f) => sum + bundledBytes(f), 0);
 }
 
 /** Several encoded frames (not bundles) in one relayed message, in order. */
-export function encodeBundle(frames: readonly Uint8Array[]): Uint8Array {
+export function encodeBundle(frames: readonly OutFrame[]): Uint8Array {
   const out = new Uint8Array(bundleSize(frames));
   writeBundle(out, frames);
   return out;
 }
 
 /** Writes the bundle of `frames` into `out`, exactly bundleSize(frames) bytes. */
-export function writeBundle(out: Uint8Array, frames: readonly Uint8Array[]): void {
+export function writeBundle(out: Uint8Array, frames: readonly OutFrame[]): void {
   if (frames.length < 1 || frames.length > RELAY_BUNDLE_FRAMES_MAX) throw new ChatError('BAD_FRAME', `a bundle holds 1 to ${RELAY_BUNDLE_FRAMES_MAX} frames`);
   const size = bundleSize(frames);
   if (size > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `bundle of ${size} bytes over ${RELAY_PAYLOAD_MAX_BYTES}`);
@@ -139,9 +180,9 @@ export function writeBundle(out: Uint8Array, frames: readonly Uint8Array[]): voi
   view.setUint32(18, frames.length);
   let at = FRAME_HEADER_BYTES;
   for (const frame of frames) {
-    if (frame[1] === FrameType.BUNDLE || frame.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('BAD_FRAME', 'only single frames go in a bundle');
+    if (typeOf(frame) === FrameType.BUNDLE || frame.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('BAD_FRAME', 'only single frames go in a bundle');
     view.setUint32(at, frame.byteLength);
-    out.set(frame, at + 4);
+    writeFrame(out, at + 4, frame);
     at += bundledBytes(frame);
   }
 }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError } from '../shared/errors';
-import { decodeFrame, encodeBundle, encodeFrame, FrameError, FrameType, FRAME_HEADER_BYTES, newMessageId } from '../shared/frames';
+import { decodeFrame, encodeBundle, encodeFrame, encodeFrameParts, FrameError, frameBuffer, FrameType, FRAME_HEADER_BYTES, newMessageId } from '../shared/frames';
 import { CHUNK_BYTES, PEER_FRAME_MAX_BYTES, RELAY_BUNDLE_FRAMES_MAX, TEXT_MAX_CHARS } from '../shared/limits';
 import { createSha256, sha256Hex, toHex } from '../shared/sha256';
 import { Reassembly } from '../client/mesh/reassembly';
@@ -176,6 +176,18 @@ test('receiver: CHUNK_ACKs (the direct window) only for chunks that came direct;
   };
   assert.equal(types(false), ['chunks 4', 'chunks 5', 'ack']);
   assert.equal(types(true), ['ack']);
+});
+
+test('frame parts: header plus a view of the body, the same bytes as an encoded frame, alone or bundled', () => {
+  const id = newMessageId();
+  const body = new Uint8Array(CHUNK_BYTES).map((_, i) => i % 253);
+  const parts = encodeFrameParts(FrameType.IMAGE_CHUNK, id, 7, body);
+  const whole = encodeFrame(FrameType.IMAGE_CHUNK, id, 7, body);
+  assert.is(parts.body, body, 'no copy of the body');
+  assert.is(parts.byteLength, whole.byteLength);
+  assert.equal(frameBuffer(parts), whole);
+  assert.equal(encodeBundle([parts, whole]), encodeBundle([whole, whole]));
+  assert.is(code(() => encodeFrameParts(FrameType.IMAGE_CHUNK, id, 0, new Uint8Array(PEER_FRAME_MAX_BYTES))), 'TOO_LARGE');
 });
 
 test('bundles: frames in order as views, every length accounted for, no nesting', () => {

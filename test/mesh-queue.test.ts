@@ -5,6 +5,7 @@ import { Outbox, type OutgoingText } from '../client/mesh/outbox';
 import { DedupWindow } from '../client/mesh/dedup';
 import { ImageWindow } from '../client/mesh/imageWindow';
 import { CHUNK_BYTES, DIRECT_WINDOW_BYTES } from '../shared/limits';
+import { frameBuffer } from '../shared/frames';
 
 /** A transport that takes `perTurn` frames, then is "full" until `drain()`. */
 function fakeTransport(perTurn: number) {
@@ -15,7 +16,7 @@ function fakeTransport(perTurn: number) {
     writable: () => budget > 0,
     write: (frame) => {
       budget--;
-      written.push(new TextDecoder().decode(frame));
+      written.push(new TextDecoder().decode(frameBuffer(frame)));
       return true;
     },
     drain: () => (budget = perTurn),

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RelayWriter, type RelaySocket } from '../client/mesh/relayWriter';
-import { decodeFrame, encodeFrame, FrameType, newMessageId } from '../shared/frames';
+import { decodeFrame, encodeFrame, frameBuffer, FrameType, newMessageId, type OutFrame } from '../shared/frames';
 import { RELAY_BUNDLE_FRAMES_MAX } from '../shared/limits';
 
 function setup(framesPerPeer = 4) {
@@ -9,7 +9,7 @@ function setup(framesPerPeer = 4) {
   const socket: RelaySocket & { online: boolean } = {
     online: true,
     sendRelay(to, frames) {
-      for (const frame of frames) sent.push({ to: [...to], frame: new TextDecoder().decode(frame) });
+      for (const frame of frames) sent.push({ to: [...to], frame: new TextDecoder().decode(frameBuffer(frame)) });
       return true;
     },
   };
@@ -71,7 +71,7 @@ test('a peer may queue a few frames per turn; a closed socket takes none', async
 });
 
 test('consecutive frames for the same peers travel as one message, at most RELAY_BUNDLE_FRAMES_MAX each', async () => {
-  const payloads: { to: string[]; frames: readonly Uint8Array[] }[] = [];
+  const payloads: { to: string[]; frames: readonly OutFrame[] }[] = [];
   const socket: RelaySocket = { online: true, sendRelay: (to, frames) => payloads.push({ to: [...to], frames }) > 0 };
   const writer = new RelayWriter(socket, { sending: () => {}, flushed: () => {} }, 8);
   const id = newMessageId();
@@ -81,7 +81,7 @@ test('consecutive frames for the same peers travel as one message, at most RELAY
   writer.write('A', text);
   await endOfTurn();
   assert.equal(payloads.map((p) => p.to), [['A', 'B'], ['A', 'B'], ['A']]);
-  assert.equal(payloads[0].frames.map((f) => decodeFrame(f).seq), Array.from({ length: RELAY_BUNDLE_FRAMES_MAX }, (_, i) => i), 'in order');
+  assert.equal(payloads[0].frames.map((f) => decodeFrame(frameBuffer(f)).seq), Array.from({ length: RELAY_BUNDLE_FRAMES_MAX }, (_, i) => i), 'in order');
   assert.equal(payloads[1].frames, [chunks[RELAY_BUNDLE_FRAMES_MAX]]);
   assert.equal(payloads[2].frames, [text]);
 });

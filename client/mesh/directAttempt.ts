@@ -3,7 +3,7 @@
 // The link counts as up only after a PING over it got its PONG back, i.e. it works both ways.
 
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHANNEL_RESUME_BELOW_BYTES, DIRECT_WINDOW_BYTES } from '../../shared/limits';
-import { encodeFrame, FrameType, FRAME_HEADER_BYTES } from '../../shared/frames';
+import { encodeFrame, frameBuffer, FrameType, FRAME_HEADER_BYTES } from '../../shared/frames';
 import type { IceServerConfig } from '../../shared/protocol';
 import { createPeerLink, type PeerLink } from './peerLink';
 import type { Transport } from './sendQueue';
@@ -86,7 +86,7 @@ export class DirectAttempt {
     write: (frame) => {
       if (this.done) return false;
       this.bufferedBound += frame.byteLength;
-      return this.cut || this.link.send(frame);
+      return this.cut || this.link.send(frameBuffer(frame));
     },
   };
   /** An upper bound of the channel's bufferedAmount: the last reading plus bytes written since. */

@@ -4,10 +4,10 @@
 // are kept: a peer far behind (or a re-send) encodes its own copy of the same bytes.
 
 import { CHUNK_BYTES, IMAGE_FRAME_CACHE_CHUNKS } from '../../shared/limits';
-import { encodeFrame, FrameType, type ImageStartPayload } from '../../shared/frames';
+import { encodeFrame, encodeFrameParts, FrameType, type ImageStartPayload, type OutFrame } from '../../shared/frames';
 
 export class ImageFrames {
-  private readonly chunks = new Map<number, Uint8Array>();
+  private readonly chunks = new Map<number, OutFrame>();
   private startFrame: Uint8Array | null = null;
   private endFrame: Uint8Array | null = null;
 
@@ -22,11 +22,12 @@ export class ImageFrames {
     return (this.startFrame ??= encodeFrame(FrameType.IMAGE_START, this.id, 0, this.start));
   }
 
-  chunk(index: number): Uint8Array {
+  /** Header and a view of the image: the bytes are copied only where they go (an envelope, a channel). */
+  chunk(index: number): OutFrame {
     let frame = this.chunks.get(index);
     if (!frame) {
       const from = index * CHUNK_BYTES;
-      frame = encodeFrame(FrameType.IMAGE_CHUNK, this.id, index, this.bytes.subarray(from, Math.min(from + CHUNK_BYTES, this.bytes.byteLength)));
+      frame = encodeFrameParts(FrameType.IMAGE_CHUNK, this.id, index, this.bytes.subarray(from, Math.min(from + CHUNK_BYTES, this.bytes.byteLength)));
       this.chunks.set(index, frame);
       if (this.chunks.size > this.keep) this.chunks.delete(this.chunks.keys().next().value!);
     }

@@ -8,24 +8,24 @@
 // Each peer may have only a few frames waiting per turn, which keeps the pairs' queues in step
 // (and so their chunks mergeable); after each send the queues are pumped again at once.
 
-import { bundledBytes, FRAME_HEADER_BYTES } from '../../shared/frames';
+import { bundledBytes, FRAME_HEADER_BYTES, type OutFrame } from '../../shared/frames';
 import { RELAY_BUNDLE_FRAMES_MAX, RELAY_COALESCE_FRAMES, RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../../shared/limits';
 import type { PeerId } from '../../shared/protocol';
 
 export interface RelaySocket {
   readonly online: boolean;
   /** Sends frames, in order, to one or several peers as one message (several: a BUNDLE); false when the socket is gone (frames lost). */
-  sendRelay(to: readonly PeerId[], frames: readonly Uint8Array[]): boolean;
+  sendRelay(to: readonly PeerId[], frames: readonly OutFrame[]): boolean;
 }
 
 interface Pending {
-  frame: Uint8Array;
+  frame: OutFrame;
   peers: PeerId[];
 }
 
 interface Envelope {
   peers: PeerId[];
-  frames: Uint8Array[];
+  frames: OutFrame[];
   bytes: number;
 }
 
@@ -65,7 +65,7 @@ export class RelayWriter {
   }
 
   /** Queues `frame` for `peer` until the end of the turn; false when the socket is gone. */
-  write(peer: PeerId, frame: Uint8Array): boolean {
+  write(peer: PeerId, frame: OutFrame): boolean {
     if (!this.socket.online) return false;
     const last = this.lastIndex.get(peer) ?? -1;
     // Joining an entry after the peer's own last one keeps that peer's frames in order.

@@ -3,13 +3,14 @@
 // and polls otherwise: wrtc never fires bufferedamountlow, and relay-flow pauses come by message.
 // One queue per peer, so a slow peer never stalls the others.
 
+import type { OutFrame } from '../../shared/frames';
 import { CHANNEL_DRAIN_POLL_MS } from '../../shared/limits';
 
 export interface Transport {
   /** True while another frame may be written without overfilling a buffer. */
   writable(): boolean;
   /** Writes one frame; false means the path just failed (the frame is lost). */
-  write(frame: Uint8Array): boolean;
+  write(frame: OutFrame): boolean;
   /** Image bytes that may be in flight unacknowledged (CHUNK_ACK) on this path; undefined: no window. */
   readonly windowBytes?: number;
 }
@@ -18,7 +19,7 @@ export interface Transport {
 export interface FrameSource {
   id: string;
   /** The next frame, or null when done. */
-  next(): Uint8Array | null;
+  next(): OutFrame | null;
   /** True while the source may not send on `transport` (its window is full): woken by pump() on an ack, polled meanwhile. */
   blocked?(transport: Transport): boolean;
 }

@@ -14,7 +14,7 @@ import {
   type WelcomeMessage,
 } from '../../shared/protocol';
 import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
-import { bundleSize, writeBundle } from '../../shared/frames';
+import { bundleSize, writeBundle, writeFrame, type OutFrame } from '../../shared/frames';
 import type { ConnectionStatus } from './api';
 
 export interface SignalingHandlers {
@@ -101,11 +101,11 @@ export class SignalingClient {
    * Frames for one or several peers (RELAY_RECIPIENTS_MAX at most), in one message that crosses this
    * socket once: one frame as it is, several as a BUNDLE written straight into the envelope.
    */
-  sendRelay(to: readonly PeerId[], frames: readonly Uint8Array[]): boolean {
+  sendRelay(to: readonly PeerId[], frames: readonly OutFrame[]): boolean {
     if (!this.online) return false;
     const message =
       frames.length === 1
-        ? buildRelayRequest(to, frames[0].byteLength, (out) => out.set(frames[0]))
+        ? buildRelayRequest(to, frames[0].byteLength, (out) => writeFrame(out, 0, frames[0]))
         : buildRelayRequest(to, bundleSize(frames), (out) => writeBundle(out, frames));
     this.socket!.send(message);
     return true;
