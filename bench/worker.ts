@@ -74,29 +74,39 @@ function rawChannel(initiator: boolean, size: number, link: number): void {
   if (initiator) peer.on('connect', () => send({ ev: 'dc-ready', link }));
 }
 
-/** One transfer over every raw channel (the same bytes on each, chunk by chunk in turn), with the mesh's chunks and backpressure. */
-function rawSend(round: number): void {
-  const peers = [...rawPeers.values()];
-  const bytes = pngOf(rawSize);
-  const startedAt = now();
-  const offsets = peers.map(() => 0);
-  const buffered = (peer: SimplePeer.Instance) => (peer as unknown as { bufferSize: number }).bufferSize;
+interface RawTarget {
+  buffered(): number;
+  send(chunk: Uint8Array): void;
+}
+
+/** The same bytes to every target, chunk by chunk in turn (as the mesh's per-peer queues do), with the mesh's polled backpressure. */
+function sendToAll(targets: RawTarget[], bytes: Uint8Array): void {
+  const offsets = targets.map(() => 0);
   const pump = () => {
     let blocked = false;
     for (let more = true; more; ) {
       more = false;
-      peers.forEach((peer, i) => {
+      targets.forEach((target, i) => {
         if (offsets[i] >= bytes.byteLength) return;
-        if (buffered(peer) > 1024 * 1024) return void (blocked = true);
-        peer.send(bytes.subarray(offsets[i], offsets[i] + CHUNK_BYTES));
+        if (target.buffered() > 1024 * 1024) return void (blocked = true);
+        target.send(bytes.subarray(offsets[i], offsets[i] + CHUNK_BYTES));
         offsets[i] += CHUNK_BYTES;
         more = true;
       });
     }
     if (blocked) setTimeout(pump, 5);
   };
-  send({ ev: 'ws-started', startedAt, round });
   pump();
+}
+
+/** One transfer over every raw channel. */
+function rawSend(round: number): void {
+  const targets = [...rawPeers.values()].map((peer) => ({
+    buffered: () => (peer as unknown as { bufferSize: number }).bufferSize,
+    send: (chunk: Uint8Array) => peer.send(chunk),
+  }));
+  send({ ev: 'ws-started', startedAt: now(), round });
+  sendToAll(targets, pngOf(rawSize));
 }
 let expected: { run: string; texts: number; images: number } | null = null;
 let latencies: number[] = [];
@@ -197,32 +207,15 @@ process.on('message', async (m: ToWorker) => {
       return;
     }
     case 'ws-source': {
-      // One socket per receiver, the same bytes to each, chunk by chunk in turn (as the mesh's
-      // per-peer queues do), with the same kind of polled backpressure.
+      // One socket per receiver (see sendToAll).
       const bytes = pngOf(m.size);
       const sockets = m.urls.map((url) => new WebSocket(url));
       let opened = 0;
       for (const ws of sockets) {
         ws.on('open', () => {
           if (++opened < sockets.length) return;
-          const startedAt = now();
-          const offsets = sockets.map(() => 0);
-          const pump = () => {
-            let blocked = false;
-            for (let more = true; more; ) {
-              more = false;
-              sockets.forEach((s, i) => {
-                if (offsets[i] >= bytes.byteLength) return;
-                if (s.bufferedAmount > 1024 * 1024) return void (blocked = true);
-                s.send(bytes.subarray(offsets[i], offsets[i] + CHUNK_BYTES));
-                offsets[i] += CHUNK_BYTES;
-                more = true;
-              });
-            }
-            if (blocked) setTimeout(pump, 5);
-          };
-          send({ ev: 'ws-started', startedAt, round: m.round });
-          pump();
+          send({ ev: 'ws-started', startedAt: now(), round: m.round });
+          sendToAll(sockets.map((s) => ({ buffered: () => s.bufferedAmount, send: (chunk: Uint8Array) => s.send(chunk) })), bytes);
         });
       }
       return;
