@@ -22,12 +22,7 @@ function writePeerId(out: Uint8Array, at: number, peerId: PeerId): void {
 }
 
 export function encodeRelayEnvelope(peerId: PeerId, payload: Uint8Array): Uint8Array {
-  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
-  const out = new Uint8Array(UNICAST_HEADER_BYTES + payload.byteLength);
-  out[0] = PEER_ID_CHARS;
-  writePeerId(out, 1, peerId);
-  out.set(payload, UNICAST_HEADER_BYTES);
-  return out;
+  return encodeRelayRequest([peerId], payload);
 }
 
 /**
