@@ -1,8 +1,8 @@
 // The SHA-256 of an outgoing image, computed while its chunks are already on their way: the hash
 // travels in IMAGE_END after the last chunk, so the first byte does not wait for it.
-// With an incremental native hasher (MeshOptions.sha256, Node) it runs in slices between sends;
-// else where WebCrypto exists (secure contexts) it hashes natively off the main thread;
-// elsewhere (a page at http://<LAN IP>) the JS loop runs in slices between sends.
+// Where WebCrypto exists and no incremental hasher is given (secure contexts) it hashes natively
+// off the main thread. Otherwise each chunk is hashed as it goes out (`sending`): natively with
+// MeshOptions.sha256 (Node), with the JS SHA-256 on a page at http://<LAN IP>.
 
 import { CHUNK_BYTES } from '../../shared/limits';
 import { createSha256, nativeSha256Available, nativeSha256Hex, type Sha256Hasher } from '../../shared/sha256';
