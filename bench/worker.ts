@@ -1,6 +1,7 @@
 // One benchmark peer in its own process: a real mesh (wrtc + ws), driven over IPC by
 // bench/mesh.bench.ts. Also plays the raw-ws baseline ends ('ws-sink' / 'ws-source') and the
-// bare relay ('ws-hub' forwarding a source's messages to its 'ws-hub-sink's: no mesh, no checks).
+// bare relay ('ws-hub' forwarding a source's messages to its 'ws-hub-sink's: no mesh; optionally
+// with the hashing and reassembly that any relayed image needs).
 
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
@@ -18,8 +19,8 @@ export type ToWorker =
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
   | { cmd: 'ws-hub' }
-  | { cmd: 'ws-hub-sink'; url: string; size: number }
-  | { cmd: 'ws-source'; urls: string[]; size: number; round: number }
+  | { cmd: 'ws-hub-sink'; url: string; size: number; verify?: boolean }
+  | { cmd: 'ws-source'; urls: string[]; size: number; round: number; chunkBytes?: number; hash?: boolean }
   | { cmd: 'dc-send'; round: number }
   | { cmd: 'dc'; initiator: boolean; size: number; link: number }
   | { cmd: 'dc-signal'; data: object; link: number }
@@ -79,9 +80,14 @@ interface RawTarget {
   send(chunk: Uint8Array): void;
 }
 
-/** The same bytes to every target, chunk by chunk in turn (as the mesh's per-peer queues do), with the mesh's polled backpressure. */
-function sendToAll(targets: RawTarget[], bytes: Uint8Array): void {
+/**
+ * The same bytes to every target, chunk by chunk in turn (as the mesh's per-peer queues do), with the
+ * mesh's polled backpressure. `hash`: SHA-256 of the bytes as they go (what a sender must do).
+ */
+function sendToAll(targets: RawTarget[], bytes: Uint8Array, chunkBytes = CHUNK_BYTES, hash = false): void {
   const offsets = targets.map(() => 0);
+  const hasher = hash ? nodeSha256() : null;
+  let hashed = 0;
   const pump = () => {
     let blocked = false;
     for (let more = true; more; ) {
@@ -89,12 +95,18 @@ function sendToAll(targets: RawTarget[], bytes: Uint8Array): void {
       targets.forEach((target, i) => {
         if (offsets[i] >= bytes.byteLength) return;
         if (target.buffered() > 1024 * 1024) return void (blocked = true);
-        target.send(bytes.subarray(offsets[i], offsets[i] + CHUNK_BYTES));
-        offsets[i] += CHUNK_BYTES;
+        const piece = bytes.subarray(offsets[i], offsets[i] + chunkBytes);
+        if (hasher && offsets[i] === hashed) {
+          hasher.update(piece);
+          hashed += piece.byteLength;
+        }
+        target.send(piece);
+        offsets[i] += chunkBytes;
         more = true;
       });
     }
     if (blocked) setTimeout(pump, 5);
+    else if (hasher && hashed === bytes.byteLength) hasher.digestHex();
   };
   pump();
 }
@@ -194,13 +206,23 @@ process.on('message', async (m: ToWorker) => {
       return;
     }
     case 'ws-hub-sink': {
+      // verify: what any receiver of an image must do, reassemble it and check its SHA-256.
       const ws = new WebSocket(m.url);
       let got = 0;
       let round = 0;
+      let image = m.verify ? new Uint8Array(m.size) : null;
+      let hasher = m.verify ? nodeSha256() : null;
       ws.on('message', (data: Buffer) => {
+        image?.set(data.subarray(0, m.size - got), got);
+        hasher?.update(data);
         got += data.byteLength;
         if (got < m.size) return;
         got -= m.size;
+        if (m.verify) {
+          hasher!.digestHex();
+          hasher = nodeSha256();
+          image = new Uint8Array(m.size);
+        }
         send({ ev: 'ws-received', receivedAt: now(), round: round++ });
       });
       ws.on('open', () => send({ ev: 'ws-listening', port: 0 }));
@@ -215,7 +237,7 @@ process.on('message', async (m: ToWorker) => {
         ws.on('open', () => {
           if (++opened < sockets.length) return;
           send({ ev: 'ws-started', startedAt: now(), round: m.round });
-          sendToAll(sockets.map((s) => ({ buffered: () => s.bufferedAmount, send: (chunk: Uint8Array) => s.send(chunk) })), bytes);
+          sendToAll(sockets.map((s) => ({ buffered: () => s.bufferedAmount, send: (chunk: Uint8Array) => s.send(chunk) })), bytes, m.chunkBytes, m.hash);
         });
       }
       return;

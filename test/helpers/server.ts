@@ -132,9 +132,9 @@ export interface ServerProcess {
   kill9(): Promise<void>;
 }
 
-/** Starts rendezvous/main.ts and resolves once it printed its address. */
-export async function spawnServerProcess(args: string[], timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts rendezvous/main.ts (with `nodeFlags` for node itself) and resolves once it printed its address. */
+export async function spawnServerProcess(args: string[], timeoutMs = 15_000, nodeFlags: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
