@@ -5,6 +5,7 @@
 
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
+import type { Sha256Hasher } from '../shared/sha256';
 import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createMesh } from '../client/mesh/index';
@@ -210,19 +211,19 @@ process.on('message', async (m: ToWorker) => {
       const ws = new WebSocket(m.url);
       let got = 0;
       let round = 0;
-      let image = m.verify ? new Uint8Array(m.size) : null;
-      let hasher = m.verify ? nodeSha256() : null;
+      let image: Uint8Array | null = null;
+      let hasher: Sha256Hasher | null = null;
       ws.on('message', (data: Buffer) => {
-        image?.set(data.subarray(0, m.size - got), got);
-        hasher?.update(data);
+        if (m.verify) {
+          // Made at an image's first message, as the mesh does at its start: inside the timed round.
+          if (got === 0) [image, hasher] = [new Uint8Array(m.size), nodeSha256()];
+          image!.set(data.subarray(0, m.size - got), got);
+          hasher!.update(data);
+        }
         got += data.byteLength;
         if (got < m.size) return;
         got -= m.size;
-        if (m.verify) {
-          hasher!.digestHex();
-          hasher = nodeSha256();
-          image = new Uint8Array(m.size);
-        }
+        hasher?.digestHex();
         send({ ev: 'ws-received', receivedAt: now(), round: round++ });
       });
       ws.on('open', () => send({ ev: 'ws-listening', port: 0 }));
