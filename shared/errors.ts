@@ -41,6 +41,7 @@ export const ERROR_CODES = [
   'TRANSFER_ABORTED',
   'PEER_LEFT',
   'UNREACHABLE',
+  'IMAGE_TOO_MANY_FRAMES',
   // generic
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

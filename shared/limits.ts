@@ -106,6 +106,14 @@ export type ImageMime = (typeof IMAGE_MIME_TYPES)[number];
 export const IMAGE_MAX_SIDE_PX = 16_384;
 /** Largest image area accepted (pixels): 50 MP (~200 MB decoded as RGBA) lets an 8000 x 6000 photo through. */
 export const IMAGE_MAX_PIXELS = 50_000_000;
+/**
+ * Most animation frames accepted in one image (frames: GIF image descriptors, WebP ANMF chunks),
+ * checked on send and on receive with the size. Default 5000: at the fastest rate browsers play
+ * (20 ms a frame) that is 100 s of animation, at a usual 10-15 fps 5-8 minutes, far above real
+ * animated GIFs and WebPs within IMAGE_MAX_BYTES. Without it a 5 MiB file holds over 400,000 empty
+ * 12-byte GIF frames (~140,000 WebP ones), and a browser's decoder stays busy with them.
+ */
+export const IMAGE_MAX_FRAMES = 5_000;
 
 // ---- Peer transport -------------------------------------------------------------------------
 /** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkImage } from '../shared/imageCheck';
 import { ChatError } from '../shared/errors';
-import { IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../shared/limits';
+import { IMAGE_MAX_FRAMES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../shared/limits';
 import { checkPng } from '../shared/imageFormats/png';
 import { checkJpeg } from '../shared/imageFormats/jpeg';
 import { checkGif } from '../shared/imageFormats/gif';
@@ -13,6 +13,8 @@ import {
   VP8L_5X3,
   WEBP_LOSSY_5X3,
   anmf,
+  makeAnimatedGif,
+  makeAnimatedWebp,
   makeGif,
   makePng,
   makePngNear,
@@ -140,6 +142,13 @@ test('decoded size capped: a valid png claiming 20000x20000 (correct CRC), jpeg 
 
   const canvas = webpFile([riffChunk('VP8X', vp8x(0x02, 20_000, 20_000)), riffChunk('ANMF', anmf(5, 3, riffChunk('VP8L', VP8L_5X3)))]);
   assert.is(refusal(canvas), 'IMAGE_TOO_MANY_PIXELS', 'webp animation canvas');
+});
+
+test('animation frames capped: a gif or webp of IMAGE_MAX_FRAMES frames passes, one more is refused', () => {
+  assert.equal(checkImage(makeAnimatedGif(IMAGE_MAX_FRAMES)), { mime: 'image/gif', width: 3, height: 2 }, 'gif at the limit');
+  assert.is(refusal(makeAnimatedGif(IMAGE_MAX_FRAMES + 1)), 'IMAGE_TOO_MANY_FRAMES', 'gif one frame over');
+  assert.equal(checkImage(makeAnimatedWebp(IMAGE_MAX_FRAMES)), { mime: 'image/webp', width: 5, height: 3 }, 'webp at the limit');
+  assert.is(refusal(makeAnimatedWebp(IMAGE_MAX_FRAMES + 1)), 'IMAGE_TOO_MANY_FRAMES', 'webp one ANMF chunk over');
 });
 
 test('jpeg: no frame header, no scan, second frame header, zero height (DNL)', () => {

@@ -2,6 +2,7 @@
 // read past the end refuses the image as truncated instead of yielding undefined.
 
 import { ChatError } from '../errors';
+import { IMAGE_MAX_FRAMES } from '../limits';
 
 /** Refuses the image. */
 export function bad(reason: string): never {
@@ -52,4 +53,9 @@ export function fourCC(bytes: Uint8Array, at: number, what: string): string {
 /** Refuses the image when anything follows its end marker: a second file glued on (a polyglot). */
 export function nothingAfter(bytes: Uint8Array, end: number, marker: string): void {
   if (end !== bytes.length) bad(`${bytes.length - end} bytes after ${marker} (a second file appended?)`);
+}
+
+/** Refuses an animation of `frames` frames if that is over IMAGE_MAX_FRAMES (called as they are counted). */
+export function frameCount(frames: number): void {
+  if (frames > IMAGE_MAX_FRAMES) throw new ChatError('IMAGE_TOO_MANY_FRAMES', `${frames} animation frames, over ${IMAGE_MAX_FRAMES}`);
 }

@@ -1,7 +1,7 @@
 // GIF structure (GIF87a / GIF89a): logical screen, colour tables, extensions and image
 // descriptors with their data sub-blocks, the trailer (0x3B) last and nothing after it.
 
-import { bad, need, nothingAfter, u16le, u8 } from './bytes';
+import { bad, frameCount, need, nothingAfter, u16le, u8 } from './bytes';
 import type { ImageSize } from './types';
 
 const HEADER_BYTES = 6;
@@ -56,7 +56,7 @@ export function checkGif(bytes: Uint8Array): ImageSize {
       const codeSize = u8(bytes, at, 'LZW minimum code size');
       if (codeSize < LZW_MIN_CODE_SIZE_RANGE[0] || codeSize > LZW_MIN_CODE_SIZE_RANGE[1]) bad(`LZW minimum code size ${codeSize}`);
       at = skipSubBlocks(bytes, at + 1, 'image data');
-      frames++;
+      frameCount(++frames);
     } else {
       bad(`unknown block 0x${block.toString(16)} at byte ${at}`);
     }

@@ -2,7 +2,7 @@
 // the file exactly, and the image chunks (VP8, VP8L, or VP8X with its still image or animation
 // frames) carry dimensions that agree with each other.
 
-import { bad, fourCC, need, u16le, u24le, u32le, u8 } from './bytes';
+import { bad, fourCC, frameCount, need, u16le, u24le, u32le, u8 } from './bytes';
 import type { ImageSize } from './types';
 
 const RIFF_HEADER_BYTES = 12;
@@ -80,6 +80,7 @@ function checkExtended(bytes: Uint8Array, chunks: Chunk[]): ImageSize {
   }
   const frames = rest.filter((c) => c.type === 'ANMF');
   if (frames.length === 0) bad('animation without frames');
+  frameCount(frames.length); // before any frame's own chunks are walked
   for (const frame of frames) {
     if (frame.size < ANMF_HEADER_BYTES) bad('ANMF chunk too short');
     const d = frame.dataStart;

@@ -123,13 +123,14 @@ export function anmf(width: number, height: number, bitstream: Uint8Array): Buff
   return Buffer.concat([header, bitstream]);
 }
 
+/** A 5x3 animation of `frames` lossless frames (ANMF chunks). */
+export function makeAnimatedWebp(frames: number): Buffer {
+  const frame = riffChunk('ANMF', anmf(5, 3, riffChunk('VP8L', VP8L_5X3)));
+  return webpFile([riffChunk('VP8X', vp8x(0x02, 5, 3)), riffChunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0])), ...Array<Buffer>(frames).fill(frame)]);
+}
+
 /** Two 5x3 lossless frames. */
-export const WEBP_ANIMATED_5X3 = webpFile([
-  riffChunk('VP8X', vp8x(0x02, 5, 3)),
-  riffChunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0])),
-  riffChunk('ANMF', anmf(5, 3, riffChunk('VP8L', VP8L_5X3))),
-  riffChunk('ANMF', anmf(5, 3, riffChunk('VP8L', VP8L_5X3))),
-]);
+export const WEBP_ANIMATED_5X3 = makeAnimatedWebp(2);
 
 // ---- GIF ---------------------------------------------------------------------------------------
 /** The classic 1x1 GIF89a. */
@@ -166,21 +167,21 @@ function lzwSubBlocks(pixels: number[]): Buffer {
   return Buffer.from([2, out.length, ...out, 0]);
 }
 
-/** A 3x2 GIF89a with a 4-colour table, a loop extension and two frames. */
-export function makeAnimatedGif(): Buffer {
+/** A 3x2 GIF89a with a 4-colour table, a loop extension and `frames` frames (two by default), alternating between two pictures. */
+export function makeAnimatedGif(frames = 2): Buffer {
   const frame = (pixels: number[]) =>
     Buffer.concat([
       Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0, 0]), // graphic control: 100 ms
       Buffer.from([0x2c, 0, 0, 0, 0, 3, 0, 2, 0, 0]), // image at (0,0), 3x2, no local table
       lzwSubBlocks(pixels),
     ]);
+  const pictures = [frame([0, 1, 2, 3, 2, 1]), frame([3, 2, 1, 0, 1, 2])];
   return Buffer.concat([
     Buffer.from('GIF89a', 'latin1'),
     Buffer.from([3, 0, 2, 0, 0x81, 0, 0]), // 3x2, global table of 4 colours
     Buffer.from([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]),
     Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0'), 3, 1, 0, 0, 0]),
-    frame([0, 1, 2, 3, 2, 1]),
-    frame([3, 2, 1, 0, 1, 2]),
+    ...Array.from({ length: frames }, (_, i) => pictures[i % 2]),
     Buffer.from([0x3b]),
   ]);
 }
