@@ -17,6 +17,8 @@ export interface Settings {
   maxImageBytes: number;
   heartbeatIntervalMs: number;
   allowedOrigins: string[];
+  /** Host names the server answers to besides IP addresses, localhost and its own names. */
+  allowedHosts: string[];
   iceServers: IceServerConfig[];
   tls?: { certFile: string; keyFile: string };
   /** Where host, port and dbPath came from, for error messages. */
@@ -85,6 +87,11 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
         if (!/^https?:\/\/[^/\s]+$/.test(origin) || URL.canParse(origin) === false) throw new Error(`"${origin}" is not an origin like http://host:port`);
         return origin;
       }),
+    allowed_hosts: (value) =>
+      list(value).map((name) => {
+        if (name !== '*' && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(name)) throw new Error(`"${name}" is not a host name like chat.lab.example`);
+        return name;
+      }),
   },
   tls: {
     cert_file: (value, dir) => (value.trim() === '' ? undefined : readableFile(value, dir)),
@@ -152,6 +159,7 @@ export function loadConfig(file: string, required: boolean): Settings {
     maxImageBytes: get('limits.max_image_bytes', IMAGE_MAX_BYTES),
     heartbeatIntervalMs: get('heartbeat.interval_ms', DEFAULTS.heartbeatIntervalMs),
     allowedOrigins: get<string[]>('security.allowed_origins', []),
+    allowedHosts: get<string[]>('security.allowed_hosts', []),
     iceServers: iceUrls.map((urls) => (urls.startsWith('turn') && username !== undefined ? { urls, username, credential: credential ?? '' } : { urls })),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     sources: {

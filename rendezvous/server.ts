@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, SESSION_TTL_MS, WS_AUTH_DEADLINE_MS } from '../shared/limits';
@@ -16,6 +17,7 @@ import { UserStore } from './accounts/userStore';
 import { createRequestHandler } from './http/router';
 import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
 import { StaticFiles } from './http/staticFiles';
+import { HostPolicy, machineNames } from './hostPolicy';
 import { OriginPolicy } from './originPolicy';
 import { Hub } from './ws/hub';
 
@@ -30,6 +32,8 @@ export interface ServerOptions {
   iceServers?: IceServerConfig[];
   /** Extra allowed Origins; same-origin and no-Origin clients are always allowed; '*' allows all. */
   allowedOrigins?: string[];
+  /** Host names the server answers to beyond IP addresses, localhost and its own names (hostPolicy.ts); '*' allows all. */
+  allowedHosts?: string[];
   /** Built client folder, default <repo>/dist. */
   staticDir?: string;
   sessionTtlMs?: number;
@@ -86,9 +90,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log);
   const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits));
   const origins = new OriginPolicy(options.allowedOrigins);
+  const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
   const hub = new Hub({
     accounts,
     origins,
+    hosts,
     settings: { maxImageBytes: options.maxImageBytes ?? IMAGE_MAX_BYTES, relay: options.relay ?? 'auto', iceServers: options.iceServers ?? [] },
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
     authDeadlineMs: options.authDeadlineMs ?? WS_AUTH_DEADLINE_MS,
@@ -97,6 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const handler = createRequestHandler({
     accounts,
     origins,
+    hosts,
     staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,

@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'ALREADY_AUTHENTICATED',
   'NOT_AUTHENTICATED',
   'BAD_ORIGIN',
+  'HOST_NOT_ALLOWED',
   'UNKNOWN_PEER',
   'RELAY_DISABLED',
   'RELAY_BACKED_UP',
@@ -79,6 +80,8 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   STORE_UNAVAILABLE: 503,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  // The server does not answer to the name the request used (rendezvous/hostPolicy.ts).
+  HOST_NOT_ALLOWED: 421,
   INTERNAL: 500,
 };
 

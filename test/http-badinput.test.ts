@@ -196,7 +196,7 @@ test('huge bodies: 413 before reading them, whatever the framing', async (ctx) =
   assert.is((await post(ctx.server, '/api/login', { ...json, 'Content-Length': atLimit.length }, atLimit)).status, 401);
   // A huge static request target and a huge header: refused, not served.
   assertHarmless(await get(ctx.server, `/${'a'.repeat(100_000)}`), 'huge target');
-  const bigHeader = await raw(ctx.server, [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`]);
+  const bigHeader = await raw(ctx.server, [`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(100_000)}\r\n\r\n`]);
   assert.ok([0, 431].includes(bigHeader.status), `huge header: ${bigHeader.status}`);
   assert.equal(ctx.logged, []);
 });
@@ -228,13 +228,13 @@ test('wrong content types, malformed framing and bodies: 4xx with a stable code'
   assert.is(({} as Record<string, unknown>).username, undefined);
   // Framing the parser must refuse: answered 400 or dropped, never a 5xx.
   for (const request of [
-    'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
-    'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n',
-    'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Length: 1e3\r\n\r\n',
-    'POST /api/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nzz\r\n',
-    'POST /api/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n',
-    'GET / HTTP/9.9\r\nHost: x\r\n\r\n',
-    'POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\x00\r\nContent-Length: 2\r\n\r\n{}',
+    'POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
+    'POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: -1\r\n\r\n',
+    'POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1e3\r\n\r\n',
+    'POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\nzz\r\n',
+    'POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nnot-hex\r\n',
+    'GET / HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n',
+    'POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\x00\r\nContent-Length: 2\r\n\r\n{}',
     'GARBAGE\r\n\r\n',
     '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03', // a TLS ClientHello on the plain port
   ]) {
@@ -243,7 +243,7 @@ test('wrong content types, malformed framing and bodies: 4xx with a stable code'
   }
   for (const method of ['PUT', 'DELETE', 'PATCH', 'TRACE', 'PROPFIND']) {
     for (const target of ['/', '/index.html', '/api/login', '/api/me']) {
-      const answer = await raw(ctx.server, [`${method} ${target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`]);
+      const answer = await raw(ctx.server, [`${method} ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`]);
       assert.ok([400, 404, 405].includes(answer.status), `${method} ${target}: ${answer.status}`);
     }
   }
@@ -271,7 +271,7 @@ test('slow clients (slowloris headers, slow body) are cut with a 4xx; everyone e
     raw(ctx.server, ['GET / HTTP/1.1\r\n', ...Array.from({ length: 40 }, (_, i) => `X-Slow-${i}: a\r\n`)], TIMEOUTS.headersMs / 4),
   );
   const slowBody = Array.from({ length: 20 }, () =>
-    raw(ctx.server, ['POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n', ...Array.from({ length: 100 }, () => ' ')], TIMEOUTS.requestMs / 20),
+    raw(ctx.server, ['POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n', ...Array.from({ length: 100 }, () => ' ')], TIMEOUTS.requestMs / 20),
   );
   // While those hang on, ordinary requests are answered at once.
   for (let i = 0; i < 10; i++) {

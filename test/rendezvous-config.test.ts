@@ -46,6 +46,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
   assert.is(settings.heartbeatIntervalMs, 15_000);
   assert.is(settings.maxImageBytes, 5_242_880);
   assert.equal(settings.allowedOrigins, []);
+  assert.equal(settings.allowedHosts, []);
   assert.equal(settings.iceServers, []);
   assert.is(settings.tls, undefined);
   const custom = loadConfig(
@@ -56,7 +57,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
         '[limits]\nmax_image_bytes = 1000',
         '[heartbeat]\ninterval_ms = 500',
         '[relay]\nmode = off',
-        '[security]\nallowed_origins = http://10.0.0.2:5173, *',
+        '[security]\nallowed_origins = http://10.0.0.2:5173, *\nallowed_hosts = chat.lab.example, box.local',
         '[webrtc]\nice_servers = stun:stun.example:3478, turn:turn.example\nturn_username = u\nturn_credential = c',
       ].join('\n'),
     ),
@@ -67,6 +68,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
   assert.is(custom.heartbeatIntervalMs, 500);
   assert.is(custom.relay, 'off');
   assert.equal(custom.allowedOrigins, ['http://10.0.0.2:5173', '*']);
+  assert.equal(custom.allowedHosts, ['chat.lab.example', 'box.local']);
   assert.equal(custom.iceServers, [{ urls: 'stun:stun.example:3478' }, { urls: 'turn:turn.example', username: 'u', credential: 'c' }]);
 });
 
@@ -100,6 +102,7 @@ test('bad configuration: exit 1 with one line naming file, section, key and valu
     [['--config', await bad('garbage.ini', 'this is not ini at all\n[port]\nchat_server_port = 1\n')], /garbage\.ini: this is not ini at all/],
     [['--config', await bad('binary.ini', '\0\x01\x02')], /binary\.ini: not a text file/],
     [['--config', await bad('relay.ini', '[relay]\nmode = sometimes\n')], /\[relay\] mode = sometimes: must be auto, off or force/],
+    [['--config', await bad('hosts.ini', '[security]\nallowed_hosts = http://chat.example\n')], /\[security\] allowed_hosts = http:\/\/chat\.example: "http:\/\/chat\.example" is not a host name/],
     [['--config', await bad('tls.ini', '[tls]\ncert_file = missing.pem\nkey_file = missing.key\n')], /\[tls\] cert_file = missing\.pem: cannot read/],
     [['--config', path.join(dir, 'absent.ini')], /absent\.ini: cannot read the config file/],
     [['--port', '99999'], /--port 99999: must be a port number/],

@@ -1,7 +1,10 @@
-// Every HTTP request: security headers first, then /api or a static file. No handler error
-// escapes: a failure becomes a response (or a dropped connection when headers are already out).
+// Every HTTP request: security headers first, the Host check (hostPolicy.ts), then /api or a static
+// file. No handler error escapes: a failure becomes a response (or a dropped connection when
+// headers are already out).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ChatError, httpStatusFor } from '../../shared/errors';
+import type { HostPolicy } from '../hostPolicy';
 import { handleApi, type ApiDeps } from './api';
 import { sendError } from './jsonBody';
 import { setSecurityHeaders } from './securityHeaders';
@@ -9,7 +12,11 @@ import type { StaticFiles } from './staticFiles';
 
 export interface RouterDeps extends ApiDeps {
   staticFiles: StaticFiles;
+  hosts: HostPolicy;
 }
+
+export const HOST_REFUSED_MESSAGE =
+  'This ChatRoom server does not answer to this host name. Open it by its IP address, or add the name to [security] allowed_hosts in config.ini.';
 
 /** Path part of a request target, still percent-encoded. */
 function rawPathOf(url: string | undefined): string {
@@ -22,7 +29,16 @@ export function createRequestHandler(deps: RouterDeps): (req: IncomingMessage, r
   return (req, res) => {
     setSecurityHeaders(res);
     const rawPath = rawPathOf(req.url);
+    if (!deps.hosts.allows(req.headers.host)) return refuseHost(res, rawPath, deps.log);
     const work = rawPath === '/api' || rawPath.startsWith('/api/') ? handleApi(req, res, rawPath, deps) : deps.staticFiles.handle(req, res, rawPath);
     work.catch((error) => sendError(res, error, deps.log));
   };
+}
+
+/** A page gets the reason as text (a person reads it); the API gets its JSON error. */
+function refuseHost(res: ServerResponse, rawPath: string, log: (message: string) => void): void {
+  const error = new ChatError('HOST_NOT_ALLOWED', HOST_REFUSED_MESSAGE);
+  if (rawPath === '/api' || rawPath.startsWith('/api/')) return sendError(res, error, log);
+  res.writeHead(httpStatusFor(error.code), { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(`${HOST_REFUSED_MESSAGE}\n`);
 }

@@ -1,4 +1,4 @@
-// The WebSocket endpoint /ws: upgrade with an Origin check, auth deadline, and dispatch of each
+// The WebSocket endpoint /ws: upgrade with Host and Origin checks, auth deadline, and dispatch of each
 // message. A handler never throws out of here, and one client's bad input only affects itself.
 
 import type { IncomingMessage, Server } from 'node:http';
@@ -8,6 +8,7 @@ import { ChatError } from '../../shared/errors';
 import { WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES, WS_MESSAGES_PER_SECOND } from '../../shared/limits';
 import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
+import type { HostPolicy } from '../hostPolicy';
 import type { OriginPolicy } from '../originPolicy';
 import { authenticateConnection } from './auth';
 import { Connection } from './connection';
@@ -26,6 +27,7 @@ const RATE_LIMIT_EPISODE_GAP_MS = 1_000;
 export interface HubOptions {
   accounts: Accounts;
   origins: OriginPolicy;
+  hosts: HostPolicy;
   settings: RoomSettings;
   heartbeatIntervalMs: number;
   authDeadlineMs: number;
@@ -50,6 +52,11 @@ export class Hub {
       const path = (req.url ?? '').split('?')[0];
       if (path !== '/ws') {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      // A rebound name (hostPolicy.ts) gets no socket at all: refused before the upgrade.
+      if (!this.options.hosts.allows(req.headers.host)) {
+        socket.end('HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
