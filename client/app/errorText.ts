@@ -2,7 +2,7 @@
 // UI language.
 
 import { ChatError } from '../../shared/errors';
-import { IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../../shared/limits';
+import { IMAGE_MAX_FRAMES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../../shared/limits';
 import type { MeshError } from '../mesh/api';
 import type { MessageKey, Params, Translate } from '../i18n';
 
@@ -22,6 +22,8 @@ const TRANSLATED = new Set<string>([
   'BAD_IMAGE',
   'IMAGE_TOO_LARGE',
   'IMAGE_TOO_MANY_PIXELS',
+  'IMAGE_TOO_MANY_FRAMES',
+  'HOST_NOT_ALLOWED',
   'TEXT_TOO_LONG',
   'HASH_MISMATCH',
   'TRANSFER_ABORTED',
@@ -31,10 +33,10 @@ const TRANSLATED = new Set<string>([
 ]);
 
 /** Codes by which an image is refused for its bytes, on either end (shared/imageCheck.ts). */
-export const IMAGE_REFUSAL_CODES = new Set<string>(['BAD_IMAGE', 'IMAGE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS']);
+export const IMAGE_REFUSAL_CODES = new Set<string>(['BAD_IMAGE', 'IMAGE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'IMAGE_TOO_MANY_FRAMES']);
 
 /** Limits every image message may name. */
-const IMAGE_LIMIT_PARAMS: Params = { maxSide: IMAGE_MAX_SIDE_PX, megapixels: IMAGE_MAX_PIXELS / 1_000_000 };
+const IMAGE_LIMIT_PARAMS: Params = { maxSide: IMAGE_MAX_SIDE_PX, megapixels: IMAGE_MAX_PIXELS / 1_000_000, maxFrames: IMAGE_MAX_FRAMES };
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;

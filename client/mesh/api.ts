@@ -109,7 +109,7 @@ export interface Mesh {
   sendText(text: string): TextMessage;
   /**
    * Checks the bytes first (type, size, structure: shared/imageCheck.ts); throws ChatError BAD_IMAGE /
-   * IMAGE_TOO_LARGE / IMAGE_TOO_MANY_PIXELS and sends nothing.
+   * IMAGE_TOO_LARGE / IMAGE_TOO_MANY_PIXELS / IMAGE_TOO_MANY_FRAMES and sends nothing.
    * The mesh keeps `bytes` as they are, without a copy (re-sends read them until every peer has the
    * image): the caller hands them over and must not change them afterwards.
    */
