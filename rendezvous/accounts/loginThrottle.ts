@@ -3,54 +3,12 @@
 
 import { ChatError } from '../../shared/errors';
 import { LOGIN_FAILURE_WINDOW_MS, LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_ADDRESS } from '../../shared/limits';
+import { SlidingWindow } from './slidingWindow';
 
 export interface ThrottleLimits {
   failuresPerAccount: number;
   failuresPerAddress: number;
   windowMs: number;
-}
-
-/** Keys tracked at most per kind; the stalest is forgotten first, so memory stays bounded. */
-const MAX_TRACKED_KEYS = 100_000;
-
-class SlidingWindow {
-  /** key -> failure times, oldest first, never longer than `limit`. Map order = least recently failed first. */
-  private readonly failures = new Map<string, number[]>();
-
-  constructor(
-    private readonly limit: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Seconds until another attempt is allowed, or 0 when it is allowed now. */
-  retryAfterSeconds(key: string, now: number): number {
-    const times = this.recent(key, now);
-    if (times.length < this.limit) return 0;
-    return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
-  }
-
-  /** Removes one recorded failure at `time` (a provisional failure that turned out a success). */
-  unrecord(key: string, time: number): void {
-    const times = this.failures.get(key);
-    const index = times?.lastIndexOf(time) ?? -1;
-    if (index >= 0) times!.splice(index, 1);
-  }
-
-  record(key: string, now: number): void {
-    const times = this.recent(key, now);
-    times.push(now);
-    if (times.length > this.limit) times.shift();
-    this.failures.delete(key);
-    this.failures.set(key, times);
-    if (this.failures.size > MAX_TRACKED_KEYS) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  private recent(key: string, now: number): number[] {
-    const times = this.failures.get(key) ?? [];
-    while (times.length > 0 && times[0] <= now - this.windowMs) times.shift();
-    if (times.length === 0) this.failures.delete(key);
-    return times;
-  }
 }
 
 export class LoginThrottle {

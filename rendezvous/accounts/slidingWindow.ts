@@ -1,0 +1,45 @@
+// Events per key over a sliding window (failed logins, registrations), with the number of keys
+// tracked bounded so memory stays bounded whatever the keys.
+
+/** Keys tracked at most per window; the stalest is forgotten first, so memory stays bounded. */
+const MAX_TRACKED_KEYS = 100_000;
+
+export class SlidingWindow {
+  /** key -> event times, oldest first, never longer than `limit`. Map order = least recently recorded first. */
+  private readonly events = new Map<string, number[]>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** Seconds until another event is allowed, or 0 when it is allowed now. */
+  retryAfterSeconds(key: string, now: number): number {
+    const times = this.recent(key, now);
+    if (times.length < this.limit) return 0;
+    return Math.max(1, Math.ceil((times[0] + this.windowMs - now) / 1000));
+  }
+
+  /** Removes one recorded event at `time` (a provisional one that turned out not to count). */
+  unrecord(key: string, time: number): void {
+    const times = this.events.get(key);
+    const index = times?.lastIndexOf(time) ?? -1;
+    if (index >= 0) times!.splice(index, 1);
+  }
+
+  record(key: string, now: number): void {
+    const times = this.recent(key, now);
+    times.push(now);
+    if (times.length > this.limit) times.shift();
+    this.events.delete(key);
+    this.events.set(key, times);
+    if (this.events.size > MAX_TRACKED_KEYS) this.events.delete(this.events.keys().next().value!);
+  }
+
+  private recent(key: string, now: number): number[] {
+    const times = this.events.get(key) ?? [];
+    while (times.length > 0 && times[0] <= now - this.windowMs) times.shift();
+    if (times.length === 0) this.events.delete(key);
+    return times;
+  }
+}
