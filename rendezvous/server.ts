@@ -12,6 +12,7 @@ import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
 import { PasswordHasher } from './accounts/passwordHasher';
+import { RegistrationThrottle, type RegistrationLimits } from './accounts/registrationThrottle';
 import { SessionStore } from './accounts/sessions';
 import { UserStore } from './accounts/userStore';
 import { createRequestHandler } from './http/router';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   tls?: { certFile: string; keyFile: string };
   /** Login throttling limits; the defaults of shared/limits.ts when omitted (tests lower them). */
   loginLimits?: Partial<ThrottleLimits>;
+  /** Registrations per client address; the defaults of shared/limits.ts when omitted (tests lower them, the load bench raises them). */
+  registrationLimits?: Partial<RegistrationLimits>;
   /** Where unexpected errors are reported; default stderr. */
   log?: (message: string) => void;
   /** How long a client may take to send a request (tests shorten them). */
@@ -88,7 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
   const users = await UserStore.open(options.dbPath, log);
   const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log);
-  const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits));
+  const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
   const origins = new OriginPolicy(options.allowedOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
   const hub = new Hub({

@@ -31,6 +31,17 @@ export const LOGIN_FAILURES_PER_ACCOUNT = 100;
 export const LOGIN_FAILURES_PER_ADDRESS = 300;
 /** Sliding window for login failures (ms): one hour. */
 export const LOGIN_FAILURE_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * Accounts one client address may create in REGISTRATION_WINDOW_MS; past it registration answers
+ * 429 RATE_LIMITED with Retry-After. Default 20 an hour. On a LAN one address is one machine,
+ * mostly one person with one account, a few at most (a test account, a colleague at the same
+ * desk): 20 is far above that, yet a host flooding the room gets 20 accounts an hour, not
+ * thousands. Only successful registrations count. Someone setting up a whole class from one
+ * machine waits for the window.
+ */
+export const REGISTRATIONS_PER_ADDRESS = 20;
+/** Sliding window for REGISTRATIONS_PER_ADDRESS (ms): one hour, like the login window. */
+export const REGISTRATION_WINDOW_MS = 60 * 60 * 1000;
 /** Password hashes computed at once; more wait in a bounded queue (libuv has 4 threads). */
 export const PASSWORD_HASH_CONCURRENCY = 2;
 /** Password-hash requests allowed to wait; beyond this the server answers 503 busy. */

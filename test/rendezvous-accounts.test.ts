@@ -77,14 +77,20 @@ test('registration rules give 400 with the field code', async ({ server }) => {
   assert.is((await register(server, { username: 'a.b-c_9' })).status, 201);
 });
 
-test('50 simultaneous registrations of one name: exactly one 201', async ({ server }) => {
-  const started = performance.now();
-  const responses = await Promise.all(Array.from({ length: 50 }, () => register(server, { username: 'racer' })));
-  const statuses = responses.map((r) => r.status);
-  await Promise.all(responses.map((r) => r.body?.cancel()));
-  assert.is(statuses.filter((s) => s === 201).length, 1);
-  assert.is(statuses.filter((s) => s === 409).length, 49);
-  console.log(`    50-way race: 1 x 201, 49 x 409 in ${Math.round(performance.now() - started)} ms`);
+test('50 simultaneous registrations of one name: exactly one 201', async () => {
+  // Until each one knows the name is taken it counts towards the per-address cap: allow all 50.
+  const server = await startTestServer({ registrationLimits: { perAddress: 50 } });
+  try {
+    const started = performance.now();
+    const responses = await Promise.all(Array.from({ length: 50 }, () => register(server, { username: 'racer' })));
+    const statuses = responses.map((r) => r.status);
+    await Promise.all(responses.map((r) => r.body?.cancel()));
+    assert.is(statuses.filter((s) => s === 201).length, 1);
+    assert.is(statuses.filter((s) => s === 409).length, 49);
+    console.log(`    50-way race: 1 x 201, 49 x 409 in ${Math.round(performance.now() - started)} ms`);
+  } finally {
+    await server.stop();
+  }
 });
 
 test('malformed requests get 4xx JSON errors, never 5xx', async ({ server }) => {

@@ -101,9 +101,10 @@ test('a login flood is bounded: 503 BUSY beyond the hash queue, never a crash', 
 });
 
 test('HTTP: a registration flood beyond the hash queue gets 503 BUSY with Retry-After, never a 500', async () => {
-  const server = await startTestServer();
+  const total = PASSWORD_HASH_CONCURRENCY + PASSWORD_HASH_QUEUE_MAX + 40;
+  // All from 127.0.0.1: the per-address registration cap would refuse them before the hash queue fills.
+  const server = await startTestServer({ registrationLimits: { perAddress: total } });
   try {
-    const total = PASSWORD_HASH_CONCURRENCY + PASSWORD_HASH_QUEUE_MAX + 40;
     const responses = await Promise.all(
       Array.from({ length: total }, (_, i) => postJson(`${server.httpUrl}/api/register`, { username: `flood${i}`, password: DEFAULT_PASSWORD, displayName: 'F' })),
     );

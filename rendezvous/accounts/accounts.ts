@@ -6,6 +6,7 @@ import { ChatError } from '../../shared/errors';
 import { usernameKey, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
+import type { RegistrationThrottle } from './registrationThrottle';
 import type { Session, SessionStore } from './sessions';
 import { publicUser, type UserRecord, type UserStore } from './userStore';
 
@@ -22,17 +23,24 @@ export class Accounts {
     private readonly sessions: SessionStore,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
+    private readonly registrations: RegistrationThrottle,
   ) {}
 
-  async register(body: Record<string, unknown>): Promise<PublicUser> {
+  async register(body: Record<string, unknown>, address: string): Promise<PublicUser> {
     const username = validateUsername(body.username);
     const password = validatePassword(body.password);
     const displayName = validateDisplayName(body.displayName);
     const bio = validateBio(body.bio);
-    // Early answer for the common case; the unique index still decides races.
-    if (await this.users.findByUsername(username)) throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
-    const passwordHash = await this.hasher.hash(password);
-    return publicUser(await this.users.insert({ username, displayName, bio, passwordHash }));
+    const registration = this.registrations.begin(address);
+    try {
+      // Early answer for the common case; the unique index still decides races.
+      if (await this.users.findByUsername(username)) throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
+      const passwordHash = await this.hasher.hash(password);
+      return publicUser(await this.users.insert({ username, displayName, bio, passwordHash }));
+    } catch (error) {
+      registration.withdraw(); // taken, busy or not written: no account, so it does not count
+      throw error;
+    }
   }
 
   async login(body: Record<string, unknown>, address: string): Promise<LoginResponse> {

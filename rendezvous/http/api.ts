@@ -25,6 +25,11 @@ function bearerToken(req: IncomingMessage): string {
   return match[1];
 }
 
+/** The client's address, the key of the per-address limits. */
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
 async function authenticated(req: IncomingMessage, deps: ApiDeps): Promise<Authenticated> {
   return deps.accounts.authenticate(bearerToken(req));
 }
@@ -33,7 +38,7 @@ const ROUTES: Record<string, { method: 'GET' | 'POST'; handle: Handler }> = {
   '/api/register': {
     method: 'POST',
     async handle(req, res, deps) {
-      const user = await deps.accounts.register(await readJsonBody(req));
+      const user = await deps.accounts.register(await readJsonBody(req), clientAddress(req));
       sendJson(res, 201, { user } satisfies RegisterResponse);
     },
   },
@@ -41,7 +46,7 @@ const ROUTES: Record<string, { method: 'GET' | 'POST'; handle: Handler }> = {
     method: 'POST',
     async handle(req, res, deps) {
       const body = await readJsonBody(req);
-      const result: LoginResponse = await deps.accounts.login(body, req.socket.remoteAddress ?? 'unknown');
+      const result: LoginResponse = await deps.accounts.login(body, clientAddress(req));
       sendJson(res, 200, result);
     },
   },
