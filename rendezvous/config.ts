@@ -5,7 +5,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import ini from 'ini';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, REGISTRATIONS_PER_ADDRESS } from '../shared/limits';
 import type { IceServerConfig, RelayMode } from '../shared/protocol';
 import { ConfigError } from './configError';
 
@@ -16,6 +16,8 @@ export interface Settings {
   relay: RelayMode;
   maxImageBytes: number;
   heartbeatIntervalMs: number;
+  /** Accounts one client address may register per REGISTRATION_WINDOW_MS. */
+  registrationsPerAddress: number;
   allowedOrigins: string[];
   /** Host names the server answers to besides IP addresses, localhost and its own names. */
   allowedHosts: string[];
@@ -72,7 +74,7 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
       return path.resolve(dir, value.trim());
     },
   },
-  limits: { max_image_bytes: integer(1, IMAGE_MAX_BYTES) },
+  limits: { max_image_bytes: integer(1, IMAGE_MAX_BYTES), registrations_per_address: integer(1, 1_000_000) },
   heartbeat: { interval_ms: integer(100, 600_000) },
   relay: {
     mode: (value) => {
@@ -158,6 +160,7 @@ export function loadConfig(file: string, required: boolean): Settings {
     relay: get<RelayMode>('relay.mode', 'auto'),
     maxImageBytes: get('limits.max_image_bytes', IMAGE_MAX_BYTES),
     heartbeatIntervalMs: get('heartbeat.interval_ms', DEFAULTS.heartbeatIntervalMs),
+    registrationsPerAddress: get('limits.registrations_per_address', REGISTRATIONS_PER_ADDRESS),
     allowedOrigins: get<string[]>('security.allowed_origins', []),
     allowedHosts: get<string[]>('security.allowed_hosts', []),
     iceServers: iceUrls.map((urls) => (urls.startsWith('turn') && username !== undefined ? { urls, username, credential: credential ?? '' } : { urls })),

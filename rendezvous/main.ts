@@ -60,6 +60,7 @@ async function main(): Promise<void> {
       relay: settings.relay,
       maxImageBytes: settings.maxImageBytes,
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
+      registrationLimits: { perAddress: settings.registrationsPerAddress },
       allowedOrigins: settings.allowedOrigins,
       allowedHosts: settings.allowedHosts,
       iceServers: settings.iceServers,
