@@ -20,6 +20,8 @@ test('server errors a user can meet get a sentence of their own, not the generic
       const text = errorText(t, new ChatError(code, 'x'));
       assert.ok(text !== generic && !text.includes('{'), `${lang} ${code}: ${text}`);
     }
+    const capped = errorText(t, new ChatError('RATE_LIMITED', 'x', { retryAfterSeconds: 1_790 }));
+    assert.ok(capped.includes('30') && capped !== errorText(t, new ChatError('RATE_LIMITED', 'x')), `${lang} registration cap: ${capped}`);
   }
 });
 

@@ -48,6 +48,8 @@ export function errorText(t: Translate, error: unknown, params: Params = {}): st
   if (error instanceof ChatError || (typeof error === 'object' && error !== null && 'code' in error)) {
     const { code, message, retryAfterSeconds } = error as ChatError;
     if (code === 'LOGIN_THROTTLED') return t('err.LOGIN_THROTTLED', { seconds: retryAfterSeconds ?? 60 });
+    // A wait of minutes (the registration cap) is worth saying; a flood's brief pause is not.
+    if (code === 'RATE_LIMITED' && retryAfterSeconds !== undefined && retryAfterSeconds > 60) return t('err.RATE_LIMITED_WAIT', { minutes: Math.ceil(retryAfterSeconds / 60) });
     if (TRANSLATED.has(code)) return t(`err.${code}` as MessageKey, { message, ...IMAGE_LIMIT_PARAMS, ...params });
     return t('err.generic', { message: String(message ?? code) });
   }

@@ -60,6 +60,7 @@ export const en = {
   'err.UNAUTHORIZED': 'Your session has ended. Please log in again.',
   'err.UNREACHABLE': 'The server is unreachable. Check the server address.',
   'err.RATE_LIMITED': 'Too many requests. Try again in a moment.',
+  'err.RATE_LIMITED_WAIT': 'Too many accounts were registered from this computer. Try again in {minutes} minutes.',
   'err.BUSY': 'The server is busy. Try again in a moment.',
   'err.STORE_UNAVAILABLE': 'The server cannot save accounts right now (its disk may be full or read-only). Nothing was changed; try again later or tell whoever runs the server.',
   'err.BAD_IMAGE': '“{name}” is not a supported image (a complete PNG, JPEG, GIF or WebP file). Nothing was sent.',

@@ -61,6 +61,7 @@ export const zhCN: Dictionary = {
   'err.UNAUTHORIZED': '会话已结束，请重新登录。',
   'err.UNREACHABLE': '无法连接服务器，请检查服务器地址。',
   'err.RATE_LIMITED': '请求过多，请稍后再试。',
+  'err.RATE_LIMITED_WAIT': '这台电脑注册的账号过多，请在 {minutes} 分钟后重试。',
   'err.BUSY': '服务器繁忙，请稍后再试。',
   'err.STORE_UNAVAILABLE': '服务器暂时无法保存账户（磁盘可能已满或只读），未做任何更改。请稍后再试，或告知服务器管理员。',
   'err.BAD_IMAGE': '“{name}”不是支持的图片（完整的 PNG、JPEG、GIF 或 WebP 文件），未发送。',
