@@ -50,6 +50,14 @@ export const PASSWORD_HASH_QUEUE_MAX = 64;
 // ---- WebSocket (rendezvous) ----------------------------------------------------------------
 /** An unauthenticated socket is closed after this long (ms). */
 export const WS_AUTH_DEADLINE_MS = 5_000;
+/**
+ * WebSocket connections from one client address that have not authenticated yet, held at once
+ * (connections). Default 64. A browser tab holds one socket and authenticates it within a round
+ * trip; a machine with many tabs, or all of them reconnecting after a server restart, holds a few
+ * dozen at most. One more upgrade is refused with HTTP 429 before the WebSocket exists, so a
+ * flooding host holds 64 sockets for WS_AUTH_DEADLINE_MS, not thousands.
+ */
+export const WS_UNAUTHENTICATED_PER_ADDRESS_MAX = 64;
 /** Largest JSON control message (bytes, UTF-8). Signals carry SDP, which is a few KiB. */
 export const WS_CONTROL_MESSAGE_MAX_BYTES = 64 * 1024;
 /**

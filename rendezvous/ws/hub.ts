@@ -13,6 +13,7 @@ import type { OriginPolicy } from '../originPolicy';
 import { authenticateConnection } from './auth';
 import { Connection } from './connection';
 import { Heartbeat } from './heartbeat';
+import { PendingPerAddress } from './pendingPerAddress';
 import { Presence } from './presence';
 import { Relay } from './relay';
 import { forwardSignal } from './signaling';
@@ -24,6 +25,11 @@ const SHUTDOWN_GRACE_MS = 1_000;
 /** Refusals this far apart (ms) belong to separate rate-limit episodes. */
 const RATE_LIMIT_EPISODE_GAP_MS = 1_000;
 
+/** Answers an upgrade that gets no WebSocket with a bare HTTP status, and closes. */
+function refuseUpgrade(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
 export interface HubOptions {
   accounts: Accounts;
   origins: OriginPolicy;
@@ -31,6 +37,8 @@ export interface HubOptions {
   settings: RoomSettings;
   heartbeatIntervalMs: number;
   authDeadlineMs: number;
+  /** Unauthenticated WebSocket connections one client address may hold at once. */
+  unauthenticatedPerAddressMax: number;
   log(message: string): void;
 }
 
@@ -40,26 +48,32 @@ export class Hub {
   readonly presence = new Presence();
   private readonly relay: Relay;
   private readonly heartbeat: Heartbeat;
+  private readonly pending: PendingPerAddress;
+  /** Gives back a connection's unauthenticated slot (a no-op once given back). */
+  private readonly releasePending = new WeakMap<Connection, () => void>();
 
   constructor(private readonly options: HubOptions) {
     this.relay = new Relay(options.settings.relay, this.presence);
     this.heartbeat = new Heartbeat(options.heartbeatIntervalMs);
+    this.pending = new PendingPerAddress(options.unauthenticatedPerAddressMax);
   }
 
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       const path = (req.url ?? '').split('?')[0];
-      if (path !== '/ws') {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
+      if (path !== '/ws') return refuseUpgrade(socket, '404 Not Found');
       // A rebound name (hostPolicy.ts) gets no socket at all: refused before the upgrade.
-      if (!this.options.hosts.allows(req.headers.host)) {
-        socket.end('HTTP/1.1 421 Misdirected Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+      if (!this.options.hosts.allows(req.headers.host)) return refuseUpgrade(socket, '421 Misdirected Request');
+      // A socket already gone may have emitted 'close' before anyone listened: it takes no slot.
+      if (socket.destroyed) return;
+      // The slot is taken before the upgrade and held until the socket authenticates or closes;
+      // a host at the cap is refused before any WebSocket is made for it.
+      const release = this.pending.take(req.socket.remoteAddress ?? 'unknown');
+      if (!release) return refuseUpgrade(socket, '429 Too Many Requests');
+      // Every other end (failed handshake, auth deadline, bad auth, client gone, shutdown) closes the socket.
+      socket.once('close', release);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, release));
     });
   }
 
@@ -88,9 +102,10 @@ export class Hub {
     this.all.clear();
   }
 
-  private accept(ws: WebSocket, req: IncomingMessage): void {
+  private accept(ws: WebSocket, req: IncomingMessage, release: () => void): void {
     const conn = new Connection(ws, req.socket.remoteAddress ?? 'unknown');
     this.all.add(conn);
+    this.releasePending.set(conn, release);
     // ws reports protocol errors (oversized frame -> 1009, bad UTF-8 -> 1007) here and closes.
     ws.on('error', () => {});
     const deadline = setTimeout(() => {
@@ -157,6 +172,7 @@ export class Hub {
     try {
       const deps = { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings };
       if (!(await authenticateConnection(conn, message, deps))) return;
+      this.releasePending.get(conn)?.();
       const remaining = Math.min(conn.online!.expiresAt - Date.now(), MAX_TIMER_MS);
       conn.expiryTimer = setTimeout(() => conn.close('UNAUTHORIZED', 'Session expired: log in again.'), Math.max(0, remaining));
     } catch (error) {

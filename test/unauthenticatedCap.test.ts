@@ -1,0 +1,167 @@
+// Unauthenticated WebSocket connections per client address: at most `unauthenticatedPerAddressMax`
+// at once; one more upgrade gets HTTP 429 before any WebSocket exists. A slot comes back once,
+// when its socket authenticates or closes (client close, auth deadline, bad token, failed handshake).
+
+import { connect } from 'node:net';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import WebSocket from 'ws';
+import { closeCodeFor } from '../shared/errors';
+import { encodeMessage, type WelcomeMessage } from '../shared/protocol';
+import type { ServerOptions } from '../rendezvous/server';
+import { startTestServer, statsWhen, type TestServer } from './helpers/server';
+import { connectPeer, DEFAULT_TIMEOUT_MS, newPeerSecret, openSocket, type TestSocket } from './helpers/ws';
+
+const CAP = 3;
+
+const test = suite<{ server: TestServer; sockets: TestSocket[] }>('unauthenticated sockets per address', { server: undefined as never, sockets: [] });
+
+async function start(ctx: { server: TestServer }, options: Partial<ServerOptions> = {}): Promise<TestServer> {
+  ctx.server = await startTestServer({ unauthenticatedPerAddressMax: CAP, ...options });
+  return ctx.server;
+}
+
+test.before.each((ctx) => {
+  ctx.sockets = [];
+});
+test.after.each(async (ctx) => {
+  await Promise.all(ctx.sockets.map((s) => s.close()));
+  await ctx.server?.stop();
+});
+
+/** Opens a socket the test closes at the end. */
+async function open(ctx: { sockets: TestSocket[] }, url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
+  const socket = await openSocket(url, options);
+  ctx.sockets.push(socket);
+  return socket;
+}
+
+async function openMany(ctx: { sockets: TestSocket[] }, url: string, count: number): Promise<TestSocket[]> {
+  return Promise.all(Array.from({ length: count }, () => open(ctx, url)));
+}
+
+/** The HTTP status that refused an upgrade; fails when the upgrade is accepted. */
+function refusal(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no answer to the upgrade within ${DEFAULT_TIMEOUT_MS} ms`));
+    }, DEFAULT_TIMEOUT_MS);
+    ws.on('error', () => {});
+    ws.once('open', () => {
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error('the upgrade was accepted'));
+    });
+    ws.once('unexpected-response', (req, res) => {
+      clearTimeout(timer);
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+  });
+}
+
+async function authenticate(socket: TestSocket, token: string): Promise<void> {
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret() }));
+  await socket.next<WelcomeMessage>((m) => m.type === 'welcome');
+}
+
+/** Waits until the server holds `count` WebSocket connections (a closed one has given its slot back by then). */
+async function serverHolds(server: TestServer, count: number): Promise<void> {
+  const stats = await statsWhen(server, (s) => s.wsConnections === count, DEFAULT_TIMEOUT_MS);
+  assert.is(stats.wsConnections, count, 'WebSocket connections the server holds');
+}
+
+test('the upgrade past the cap gets 429 and no WebSocket', async (ctx) => {
+  const server = await start(ctx);
+  await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await refusal(server.wsUrl), 429, 'and again');
+  await serverHolds(server, CAP);
+  for (const s of ctx.sockets) assert.is(s.ws.readyState, WebSocket.OPEN, 'the sockets within the cap stay open');
+});
+
+test('a socket that authenticates gives its slot back, once', async (ctx) => {
+  const server = await start(ctx);
+  const token = await server.registerAndLogin('alice');
+  const [first] = await openMany(ctx, server.wsUrl, CAP);
+  await authenticate(first, token);
+  await open(ctx, server.wsUrl);
+  assert.is(await refusal(server.wsUrl), 429, 'the freed slot is taken again');
+  // The authenticated socket closing must not give the slot back a second time.
+  await first.close();
+  await serverHolds(server, CAP);
+  assert.is(await refusal(server.wsUrl), 429, 'still at the cap after the authenticated socket closed');
+});
+
+test('a socket the client closes gives its slot back', async (ctx) => {
+  const server = await start(ctx);
+  const [first] = await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+  await first.close();
+  await serverHolds(server, CAP - 1);
+  await open(ctx, server.wsUrl);
+  assert.is(await refusal(server.wsUrl), 429);
+});
+
+test('sockets closed at the auth deadline give their slots back', async (ctx) => {
+  const server = await start(ctx, { authDeadlineMs: 300 });
+  const first = await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+  for (const s of first) assert.is((await s.waitClosed()).code, closeCodeFor('AUTH_TIMEOUT'));
+  await serverHolds(server, 0);
+  await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+});
+
+test('a socket refused for a bad token gives its slot back', async (ctx) => {
+  const server = await start(ctx);
+  const [first] = await openMany(ctx, server.wsUrl, CAP);
+  first.ws.send(encodeMessage({ type: 'auth', token: 'not-a-session-token-at-all-0123456789abcdef', peerSecret: newPeerSecret() }));
+  assert.is((await first.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
+  await serverHolds(server, CAP - 1);
+  await open(ctx, server.wsUrl);
+  assert.is(await refusal(server.wsUrl), 429);
+});
+
+test('a failed handshake gives its slot back', async (ctx) => {
+  const server = await start(ctx);
+  // Upgrades ws refuses (400: no valid Sec-WebSocket-Key), more of them than the cap.
+  for (let i = 0; i < CAP * 2; i++) {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let data = '';
+      socket.on('data', (d) => (data += d));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(data));
+      socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: bad\r\n\r\n`);
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 /);
+  }
+  await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+});
+
+test('authenticated sockets never count', async (ctx) => {
+  const server = await start(ctx);
+  const token = await server.registerAndLogin('alice');
+  const peers = [];
+  for (let i = 0; i < 10; i++) peers.push(await connectPeer(server.wsUrl, token));
+  ctx.sockets.push(...peers);
+  await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+  await serverHolds(server, 10 + CAP);
+  for (const p of peers) assert.is(p.ws.readyState, WebSocket.OPEN, 'every authenticated peer stays connected');
+});
+
+test('the cap is per address', async (ctx) => {
+  const server = await start(ctx);
+  await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await refusal(server.wsUrl), 429);
+  // Another loopback address of the same machine is another client address.
+  await open(ctx, server.wsUrl, { localAddress: '127.0.0.2' });
+});
+
+test.run();
