@@ -61,6 +61,7 @@ async function main(): Promise<void> {
       maxImageBytes: settings.maxImageBytes,
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       registrationLimits: { perAddress: settings.registrationsPerAddress },
+      unauthenticatedPerAddressMax: settings.unauthenticatedPerAddress,
       allowedOrigins: settings.allowedOrigins,
       allowedHosts: settings.allowedHosts,
       iceServers: settings.iceServers,
