@@ -3,15 +3,14 @@
 // peers, against a raw ws transfer of the same bytes, and each path's floor (the same bytes with no
 // mesh). Writes bench/results/latest.json and prints a table.
 
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHUNK_BYTES, IMAGE_MAX_BYTES, RELAY_BUNDLE_FRAMES_MAX } from '../shared/limits';
-import { DEFAULT_PASSWORD, postJson, spawnServerProcess } from '../test/helpers/server';
-import type { LoginResponse } from '../shared/api';
-import type { FromWorker, ToWorker } from './worker';
+import { IMAGE_MAX_BYTES } from '../shared/limits';
+import { startBenchServer, type BenchServer } from './benchServer';
+import { Baseline, baseline, rawDataChannel, RawRelay } from './floors';
+import type { FromWorker } from './worker';
+import { median, REPEATS, Worker } from './workerProcess';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const IMAGE_BYTES = IMAGE_MAX_BYTES;
@@ -19,189 +18,10 @@ const TEXTS = 300;
 /** Texts sent first and not counted: the first sends on fresh links also compile the code they run. */
 const WARMUP_TEXTS = 30;
 const TEXT_INTERVAL_MS = 3;
-/** Timed rounds per measure (medians), after one warm-up round. */
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);
-/**
- * Extra node flags for every process of the run alike (server, peers, baselines, floors), e.g.
- * BENCH_NODE_FLAGS=--initial-old-space-size=64 to take V8's small-heap collections out of all of them.
- */
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const MiB = 1024 * 1024;
-
-class Worker {
-  readonly log: FromWorker[] = [];
-  private waiters: (() => void)[] = [];
-  readonly child: ChildProcess;
-  constructor(readonly name: string) {
-    this.child = fork(path.join(HERE, 'worker.ts'), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    this.child.on('message', (m: FromWorker) => {
-      if (m.ev === 'error') return void (process.env.BENCH_VERBOSE && console.error(`${this.name}: ${m.message}`));
-      this.log.push(m);
-      for (const w of this.waiters.splice(0)) w();
-    });
-  }
-  send(m: ToWorker): void {
-    this.child.send(m);
-  }
-  /** The first logged event matching `pred`, waiting up to `timeoutMs`. */
-  async next<T extends FromWorker>(pred: (m: FromWorker) => boolean, timeoutMs = 60_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = [...this.log].reverse().find(pred);
-      if (found) return found as T;
-      if (Date.now() > deadline) throw new Error(`${this.name}: timed out`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 100);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-  }
-  stop(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.child.exitCode !== null) return resolve();
-      this.child.on('exit', () => resolve());
-      this.send({ cmd: 'stop' });
-      setTimeout(() => this.child.kill('SIGKILL'), 10_000).unref();
-    });
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-type Started = Extract<FromWorker, { ev: 'ws-started' }>;
-type Received = Extract<FromWorker, { ev: 'ws-received' }>;
-
-/** One round: start it, then the time from the source's start until the last sink has it all (ms). */
-async function timedRound(source: Worker, sinks: Worker[], round: number, start: () => void): Promise<number> {
-  start();
-  const { startedAt } = await source.next<Started>((m) => m.ev === 'ws-started' && m.round === round);
-  const got = await Promise.all(sinks.map((sink) => sink.next<Received>((m) => m.ev === 'ws-received' && m.round === round)));
-  return Math.max(...got.map((g) => g.receivedAt)) - startedAt;
-}
-
-/** Round 0 warms the JIT up and is not counted; the median of the next REPEATS is. */
-async function timedRounds(source: Worker, sinks: Worker[], startRound: (round: number) => void): Promise<number> {
-  const times: number[] = [];
-  for (let round = 0; round <= REPEATS; round++) {
-    const ms = await timedRound(source, sinks, round, () => startRound(round));
-    if (round > 0) times.push(ms);
-  }
-  return median(times);
-}
-
-/** Raw ws from one process to `receivers` processes (one socket each, the same 5 MiB to each): the baseline. */
-class Baseline {
-  private readonly sinks: Worker[];
-  private readonly source = new Worker('ws-source');
-  private urls: string[] = [];
-  private rounds = 0;
-
-  constructor(readonly receivers: number) {
-    this.sinks = Array.from({ length: receivers }, (_, i) => new Worker(`ws-sink${i}`));
-  }
-
-  async start(): Promise<this> {
-    for (const sink of this.sinks) {
-      sink.send({ cmd: 'ws-sink', size: IMAGE_BYTES });
-      const { port } = await sink.next<Extract<FromWorker, { ev: 'ws-listening' }>>((m) => m.ev === 'ws-listening');
-      this.urls.push(`ws://127.0.0.1:${port}`);
-    }
-    return this;
-  }
-
-  /** One timed transfer (ms). */
-  round(): Promise<number> {
-    const round = this.rounds++;
-    return timedRound(this.source, this.sinks, round, () => this.source.send({ cmd: 'ws-source', urls: this.urls, size: IMAGE_BYTES, round }));
-  }
-
-  stop(): Promise<void> {
-    return Promise.all([...this.sinks.map((s) => s.stop()), this.source.stop()]).then(() => {});
-  }
-}
-
-/**
- * A relay with no mesh: one socket from the source to a forwarding process, which sends each message
- * on to every sink. `bare`: the baseline's 64 KiB messages and nothing else. `verified`: the work
- * issue 3 asks of any relayed image and nothing more: the mesh's message size (a bundle of
- * RELAY_BUNDLE_FRAMES_MAX chunks), SHA-256 on the way out, and at each sink reassembly into one
- * buffer and SHA-256 again.
- */
-class RawRelay {
-  private readonly hub = new Worker('ws-hub');
-  private readonly sinks: Worker[];
-  private readonly source = new Worker('ws-relay-source');
-  private url = '';
-  private rounds = 0;
-
-  constructor(
-    readonly receivers: number,
-    private readonly kind: 'bare' | 'verified',
-  ) {
-    this.sinks = Array.from({ length: receivers }, (_, i) => new Worker(`ws-hub-sink${i}`));
-  }
-
-  async start(): Promise<this> {
-    this.hub.send({ cmd: 'ws-hub' });
-    const { port } = await this.hub.next<Extract<FromWorker, { ev: 'ws-listening' }>>((m) => m.ev === 'ws-listening');
-    this.url = `ws://127.0.0.1:${port}`;
-    for (const sink of this.sinks) {
-      sink.send({ cmd: 'ws-hub-sink', url: `${this.url}/sink`, size: IMAGE_BYTES, verify: this.kind === 'verified' });
-      await sink.next((m) => m.ev === 'ws-listening');
-    }
-    return this;
-  }
-
-  round(): Promise<number> {
-    const round = this.rounds++;
-    const verified = this.kind === 'verified';
-    const chunkBytes = verified ? RELAY_BUNDLE_FRAMES_MAX * CHUNK_BYTES : CHUNK_BYTES;
-    return timedRound(this.source, this.sinks, round, () =>
-      this.source.send({ cmd: 'ws-source', urls: [`${this.url}/source`], size: IMAGE_BYTES, round, chunkBytes, hash: verified }),
-    );
-  }
-
-  stop(): Promise<void> {
-    return Promise.all([this.hub.stop(), ...this.sinks.map((s) => s.stop()), this.source.stop()]).then(() => {});
-  }
-}
-
-async function baseline(receivers: number): Promise<number> {
-  const base = await new Baseline(receivers).start();
-  try {
-    const times: number[] = [];
-    for (let round = 0; round <= REPEATS; round++) {
-      const ms = await base.round();
-      if (round > 0) times.push(ms);
-    }
-    return median(times);
-  } finally {
-    await base.stop();
-  }
-}
-
-/** Raw simple-peer data channel between two processes (signaling relayed by this process): wrtc's own speed. */
-async function rawDataChannel(receivers = 1): Promise<number> {
-  const source = new Worker('dc-source');
-  const sinks = Array.from({ length: receivers }, (_, i) => new Worker(`dc-sink${i}`));
-  try {
-    source.child.on('message', (m: FromWorker) => m.ev === 'dc-signal' && sinks[m.link].send({ cmd: 'dc-signal', data: m.data, link: 0 }));
-    sinks.forEach((sink, link) => {
-      sink.child.on('message', (m: FromWorker) => m.ev === 'dc-signal' && source.send({ cmd: 'dc-signal', data: m.data, link }));
-      sink.send({ cmd: 'dc', initiator: false, size: IMAGE_BYTES, link: 0 });
-      source.send({ cmd: 'dc', initiator: true, size: IMAGE_BYTES, link });
-    });
-    for (let link = 0; link < receivers; link++) await source.next((m) => m.ev === 'dc-ready' && m.link === link);
-    return await timedRounds(source, sinks, (round) => source.send({ cmd: 'dc-send', round }));
-  } finally {
-    await Promise.all([...sinks.map((s) => s.stop()), source.stop()]);
-  }
 }
 
 interface Scenario {
@@ -258,7 +78,6 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
     const [sender, ...receivers] = workers;
 
     const textRun = async (run: string, texts: number) => {
-      for (const w of receivers) w.send({ cmd: 'expect', run, texts, images: 0 });
       sender.send({ cmd: 'texts', run, count: texts, intervalMs: TEXT_INTERVAL_MS });
       return Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'texts-done' }>>((m) => m.ev === 'texts-done' && m.run === run)));
     };
@@ -278,7 +97,6 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       const verifiedRelayMs = await verifiedRelay?.round();
       if (r > 0 && verifiedRelayMs !== undefined) verifiedRelayTimes.push(verifiedRelayMs);
       const run = `${tag}-img${r}`;
-      for (const w of receivers) w.send({ cmd: 'expect', run, texts: 0, images: 1 });
       sender.send({ cmd: 'image', run, size: IMAGE_BYTES });
       const got = await Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'image-received' }>>((m) => m.ev === 'image-received' && m.run === run, 120_000)));
       const { startedAt, sha256 } = await sender.next<Extract<FromWorker, { ev: 'image-sent' }>>((m) => m.ev === 'image-sent' && m.run === run);
@@ -308,38 +126,6 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
   } finally {
     await Promise.all([...workers.map((w) => w.stop()), base.stop(), rawRelay?.stop(), verifiedRelay?.stop()]);
   }
-}
-
-interface BenchServer {
-  wsUrl: string;
-  registerAndLogin(username: string): Promise<string>;
-  stop(): Promise<void>;
-}
-
-/** The rendezvous server in its own process, started as \`npm start\` starts it, with a throwaway store. */
-async function startBenchServer(relay: 'auto' | 'force'): Promise<BenchServer> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-bench-'));
-  const config = path.join(dir, 'config.ini');
-  await writeFile(config, `[relay]\nmode = ${relay}\n`);
-  const server = await spawnServerProcess(['--config', config, '--host', '127.0.0.1', '--port', '0', '--db', path.join(dir, 'users.db')], 30_000, NODE_FLAGS);
-  const post = async (what: string, body: object, status: number) => {
-    const res = await postJson(`${server.httpUrl}/api/${what}`, body);
-    if (res.status !== status) throw new Error(`${what}: ${res.status} ${await res.text()}`);
-    return res;
-  };
-  return {
-    wsUrl: `ws://127.0.0.1:${server.port}/ws`,
-    async registerAndLogin(username) {
-      await post('register', { username, password: DEFAULT_PASSWORD, displayName: username }, 201);
-      const res = await post('login', { username, password: DEFAULT_PASSWORD }, 200);
-      return ((await res.json()) as LoginResponse).token;
-    },
-    async stop() {
-      server.child.kill('SIGTERM');
-      await server.exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 const floorOf = (floorMs: number, imageMs: number, floor: Scenario['floor']) => ({ floor, floorMs, ratioToFloor: floorMs / imageMs });

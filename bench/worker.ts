@@ -15,7 +15,6 @@ import { paddedPng } from '../test/helpers/imageFixtures';
 
 export type ToWorker =
   | { cmd: 'start'; wsUrl: string; token: string }
-  | { cmd: 'expect'; run: string; texts: number; images: number }
   | { cmd: 'texts'; run: string; count: number; intervalMs: number }
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
@@ -121,19 +120,25 @@ function rawSend(round: number): void {
   send({ ev: 'ws-started', startedAt: now(), round });
   sendToAll(targets, pngOf(rawSize));
 }
-let expected: { run: string; texts: number; images: number } | null = null;
-let latencies: number[] = [];
+/**
+ * Latencies of the texts of each run so far. Every text names its run and the run's size, and an
+ * image's name is its run: a receiver needs no notice of what comes, so there is no race between
+ * the coordinator's message to it and the first text or image reaching it.
+ */
+const textRuns = new Map<string, number[]>();
 
 function onMeshMessage(msg: ChatMessage): void {
-  if (!expected || msg.own) return;
+  if (msg.own) return;
   if (msg.kind === 'text') {
-    const body = JSON.parse(msg.text) as { run: string; t: number };
-    if (body.run !== expected.run) return;
+    const body = JSON.parse(msg.text) as { run: string; of: number; t: number };
+    const latencies = textRuns.get(body.run) ?? textRuns.set(body.run, []).get(body.run)!;
     latencies.push(now() - body.t);
-    if (latencies.length === expected.texts) send({ ev: 'texts-done', run: expected.run, latenciesMs: latencies });
-  } else if (msg.name === `${expected.run}.png`) {
+    if (latencies.length < body.of) return;
+    textRuns.delete(body.run);
+    send({ ev: 'texts-done', run: body.run, latenciesMs: latencies });
+  } else if (msg.name.endsWith('.png')) {
     // The mesh verified the SHA-256 before delivering; the parent compares it with the sender's.
-    send({ ev: 'image-received', run: expected.run, receivedAt: now(), sha256: msg.sha256 });
+    send({ ev: 'image-received', run: msg.name.slice(0, -'.png'.length), receivedAt: now(), sha256: msg.sha256 });
   }
 }
 
@@ -154,13 +159,9 @@ process.on('message', async (m: ToWorker) => {
       mesh.start();
       return;
     }
-    case 'expect':
-      expected = m;
-      latencies = [];
-      return;
     case 'texts': {
       for (let i = 0; i < m.count; i++) {
-        mesh!.sendText(JSON.stringify({ run: m.run, i, t: now() }));
+        mesh!.sendText(JSON.stringify({ run: m.run, of: m.count, i, t: now() }));
         await new Promise((r) => setTimeout(r, m.intervalMs));
       }
       return;
