@@ -1,7 +1,8 @@
 // Structural check of a complete image before anything decodes or displays it, on send and on
 // receive: the type from the magic bytes, then the whole file walked as that format (truncated
 // files, glued-on second files and broken headers are refused), then the decoded size capped;
-// the walkers of the animated formats (GIF, WebP) also cap their frames as they count them.
+// the walkers of the animated formats (GIF, WebP) also cap their frames and the frames' summed
+// area as they count them.
 // A walk over chunk/segment headers, never a decode; dependency-free, same code in the browser.
 
 import { ChatError } from './errors';
@@ -27,8 +28,9 @@ const CHECKERS: Record<ImageMime, (bytes: Uint8Array) => ImageSize> = {
 /**
  * The type and dimensions of `bytes`, a complete image file. Throws ChatError BAD_IMAGE (not a
  * well-formed png, jpeg, gif or webp, or anything after its end), IMAGE_TOO_MANY_PIXELS (over
- * IMAGE_MAX_SIDE_PX or IMAGE_MAX_PIXELS) or IMAGE_TOO_MANY_FRAMES (a GIF or WebP animation of over
- * IMAGE_MAX_FRAMES frames); never anything else.
+ * IMAGE_MAX_SIDE_PX or IMAGE_MAX_PIXELS, or frames of over IMAGE_MAX_TOTAL_FRAME_PIXELS in all)
+ * or IMAGE_TOO_MANY_FRAMES (a GIF or WebP animation of over IMAGE_MAX_FRAMES frames); never
+ * anything else.
  */
 export function checkImage(bytes: Uint8Array): ImageInfo {
   const mime = sniffImage(bytes);

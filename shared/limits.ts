@@ -133,6 +133,19 @@ export const IMAGE_MAX_PIXELS = 50_000_000;
  * 12-byte GIF frames (~140,000 WebP ones), and a browser's decoder stays busy with them.
  */
 export const IMAGE_MAX_FRAMES = 5_000;
+/**
+ * Most decoded area of one image summed over its frames (pixels): each GIF image descriptor's
+ * width x height, each WebP ANMF frame's; a still image counts once (a still WebP its canvas, at
+ * most IMAGE_MAX_PIXELS). Checked on send and on receive as the frames are counted. Default 1
+ * gigapixel (~4 GB of RGBA for the decoder to write over the animation). Decode work follows a
+ * frame's area, not its bytes: a single-colour 50 MP GIF frame encodes in ~22 KiB (~236 of them,
+ * 12 GP, fit in IMAGE_MAX_BYTES), and a frame claiming its size over a few bytes of data is
+ * smaller still (up to IMAGE_MAX_FRAMES x 50 MP = 250 GP). 1 GP still lets through 20 full 50 MP
+ * frames, 482 full 1920 x 1080 ones (16 s of 1080p at 30 fps) or 3255 of 640 x 480; a typical
+ * 5 MiB animation (500 frames of 640 x 480 = 154 MP, and most encoders crop a frame to what
+ * changed) stays far below.
+ */
+export const IMAGE_MAX_TOTAL_FRAME_PIXELS = 1_000_000_000;
 
 // ---- Peer transport -------------------------------------------------------------------------
 /** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */

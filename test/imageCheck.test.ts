@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkImage } from '../shared/imageCheck';
 import { ChatError } from '../shared/errors';
-import { IMAGE_MAX_FRAMES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../shared/limits';
+import { IMAGE_MAX_FRAMES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX, IMAGE_MAX_TOTAL_FRAME_PIXELS } from '../shared/limits';
 import { checkPng } from '../shared/imageFormats/png';
 import { checkJpeg } from '../shared/imageFormats/jpeg';
 import { checkGif } from '../shared/imageFormats/gif';
@@ -13,6 +13,7 @@ import {
   VP8L_5X3,
   WEBP_LOSSY_5X3,
   anmf,
+  gifClaiming,
   makeAnimatedGif,
   makeAnimatedWebp,
   makeGif,
@@ -25,6 +26,7 @@ import {
   riffChunk,
   validImages,
   vp8x,
+  webpClaiming,
   webpFile,
 } from './helpers/imageFixtures';
 
@@ -149,6 +151,25 @@ test('animation frames capped: a gif or webp of IMAGE_MAX_FRAMES frames passes, 
   assert.is(refusal(makeAnimatedGif(IMAGE_MAX_FRAMES + 1)), 'IMAGE_TOO_MANY_FRAMES', 'gif one frame over');
   assert.equal(checkImage(makeAnimatedWebp(IMAGE_MAX_FRAMES)), { mime: 'image/webp', width: 5, height: 3 }, 'webp at the limit');
   assert.is(refusal(makeAnimatedWebp(IMAGE_MAX_FRAMES + 1)), 'IMAGE_TOO_MANY_FRAMES', 'webp one ANMF chunk over');
+});
+
+test('animation area capped: gif or webp frames summing to IMAGE_MAX_TOTAL_FRAME_PIXELS pass, one pixel more is refused', () => {
+  // Full frames of the largest canvas (10000 x 5000 = IMAGE_MAX_PIXELS), a few dozen bytes each.
+  const [width, height] = [10_000, IMAGE_MAX_PIXELS / 10_000];
+  const full = IMAGE_MAX_TOTAL_FRAME_PIXELS / (width * height);
+  assert.ok(Number.isInteger(height) && Number.isInteger(full), 'the cap is a whole number of full frames');
+  const atCap = Array<[number, number]>(full).fill([width, height]);
+  const overCap: [number, number][] = [...atCap, [1, 1]];
+  assert.equal(checkImage(gifClaiming(atCap)), { mime: 'image/gif', width, height }, 'gif at the limit');
+  assert.is(refusal(gifClaiming(overCap)), 'IMAGE_TOO_MANY_PIXELS', 'gif one pixel over');
+  assert.equal(checkImage(webpClaiming(atCap)), { mime: 'image/webp', width, height }, 'webp at the limit');
+  assert.is(refusal(webpClaiming(overCap)), 'IMAGE_TOO_MANY_PIXELS', 'webp one pixel over (sizes stored minus one)');
+  // The bomb: IMAGE_MAX_FRAMES full frames fit in well under IMAGE_MAX_BYTES.
+  const bomb = Array<[number, number]>(IMAGE_MAX_FRAMES).fill([width, height]);
+  for (const [name, bytes] of [['gif', gifClaiming(bomb)], ['webp', webpClaiming(bomb)]] as const) {
+    assert.ok(bytes.length < 256 * 1024, `${name} bomb of ${bytes.length} bytes`);
+    assert.is(refusal(bytes), 'IMAGE_TOO_MANY_PIXELS', `${name} bomb`);
+  }
 });
 
 test('jpeg: no frame header, no scan, second frame header, zero height (DNL)', () => {

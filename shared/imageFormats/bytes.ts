@@ -2,7 +2,7 @@
 // read past the end refuses the image as truncated instead of yielding undefined.
 
 import { ChatError } from '../errors';
-import { IMAGE_MAX_FRAMES } from '../limits';
+import { IMAGE_MAX_FRAMES, IMAGE_MAX_TOTAL_FRAME_PIXELS } from '../limits';
 
 /** Refuses the image. */
 export function bad(reason: string): never {
@@ -58,4 +58,16 @@ export function nothingAfter(bytes: Uint8Array, end: number, marker: string): vo
 /** Refuses an animation of `frames` frames if that is over IMAGE_MAX_FRAMES (called as they are counted). */
 export function frameCount(frames: number): void {
   if (frames > IMAGE_MAX_FRAMES) throw new ChatError('IMAGE_TOO_MANY_FRAMES', `${frames} animation frames, over ${IMAGE_MAX_FRAMES}`);
+}
+
+/**
+ * Refuses an animation whose frames so far cover `pixels` in all (the sum of each frame's own
+ * width x height) if that is over IMAGE_MAX_TOTAL_FRAME_PIXELS (called as each frame is added,
+ * before its data is walked). The sum stays exact: it is checked after every frame of at most
+ * 2^48 pixels, so it never passes 2^53.
+ */
+export function framePixels(pixels: number): void {
+  if (pixels > IMAGE_MAX_TOTAL_FRAME_PIXELS) {
+    throw new ChatError('IMAGE_TOO_MANY_PIXELS', `${pixels} pixels over the animation frames, over ${IMAGE_MAX_TOTAL_FRAME_PIXELS} in all`);
+  }
 }

@@ -1,7 +1,7 @@
 // GIF structure (GIF87a / GIF89a): logical screen, colour tables, extensions and image
 // descriptors with their data sub-blocks, the trailer (0x3B) last and nothing after it.
 
-import { bad, frameCount, need, nothingAfter, u16le, u8 } from './bytes';
+import { bad, frameCount, framePixels, need, nothingAfter, u16le, u8 } from './bytes';
 import type { ImageSize } from './types';
 
 const HEADER_BYTES = 6;
@@ -34,6 +34,7 @@ export function checkGif(bytes: Uint8Array): ImageSize {
   let height = u16le(bytes, HEADER_BYTES + 2, 'screen height');
   let at = HEADER_BYTES + SCREEN_DESCRIPTOR_BYTES + colourTableBytes(bytes[HEADER_BYTES + 4]);
   let frames = 0;
+  let pixels = 0; // decoded area of the frames so far
   for (;;) {
     const block = u8(bytes, at, 'block');
     if (block === TRAILER) {
@@ -48,10 +49,12 @@ export function checkGif(bytes: Uint8Array): ImageSize {
       at = skipSubBlocks(bytes, at + 2, 'extension');
     } else if (block === IMAGE) {
       need(bytes, at + 1 + IMAGE_DESCRIPTOR_BYTES, 'image descriptor');
-      const right = u16le(bytes, at + 1, 'frame left') + u16le(bytes, at + 5, 'frame width');
-      const bottom = u16le(bytes, at + 3, 'frame top') + u16le(bytes, at + 7, 'frame height');
-      width = Math.max(width, right);
-      height = Math.max(height, bottom);
+      const frameWidth = u16le(bytes, at + 5, 'frame width');
+      const frameHeight = u16le(bytes, at + 7, 'frame height');
+      pixels += frameWidth * frameHeight;
+      framePixels(pixels);
+      width = Math.max(width, u16le(bytes, at + 1, 'frame left') + frameWidth);
+      height = Math.max(height, u16le(bytes, at + 3, 'frame top') + frameHeight);
       at += 1 + IMAGE_DESCRIPTOR_BYTES + colourTableBytes(bytes[at + IMAGE_DESCRIPTOR_BYTES]);
       const codeSize = u8(bytes, at, 'LZW minimum code size');
       if (codeSize < LZW_MIN_CODE_SIZE_RANGE[0] || codeSize > LZW_MIN_CODE_SIZE_RANGE[1]) bad(`LZW minimum code size ${codeSize}`);

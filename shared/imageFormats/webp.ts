@@ -2,7 +2,7 @@
 // the file exactly, and the image chunks (VP8, VP8L, or VP8X with its still image or animation
 // frames) carry dimensions that agree with each other.
 
-import { bad, fourCC, frameCount, need, u16le, u24le, u32le, u8 } from './bytes';
+import { bad, fourCC, frameCount, framePixels, need, u16le, u24le, u32le, u8 } from './bytes';
 import type { ImageSize } from './types';
 
 const RIFF_HEADER_BYTES = 12;
@@ -81,6 +81,7 @@ function checkExtended(bytes: Uint8Array, chunks: Chunk[]): ImageSize {
   const frames = rest.filter((c) => c.type === 'ANMF');
   if (frames.length === 0) bad('animation without frames');
   frameCount(frames.length); // before any frame's own chunks are walked
+  let pixels = 0; // decoded area of the frames so far
   for (const frame of frames) {
     if (frame.size < ANMF_HEADER_BYTES) bad('ANMF chunk too short');
     const d = frame.dataStart;
@@ -88,6 +89,8 @@ function checkExtended(bytes: Uint8Array, chunks: Chunk[]): ImageSize {
     const y = u24le(bytes, d + 3, 'frame y') * 2;
     const size = { width: u24le(bytes, d + 6, 'frame width') + 1, height: u24le(bytes, d + 9, 'frame height') + 1 };
     if (x + size.width > canvas.width || y + size.height > canvas.height) bad('animation frame outside the canvas');
+    pixels += size.width * size.height;
+    framePixels(pixels); // before this frame's chunks are walked
     sameSize(bitstreamSize(bytes, chunksIn(bytes, d + ANMF_HEADER_BYTES, d + frame.size), 'animation frame'), size, 'frame bitstream vs frame');
   }
   return canvas;

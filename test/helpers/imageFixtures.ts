@@ -7,6 +7,22 @@ import { randomBytes } from 'node:crypto';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
+/** The smallest canvas holding every frame listed at (0, 0). */
+function canvasFor(frames: [width: number, height: number][]): [width: number, height: number] {
+  return frames.reduce<[number, number]>(([width, height], [w, h]) => [Math.max(width, w), Math.max(height, h)], [1, 1]);
+}
+
+/** `make` of each frame size listed, made once per size (thousands of frames stay cheap). */
+function framesOfSizes(frames: [width: number, height: number][], make: (width: number, height: number) => Buffer): Buffer[] {
+  const made = new Map<string, Buffer>();
+  return frames.map(([w, h]) => {
+    const key = `${w}x${h}`;
+    const frame = made.get(key) ?? make(w, h);
+    made.set(key, frame);
+    return frame;
+  });
+}
+
 // ---- PNG ---------------------------------------------------------------------------------------
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -123,10 +139,31 @@ export function anmf(width: number, height: number, bitstream: Uint8Array): Buff
   return Buffer.concat([header, bitstream]);
 }
 
+/** An animated WebP: a `width` x `height` canvas, then `frames` (ANMF chunks). */
+function webpAnimation(width: number, height: number, frames: Buffer[]): Buffer {
+  return webpFile([riffChunk('VP8X', vp8x(0x02, width, height)), riffChunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0])), ...frames]);
+}
+
 /** A 5x3 animation of `frames` lossless frames (ANMF chunks). */
 export function makeAnimatedWebp(frames: number): Buffer {
-  const frame = riffChunk('ANMF', anmf(5, 3, riffChunk('VP8L', VP8L_5X3)));
-  return webpFile([riffChunk('VP8X', vp8x(0x02, 5, 3)), riffChunk('ANIM', Buffer.from([0, 0, 0, 0, 0, 0])), ...Array<Buffer>(frames).fill(frame)]);
+  return webpAnimation(5, 3, Array<Buffer>(frames).fill(riffChunk('ANMF', anmf(5, 3, riffChunk('VP8L', VP8L_5X3)))));
+}
+
+/** VP8L data whose header claims `width` x `height` (16384 a side at most) with no image data after it. */
+function vp8lClaiming(width: number, height: number): Buffer {
+  const data = Buffer.alloc(5);
+  data[0] = 0x2f; // signature; then 14-bit width-1 and height-1, no alpha, version 0
+  data.writeUInt32LE((width - 1) | ((height - 1) << 14), 1);
+  return data;
+}
+
+/**
+ * An animated WebP whose frames (at (0, 0), lossless) claim the sizes listed, on a canvas as large
+ * as the largest: a few dozen bytes a frame, each its full size once decoded.
+ */
+export function webpClaiming(frames: [width: number, height: number][]): Buffer {
+  const [width, height] = canvasFor(frames);
+  return webpAnimation(width, height, framesOfSizes(frames, (w, h) => riffChunk('ANMF', anmf(w, h, riffChunk('VP8L', vp8lClaiming(w, h))))));
 }
 
 /** Two 5x3 lossless frames. */
@@ -167,23 +204,42 @@ function lzwSubBlocks(pixels: number[]): Buffer {
   return Buffer.from([2, out.length, ...out, 0]);
 }
 
-/** A 3x2 GIF89a with a 4-colour table, a loop extension and `frames` frames (two by default), alternating between two pictures. */
-export function makeAnimatedGif(frames = 2): Buffer {
-  const frame = (pixels: number[]) =>
-    Buffer.concat([
-      Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0, 0]), // graphic control: 100 ms
-      Buffer.from([0x2c, 0, 0, 0, 0, 3, 0, 2, 0, 0]), // image at (0,0), 3x2, no local table
-      lzwSubBlocks(pixels),
-    ]);
-  const pictures = [frame([0, 1, 2, 3, 2, 1]), frame([3, 2, 1, 0, 1, 2])];
+/** One GIF frame: a 100 ms graphic control extension, then an image at (0,0) of `width` x `height` (no local table) holding `pixels`. */
+function gifFrame(width: number, height: number, pixels: number[]): Buffer {
+  const descriptor = Buffer.from([0x2c, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  descriptor.writeUInt16LE(width, 5);
+  descriptor.writeUInt16LE(height, 7);
+  return Buffer.concat([Buffer.from([0x21, 0xf9, 4, 0, 10, 0, 0, 0]), descriptor, lzwSubBlocks(pixels)]);
+}
+
+/** A GIF89a of a `width` x `height` screen with a 4-colour table and a loop extension, then `frames` (gifFrame) and the trailer. */
+function gifAnimation(width: number, height: number, frames: Buffer[]): Buffer {
+  const screen = Buffer.from([0, 0, 0, 0, 0x81, 0, 0]); // global table of 4 colours
+  screen.writeUInt16LE(width, 0);
+  screen.writeUInt16LE(height, 2);
   return Buffer.concat([
     Buffer.from('GIF89a', 'latin1'),
-    Buffer.from([3, 0, 2, 0, 0x81, 0, 0]), // 3x2, global table of 4 colours
+    screen,
     Buffer.from([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255]),
     Buffer.from([0x21, 0xff, 11, ...Buffer.from('NETSCAPE2.0'), 3, 1, 0, 0, 0]),
-    ...Array.from({ length: frames }, (_, i) => pictures[i % 2]),
+    ...frames,
     Buffer.from([0x3b]),
   ]);
+}
+
+/** A 3x2 GIF89a with a 4-colour table, a loop extension and `frames` frames (two by default), alternating between two pictures. */
+export function makeAnimatedGif(frames = 2): Buffer {
+  const pictures = [gifFrame(3, 2, [0, 1, 2, 3, 2, 1]), gifFrame(3, 2, [3, 2, 1, 0, 1, 2])];
+  return gifAnimation(3, 2, Array.from({ length: frames }, (_, i) => pictures[i % 2]));
+}
+
+/**
+ * A GIF whose frames (at (0,0)) claim the sizes listed over one pixel of data each, on a screen as
+ * large as the largest: a few dozen bytes a frame, each its full size once decoded.
+ */
+export function gifClaiming(frames: [width: number, height: number][]): Buffer {
+  const [width, height] = canvasFor(frames);
+  return gifAnimation(width, height, framesOfSizes(frames, (w, h) => gifFrame(w, h, [0])));
 }
 
 /** Every valid fixture with the size a decoder reports. */
