@@ -2,7 +2,7 @@
 // UI language.
 
 import { ChatError } from '../../shared/errors';
-import { IMAGE_MAX_FRAMES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX } from '../../shared/limits';
+import { IMAGE_MAX_FRAMES, IMAGE_MAX_PIXELS, IMAGE_MAX_SIDE_PX, IMAGE_MAX_TOTAL_FRAME_PIXELS } from '../../shared/limits';
 import type { MeshError } from '../mesh/api';
 import type { MessageKey, Params, Translate } from '../i18n';
 
@@ -36,7 +36,7 @@ const TRANSLATED = new Set<string>([
 export const IMAGE_REFUSAL_CODES = new Set<string>(['BAD_IMAGE', 'IMAGE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'IMAGE_TOO_MANY_FRAMES']);
 
 /** Limits every image message may name. */
-const IMAGE_LIMIT_PARAMS: Params = { maxSide: IMAGE_MAX_SIDE_PX, megapixels: IMAGE_MAX_PIXELS / 1_000_000, maxFrames: IMAGE_MAX_FRAMES };
+const IMAGE_LIMIT_PARAMS: Params = { maxSide: IMAGE_MAX_SIDE_PX, megapixels: IMAGE_MAX_PIXELS / 1_000_000, maxFrames: IMAGE_MAX_FRAMES, animationMegapixels: IMAGE_MAX_TOTAL_FRAME_PIXELS / 1_000_000 };
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${+(bytes / (1024 * 1024)).toFixed(1)} MB`;
