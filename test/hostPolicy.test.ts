@@ -5,10 +5,9 @@
 import http from 'node:http';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import WebSocket from 'ws';
 import { HostPolicy, hostName, machineNames } from '../rendezvous/hostPolicy';
 import { DEFAULT_PASSWORD, startTestServer, type TestServer } from './helpers/server';
-import { connectPeer } from './helpers/ws';
+import { connectPeer, upgradeStatus } from './helpers/ws';
 
 const test = suite('host policy');
 
@@ -58,22 +57,6 @@ function request(server: TestServer, host: string, method: string, path: string,
   });
 }
 
-/** Resolves with the HTTP status of a refused upgrade, or 101 when the socket opened. */
-function upgradeStatus(server: TestServer, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(server.wsUrl, { headers });
-    ws.on('unexpected-response', (_req, res) => {
-      resolve(res.statusCode ?? 0);
-      ws.terminate();
-    });
-    ws.on('open', () => {
-      resolve(101);
-      ws.close();
-    });
-    ws.on('error', () => {});
-  });
-}
-
 test('a rebound name gets no page, no API and no socket; the real addresses keep working', async () => {
   const server = await startTestServer({ allowedHosts: ['chat.lab.example'] });
   try {
@@ -88,7 +71,7 @@ test('a rebound name gets no page, no API and no socket; the real addresses keep
     const login = await request(server, `127.0.0.1:${server.port}`, 'POST', '/api/login', { username: 'intruder', password: DEFAULT_PASSWORD });
     assert.is(login.status, 401, 'no account was made under the rebound name');
     // What a rebinding page's browser sends: its own name as Host and as Origin, which the Origin check alone lets through.
-    assert.is(await upgradeStatus(server, { Host: evil, Origin: `http://${evil}` }), 421);
+    assert.is(await upgradeStatus(server.wsUrl, { headers: { Host: evil, Origin: `http://${evil}` } }), 421);
 
     for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `chat.lab.example:${server.port}`]) {
       assert.is.not((await request(server, host, 'GET', '/')).status, 421, host);
@@ -106,7 +89,7 @@ test('allowed_hosts = * turns the check off', async () => {
   const server = await startTestServer({ allowedHosts: ['*'] });
   try {
     assert.is.not((await request(server, `anything.example:${server.port}`, 'GET', '/')).status, 421);
-    assert.is(await upgradeStatus(server, { Host: `anything.example:${server.port}` }), 101);
+    assert.is(await upgradeStatus(server.wsUrl, { headers: { Host: `anything.example:${server.port}` } }), 101);
   } finally {
     await server.stop();
   }

@@ -10,7 +10,7 @@ import { closeCodeFor } from '../shared/errors';
 import { encodeMessage, type WelcomeMessage } from '../shared/protocol';
 import type { ServerOptions } from '../rendezvous/server';
 import { startTestServer, statsWhen, type TestServer } from './helpers/server';
-import { connectPeer, DEFAULT_TIMEOUT_MS, newPeerSecret, openSocket, type TestSocket } from './helpers/ws';
+import { connectPeer, DEFAULT_TIMEOUT_MS, newPeerSecret, openSocket, upgradeStatus, type TestSocket } from './helpers/ws';
 
 const CAP = 3;
 
@@ -40,29 +40,6 @@ async function openMany(ctx: { sockets: TestSocket[] }, url: string, count: numb
   return Promise.all(Array.from({ length: count }, () => open(ctx, url)));
 }
 
-/** The HTTP status that refused an upgrade; fails when the upgrade is accepted. */
-function refusal(url: string, options: WebSocket.ClientOptions = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    const timer = setTimeout(() => {
-      ws.terminate();
-      reject(new Error(`no answer to the upgrade within ${DEFAULT_TIMEOUT_MS} ms`));
-    }, DEFAULT_TIMEOUT_MS);
-    ws.on('error', () => {});
-    ws.once('open', () => {
-      clearTimeout(timer);
-      ws.terminate();
-      reject(new Error('the upgrade was accepted'));
-    });
-    ws.once('unexpected-response', (req, res) => {
-      clearTimeout(timer);
-      res.resume();
-      req.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-  });
-}
-
 async function authenticate(socket: TestSocket, token: string): Promise<void> {
   socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret() }));
   await socket.next<WelcomeMessage>((m) => m.type === 'welcome');
@@ -77,8 +54,8 @@ async function serverHolds(server: TestServer, count: number): Promise<void> {
 test('the upgrade past the cap gets 429 and no WebSocket', async (ctx) => {
   const server = await start(ctx);
   await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
-  assert.is(await refusal(server.wsUrl), 429, 'and again');
+  assert.is(await upgradeStatus(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429, 'and again');
   await serverHolds(server, CAP);
   for (const s of ctx.sockets) assert.is(s.ws.readyState, WebSocket.OPEN, 'the sockets within the cap stay open');
 });
@@ -89,31 +66,31 @@ test('a socket that authenticates gives its slot back, once', async (ctx) => {
   const [first] = await openMany(ctx, server.wsUrl, CAP);
   await authenticate(first, token);
   await open(ctx, server.wsUrl);
-  assert.is(await refusal(server.wsUrl), 429, 'the freed slot is taken again');
+  assert.is(await upgradeStatus(server.wsUrl), 429, 'the freed slot is taken again');
   // The authenticated socket closing must not give the slot back a second time.
   await first.close();
   await serverHolds(server, CAP);
-  assert.is(await refusal(server.wsUrl), 429, 'still at the cap after the authenticated socket closed');
+  assert.is(await upgradeStatus(server.wsUrl), 429, 'still at the cap after the authenticated socket closed');
 });
 
 test('a socket the client closes gives its slot back', async (ctx) => {
   const server = await start(ctx);
   const [first] = await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
   await first.close();
   await serverHolds(server, CAP - 1);
   await open(ctx, server.wsUrl);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
 });
 
 test('sockets closed at the auth deadline give their slots back', async (ctx) => {
   const server = await start(ctx, { authDeadlineMs: 300 });
   const first = await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
   for (const s of first) assert.is((await s.waitClosed()).code, closeCodeFor('AUTH_TIMEOUT'));
   await serverHolds(server, 0);
   await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
 });
 
 test('a socket refused for a bad token gives its slot back', async (ctx) => {
@@ -123,7 +100,7 @@ test('a socket refused for a bad token gives its slot back', async (ctx) => {
   assert.is((await first.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
   await serverHolds(server, CAP - 1);
   await open(ctx, server.wsUrl);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
 });
 
 test('a failed handshake gives its slot back', async (ctx) => {
@@ -141,7 +118,7 @@ test('a failed handshake gives its slot back', async (ctx) => {
     assert.match(answer, /^HTTP\/1\.1 400 /);
   }
   await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
 });
 
 test('authenticated sockets never count', async (ctx) => {
@@ -151,7 +128,7 @@ test('authenticated sockets never count', async (ctx) => {
   for (let i = 0; i < 10; i++) peers.push(await connectPeer(server.wsUrl, token));
   ctx.sockets.push(...peers);
   await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
   await serverHolds(server, 10 + CAP);
   for (const p of peers) assert.is(p.ws.readyState, WebSocket.OPEN, 'every authenticated peer stays connected');
 });
@@ -159,7 +136,7 @@ test('authenticated sockets never count', async (ctx) => {
 test('the cap is per address', async (ctx) => {
   const server = await start(ctx);
   await openMany(ctx, server.wsUrl, CAP);
-  assert.is(await refusal(server.wsUrl), 429);
+  assert.is(await upgradeStatus(server.wsUrl), 429);
   // Another loopback address of the same machine is another client address.
   await open(ctx, server.wsUrl, { localAddress: '127.0.0.2' });
 });

@@ -132,3 +132,29 @@ export function onlinePeers(socket: OnlineSocket): Set<string> {
   }
   return online;
 }
+
+/**
+ * Opens a WebSocket and closes it at once: resolves with the HTTP status that refused the upgrade,
+ * or 101 when it was accepted.
+ */
+export function upgradeStatus(url: string, options: WebSocket.ClientOptions = {}, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, options);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no answer to the upgrade within ${timeoutMs} ms`));
+    }, timeoutMs);
+    ws.on('error', () => {});
+    ws.once('open', () => {
+      clearTimeout(timer);
+      ws.terminate();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (req, res) => {
+      clearTimeout(timer);
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+  });
+}
