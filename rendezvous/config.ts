@@ -40,9 +40,12 @@ export function parsePort(value: string): number {
   return Number(value);
 }
 
+/** A host name: letters, digits, dots and hyphens, at most 253 characters. */
+const HOST_NAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/;
+
 export function parseHost(value: string): string {
   const host = value.trim();
-  if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(host)) throw new Error('must be an IP address or a host name');
+  if (isIP(host) === 0 && !HOST_NAME.test(host)) throw new Error('must be an IP address or a host name');
   return host;
 }
 
@@ -93,7 +96,7 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
       }),
     allowed_hosts: (value) =>
       list(value).map((name) => {
-        if (name !== '*' && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$/.test(name)) throw new Error(`"${name}" is not a host name like chat.lab.example`);
+        if (name !== '*' && !HOST_NAME.test(name)) throw new Error(`"${name}" is not a host name like chat.lab.example`);
         return name;
       }),
   },

@@ -1,10 +1,10 @@
 // The WebSocket endpoint /ws: upgrade with Host and Origin checks, auth deadline, and dispatch of each
 // message. A handler never throws out of here, and one client's bad input only affects itself.
 
-import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ChatError } from '../../shared/errors';
+import { ChatError, httpStatusFor, type ErrorCode } from '../../shared/errors';
 import { WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES, WS_MESSAGES_PER_SECOND } from '../../shared/limits';
 import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
@@ -25,9 +25,10 @@ const SHUTDOWN_GRACE_MS = 1_000;
 /** Refusals this far apart (ms) belong to separate rate-limit episodes. */
 const RATE_LIMIT_EPISODE_GAP_MS = 1_000;
 
-/** Answers an upgrade that gets no WebSocket with a bare HTTP status, and closes. */
-function refuseUpgrade(socket: Duplex, status: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+/** Answers an upgrade that gets no WebSocket with the bare HTTP status of `code` (errors.ts), and closes. */
+function refuseUpgrade(socket: Duplex, code: ErrorCode): void {
+  const status = httpStatusFor(code);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export interface HubOptions {
@@ -62,15 +63,15 @@ export class Hub {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       const path = (req.url ?? '').split('?')[0];
-      if (path !== '/ws') return refuseUpgrade(socket, '404 Not Found');
+      if (path !== '/ws') return refuseUpgrade(socket, 'NOT_FOUND');
       // A rebound name (hostPolicy.ts) gets no socket at all: refused before the upgrade.
-      if (!this.options.hosts.allows(req.headers.host)) return refuseUpgrade(socket, '421 Misdirected Request');
+      if (!this.options.hosts.allows(req.headers.host)) return refuseUpgrade(socket, 'HOST_NOT_ALLOWED');
       // A socket already gone may have emitted 'close' before anyone listened: it takes no slot.
       if (socket.destroyed) return;
       // The slot is taken before the upgrade and held until the socket authenticates or closes;
       // a host at the cap is refused before any WebSocket is made for it.
       const release = this.pending.take(req.socket.remoteAddress ?? 'unknown');
-      if (!release) return refuseUpgrade(socket, '429 Too Many Requests');
+      if (!release) return refuseUpgrade(socket, 'RATE_LIMITED');
       // Every other end (failed handshake, auth deadline, bad auth, client gone, shutdown) closes the socket.
       socket.once('close', release);
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, release));
