@@ -110,6 +110,11 @@ export function closeCodeFor(code: ErrorCode): number {
   return CLOSE_CODES[code] ?? 1008; // 1008 = policy violation
 }
 
+/** The server speaks another protocol version: the client is older (or newer) than the server and must be reloaded, not reconnected. */
+export function isOutdatedCloseCode(closeCode: number): boolean {
+  return closeCode === CLOSE_CODES.UNSUPPORTED_VERSION;
+}
+
 /** Close codes after which a client must not reconnect with the same token (it must log in again). */
 export function isFatalCloseCode(closeCode: number): boolean {
   return closeCode === 4002 || closeCode === 4003 || closeCode === 4006 || closeCode === 4007;

@@ -1,8 +1,12 @@
 // Every limit of ChatRoom in one place. Both the sender and the receiver enforce these.
 // Units are in the names or the comments; defaults are the values below.
 
-/** Version of the WebSocket protocol (rendezvous <-> client). Bumped on any incompatible change. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the WebSocket protocol (rendezvous <-> client), including the peer signals it carries
+ * (shared/peerSignal.ts). Bumped on any incompatible change; the server refuses any other version, so
+ * a room never mixes versions. 2: relay first, and a responder may decline a direct link (budget).
+ */
+export const PROTOCOL_VERSION = 2;
 /** Version of the peer frame format (data channel and relay). */
 export const FRAME_VERSION = 1;
 
@@ -180,7 +184,14 @@ export const CHUNK_ACK_EVERY = 4;
 export const WINDOW_STALL_MS = 1_000;
 /** How often bufferedAmount is polled while paused (ms): wrtc never fires bufferedamountlow. */
 export const CHANNEL_DRAIN_POLL_MS = 5;
-/** A direct link that has not opened within this time falls back to relay (ms). */
+/**
+ * Direct links (RTCPeerConnections) one peer keeps at once, attempts in flight included; pairs
+ * beyond it stay on the relay. Default 24: see client/mesh/README.md ("Direct-link budget") for the
+ * Chromium measurement behind it. Every link costs its DTLS/SCTP state and a heartbeat a second,
+ * and a peer in a room of 50 would otherwise open 49.
+ */
+export const DIRECT_LINKS_MAX = 24;
+/** A direct link that has not opened within this time is given up (ms); the pair stays on the relay meanwhile. */
 export const DIRECT_CONNECT_TIMEOUT_MS = 10_000;
 /** A direct link that stays disconnected this long falls back to relay (ms). */
 export const DIRECT_DISCONNECT_GRACE_MS = 5_000;

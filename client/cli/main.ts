@@ -93,6 +93,10 @@ async function main(): Promise<void> {
       console.error('the server refused this session; log in again');
       process.exit(1);
     }
+    if (s === 'outdated') {
+      console.error('ChatRoom was updated: the server speaks a newer protocol; update this client (git pull) and run it again');
+      process.exit(1);
+    }
   });
   process.on('SIGINT', () => void leave());
   mesh.start();

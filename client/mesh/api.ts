@@ -9,11 +9,16 @@ import type { MeshTimeouts } from './timeouts';
 
 export type { MeshTimeouts } from './timeouts';
 
-/** How traffic to one peer travels right now. `unreachable`: no direct link and the relay is off. */
+/**
+ * The path that carries traffic to one peer now: `relay` (from the first second while the relay is
+ * allowed, and for pairs beyond the direct-link budget), `direct` once a direct link is proven,
+ * `connecting` while nothing can carry yet (relay off), `unreachable` when the direct link failed
+ * and the relay is off.
+ */
 export type LinkState = 'connecting' | 'direct' | 'relay' | 'unreachable';
 
-/** The signaling connection to the rendezvous server. */
-export type ConnectionStatus = 'connecting' | 'online' | 'reconnecting' | 'unauthorized' | 'stopped';
+/** The signaling connection to the rendezvous server. `outdated`: the server speaks a newer protocol; reload the page (or update the CLI). */
+export type ConnectionStatus = 'connecting' | 'online' | 'reconnecting' | 'unauthorized' | 'outdated' | 'stopped';
 
 export interface PeerView extends PeerInfo {
   link: LinkState;
@@ -93,6 +98,8 @@ export interface MeshOptions {
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
   /** Test seam: shorter timings than the named defaults of shared/limits.ts. */
   timeouts?: Partial<MeshTimeouts>;
+  /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
+  directLinksMax?: number;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */
   peerSecret?: string;
 }

@@ -17,6 +17,10 @@ export interface DirectAttemptHandlers {
   failed(reason: string): void;
   /** A frame other than PING/PONG arrived over the link. */
   frame(bytes: Uint8Array): void;
+  /** The confirmed link went quiet (ICE disconnected, or half a heartbeat overdue): it may come back. */
+  quiet(): void;
+  /** The quiet link was heard again. */
+  heard(): void;
 }
 
 export interface DirectAttemptOptions {
@@ -43,6 +47,8 @@ export class DirectAttempt {
   private paused = false;
   /** A PING that arrived before simple-peer declared the link open (it can): answered on open. */
   private pongOwed = false;
+  /** Confirmed, then silent: `quiet` was fired and `heard` was not yet. */
+  private isQuiet = false;
   /** Test seam: a silently cut link (no event, nothing in or out), as most real failures are. */
   private cut = false;
 
@@ -129,13 +135,25 @@ export class DirectAttempt {
       if (now - lastTick > heartbeatMs * 2) this.lastHeard = Math.max(this.lastHeard, now - heartbeatMs);
       lastTick = now;
       if (now - this.lastHeard > heartbeatMs * heartbeatMisses) return this.fail('heartbeat lost');
+      // Half a beat overdue: let the relay carry meanwhile (the link is given up only after the misses).
+      if (now - this.lastHeard > heartbeatMs * 1.5) this.markQuiet();
       if (!this.cut) this.link.send(PING);
     }, heartbeatMs);
+  }
+
+  private markQuiet(): void {
+    if (!this.confirmed || this.isQuiet || this.done) return;
+    this.isQuiet = true;
+    this.options.handlers.quiet();
   }
 
   private onData(bytes: Uint8Array): void {
     if (this.cut) return;
     this.lastHeard = Date.now();
+    if (this.isQuiet) {
+      this.isQuiet = false;
+      this.options.handlers.heard();
+    }
     // PING/PONG are header-only frames; everything else goes up.
     if (bytes.byteLength === FRAME_HEADER_BYTES && bytes[1] === FrameType.PING) {
       if (!this.link.send(PONG)) this.pongOwed = true;
@@ -156,6 +174,7 @@ export class DirectAttempt {
   private onIceState(state: string): void {
     if (state === 'failed' || state === 'closed') return this.fail(`ICE ${state}`);
     if (state === 'disconnected') {
+      this.markQuiet();
       if (!this.graceTimer) this.graceTimer = setTimeout(() => this.fail('ICE disconnected too long'), this.options.timeouts.disconnectGraceMs);
     } else if (this.graceTimer) {
       clearTimeout(this.graceTimer);

@@ -3,7 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
@@ -16,7 +16,9 @@ import { ImageDigest } from './imageDigest';
 import { ImageFrames } from './imageFrames';
 import { RelayWriter } from './relayWriter';
 import { EarlyBuffer } from './earlyBuffer';
+import { LinkBudget } from './linkBudget';
 import { Pair, type PairContext } from './pair';
+import type { DirectPhase } from './pathController';
 import { Receiver } from './receiver';
 import { Receivers } from './receivers';
 import { SignalingClient } from './signalingClient';
@@ -49,9 +51,12 @@ export class MeshImpl implements Mesh {
   /** Shared by every relayed pair: the server's rate limit is per socket. */
   private readonly relayBudget = new TokenBucket();
   private readonly relayWriter: RelayWriter;
+  /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
+  private readonly budget: LinkBudget;
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       token: options.token,
@@ -110,6 +115,8 @@ export class MeshImpl implements Mesh {
       filterSignal: options.filterSignal,
       relayMode: () => this.settings?.relay ?? 'auto',
       iceServers: () => this.settings?.iceServers ?? [],
+      // With the relay off a pair beyond the budget could not talk at all: no budget then.
+      budget: () => (this.settings?.relay === 'off' ? null : this.budget),
       signalingOnline: () => this.signaling.online,
       sendSignal: (to, data) => this.signaling.sendSignal(to, data),
       relayTransport: (peerId) => this.relayTransport(peerId),
@@ -136,6 +143,7 @@ export class MeshImpl implements Mesh {
   }
 
   stop(): void {
+    this.budget.close();
     this.signaling.stop();
     for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
     this.receivers.closeAll();
@@ -190,6 +198,13 @@ export class MeshImpl implements Mesh {
         resolve(done);
       }, 20);
     });
+  }
+
+  /** Benchmarks and tests (not part of api.ts): direct-link slots held now, the most held at once, and each pair's direct phase. */
+  directLinks(): { used: number; peak: number; max: number; phases: Record<PeerId, DirectPhase> } {
+    const phases: Record<PeerId, DirectPhase> = {};
+    for (const [id, pair] of this.pairs) phases[id] = pair.directPhase;
+    return { used: this.budget.used, peak: this.budget.peak, max: this.budget.max, phases };
   }
 
   /** Test seam (not part of api.ts): silently cut the direct link to `peerId`, as a failing network would. */

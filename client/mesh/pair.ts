@@ -1,20 +1,22 @@
-// Everything about one remote peer on the sending side and the path to it: the per-pair state
-// machine (connecting -> direct | relay | unreachable), the direct attempts and their background
-// retries, the send queue and the outbox of unacknowledged messages.
+// Everything about one remote peer on the sending side: delivery (the send queue, the outbox of
+// unacknowledged messages, image windows, re-sends) over whatever path the PathController says
+// carries traffic now (relay first, then direct: see pathController.ts).
 //
-// Exactly one side initiates WebRTC (the smaller peer id), so there is no glare. Each side picks
-// its own sending path; frames are accepted from any live path, and correctness comes from
-// message ids, per-sender text sequence numbers and acks. A side that gives up on a direct link
-// says so over the relay (PATH frame) so the other side drops it at once instead of waiting.
+// Each side picks its own sending path; frames are accepted from any live path, and correctness
+// comes from message ids, per-sender text sequence numbers and acks. A side that gives up on a
+// direct link says so over the relay (PATH frame) so the other side drops it at once.
 
 import { CHUNK_BYTES } from '../../shared/limits';
 import { encodeFrame, FrameType, newMessageId } from '../../shared/frames';
+import { encodePeerSignal, parsePeerSignal } from '../../shared/peerSignal';
 import type { PeerId, PeerInfo, RelayMode, IceServerConfig } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
 import type { LinkState, TransferProgress } from './api';
 import { DirectAttempt } from './directAttempt';
 import { ImageWindow } from './imageWindow';
-import { Outbox, type OutgoingImage, type OutgoingMessage, type OutgoingText } from './outbox';
+import type { LinkBudget } from './linkBudget';
+import { Outbox, type OutgoingImage, type OutgoingMessage } from './outbox';
+import { PathController, type DirectPhase } from './pathController';
 import { SendQueue, type FrameSource, type Transport } from './sendQueue';
 import type { MeshTimeouts } from './timeouts';
 
@@ -24,6 +26,8 @@ export interface PairContext {
   readonly timeouts: MeshTimeouts;
   relayMode(): RelayMode;
   iceServers(): IceServerConfig[];
+  /** The mesh's direct-link budget, or null when direct links are not budgeted (relay off). */
+  budget(): LinkBudget | null;
   signalingOnline(): boolean;
   sendSignal(to: PeerId, data: Record<string, unknown>): boolean;
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
@@ -36,14 +40,11 @@ export interface PairContext {
 }
 
 export class Pair {
-  state: LinkState = 'connecting';
   readonly initiator: boolean;
   readonly queue = new SendQueue();
   readonly outbox = new Outbox();
-  private attempt: DirectAttempt | null = null;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private waitTimer: ReturnType<typeof setTimeout> | null = null;
-  private retryDelay: number;
+  private readonly path: PathController;
+  private readonly relay: Transport;
   private retransmitTimer: ReturnType<typeof setInterval> | null = null;
   private lastAckAt = Date.now();
   private destroyed = false;
@@ -53,7 +54,51 @@ export class Pair {
 
   constructor(public info: PeerInfo, private readonly ctx: PairContext) {
     this.initiator = ctx.selfId < info.peerId;
-    this.retryDelay = ctx.timeouts.retryFirstMs;
+    this.relay = ctx.relayTransport(info.peerId);
+    const peerId = info.peerId;
+    this.path = new PathController({
+      peerId,
+      initiator: this.initiator,
+      timeouts: ctx.timeouts,
+      get budget() {
+        return ctx.budget();
+      },
+      relayMode: () => ctx.relayMode(),
+      signalingOnline: () => ctx.signalingOnline(),
+      sendSignal: (signal) => ctx.sendSignal(peerId, encodePeerSignal(signal)),
+      relayTransport: () => this.relay,
+      openDirect: (id, events) =>
+        new DirectAttempt({
+          id,
+          initiator: this.initiator,
+          wrtc: ctx.wrtc,
+          iceServers: ctx.iceServers(),
+          timeouts: ctx.timeouts,
+          handlers: {
+            ...events,
+            signal: (signal) => {
+              const filtered = ctx.filterSignal ? ctx.filterSignal(peerId, signal) : signal;
+              if (filtered) events.signal(filtered);
+            },
+            frame: (bytes) => ctx.frame(peerId, bytes),
+          },
+        }),
+      newAttemptId: () => newMessageId().slice(0, 16),
+      tellAttemptDead: (attemptId) => this.relay.write(encodeFrame(FrameType.PATH, undefined, 0, { deadAttempt: attemptId })),
+      switchTo: (transport, resend) => this.switchTo(transport, resend),
+      stateChanged: () => ctx.stateChanged(),
+      unreachable: (reason) => ctx.error({ code: 'UNREACHABLE', message: `no direct link to ${this.info.username}: ${reason}`, peerId }),
+    });
+  }
+
+  /** The path that carries traffic to this peer now (what the online list shows). */
+  get state(): LinkState {
+    return this.path.state;
+  }
+
+  /** The direct side of the pair (tests, benchmarks). */
+  get directPhase(): DirectPhase {
+    return this.path.phase;
   }
 
   get peerId(): PeerId {
@@ -61,18 +106,15 @@ export class Pair {
   }
 
   start(): void {
-    if (this.ctx.relayMode() === 'force') return this.useFallback();
-    this.setState('connecting');
-    if (this.initiator) this.startAttempt();
-    else this.waitForOffer();
+    this.path.start();
   }
 
   /** `peerLeft`: report the images it will never get (not when we are the ones leaving). */
   destroy(peerLeft: boolean): void {
     this.destroyed = true;
-    this.attempt?.close();
-    this.attempt = null;
-    this.clearTimers();
+    this.path.destroy();
+    if (this.retransmitTimer) clearInterval(this.retransmitTimer);
+    this.retransmitTimer = null;
     this.queue.close();
     this.windows.clear();
     for (const m of peerLeft ? this.outbox.all() : []) {
@@ -198,42 +240,25 @@ export class Pair {
   }
 
   // ---- paths ------------------------------------------------------------------------------
-  /** A signal from the other side: {attempt, signal}. */
+  /** A signal from the other side (shared/peerSignal.ts); anything else is ignored. */
   onSignal(data: Record<string, unknown>): void {
-    const id = data.attempt;
-    const signal = data.signal;
-    if (typeof id !== 'string' || typeof signal !== 'object' || signal === null || this.destroyed) return;
-    if (this.ctx.relayMode() === 'force') return;
-    if (this.attempt?.id !== id) {
-      // Only the initiator opens attempts, each with an offer; a responder follows the newest
-      // offer and ignores stray candidates of attempts it no longer has.
-      if (this.initiator || (signal as { type?: unknown }).type !== 'offer') return;
-      this.attempt?.close();
-      this.attempt = this.newAttempt(id);
-    }
-    this.attempt.signal(signal as Record<string, unknown>);
+    const signal = parsePeerSignal(data);
+    if (signal && !this.destroyed) this.path.onSignal(signal);
   }
 
   /** The other side declared a direct attempt dead. */
   onPathDead(attemptId: string): void {
-    if (this.attempt?.id === attemptId) this.attemptFailed(this.attempt, 'peer reported the direct link dead', false);
+    this.path.onAttemptDead(attemptId);
   }
 
   /** The signaling socket is back: relayed frames may have been lost, pending signals surely were. */
   onSignalingResumed(): void {
-    if (this.state === 'relay') this.requeue();
-    if (this.state !== 'direct' && this.initiator && this.ctx.relayMode() !== 'force') {
-      this.attempt?.close();
-      this.attempt = null;
-      if (this.retryTimer) clearTimeout(this.retryTimer);
-      this.retryTimer = null;
-      this.startAttempt();
-    }
+    this.path.onSignalingResumed();
   }
 
   /** Test seam: the direct link goes silent (see DirectAttempt.cutSilently). */
   cutDirect(): void {
-    this.attempt?.cutSilently();
+    this.path.cutDirect();
   }
 
   onRelayFlow(paused: boolean): void {
@@ -241,105 +266,10 @@ export class Pair {
     if (!paused) this.queue.pump();
   }
 
-  private newAttempt(id: string): DirectAttempt {
-    const attempt: DirectAttempt = new DirectAttempt({
-      id,
-      initiator: this.initiator,
-      wrtc: this.ctx.wrtc,
-      iceServers: this.ctx.iceServers(),
-      timeouts: this.ctx.timeouts,
-      handlers: {
-        signal: (signal) => {
-          const filtered = this.ctx.filterSignal ? this.ctx.filterSignal(this.peerId, signal) : signal;
-          if (filtered) this.ctx.sendSignal(this.peerId, { attempt: id, signal: filtered });
-        },
-        confirmed: () => this.attemptConfirmed(attempt),
-        failed: (reason) => this.attemptFailed(attempt, reason, true),
-        frame: (bytes) => this.ctx.frame(this.peerId, bytes),
-      },
-    });
-    return attempt;
-  }
-
-  private startAttempt(): void {
+  private switchTo(transport: Transport | null, resend: boolean): void {
     if (this.destroyed) return;
-    this.attempt = this.newAttempt(newMessageId().slice(0, 16));
-  }
-
-  /** Responder: if no offer comes in time, fall back like a failed attempt would. */
-  private waitForOffer(): void {
-    this.waitTimer = setTimeout(() => {
-      this.waitTimer = null;
-      if (this.state === 'connecting' && !this.attempt) this.useFallback();
-    }, this.ctx.timeouts.directConnectMs);
-  }
-
-  private attemptConfirmed(attempt: DirectAttempt): void {
-    if (attempt !== this.attempt || this.destroyed) return;
-    if (this.waitTimer) clearTimeout(this.waitTimer);
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.waitTimer = this.retryTimer = null;
-    this.retryDelay = this.ctx.timeouts.retryFirstMs;
-    const wasConnecting = this.state === 'connecting' || this.state === 'unreachable';
-    // Relay-borne frames still in flight are fine: texts are reordered by sequence number and a
-    // started image finishes on the relay (see SendQueue).
-    this.queue.setTransport(attempt.transport);
-    if (wasConnecting) this.requeue();
-    this.setState('direct');
-  }
-
-  private attemptFailed(attempt: DirectAttempt, reason: string, tellPeer: boolean): void {
-    if (attempt !== this.attempt || this.destroyed) return;
-    attempt.close();
-    this.attempt = null;
-    if (tellPeer && this.ctx.relayMode() !== 'off') {
-      this.ctx.relayTransport(this.peerId).write(encodeFrame(FrameType.PATH, undefined, 0, { deadAttempt: attempt.id }));
-    }
-    if (this.state === 'direct' || this.state === 'connecting') {
-      this.ctx.error({ code: 'UNREACHABLE', message: `direct link to ${this.info.username} lost: ${reason}`, peerId: this.peerId });
-      this.useFallback();
-    } else if (this.initiator) {
-      this.scheduleRetry();
-    }
-  }
-
-  private useFallback(): void {
-    if (this.destroyed) return;
-    const mode = this.ctx.relayMode();
-    if (mode === 'off') {
-      this.queue.setTransport(null);
-      this.setState('unreachable');
-    } else {
-      this.queue.clearMessages();
-      this.queue.setTransport(this.ctx.relayTransport(this.peerId));
-      this.requeue();
-      this.setState('relay');
-    }
-    if (mode !== 'force' && this.initiator) this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer || this.destroyed) return;
-    const delay = this.retryDelay;
-    this.retryDelay = Math.min(this.retryDelay * 2, this.ctx.timeouts.retryMaxMs);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (!this.attempt && this.state !== 'direct' && this.ctx.signalingOnline()) this.startAttempt();
-      else if (this.state !== 'direct') this.scheduleRetry();
-    }, delay);
-  }
-
-  private setState(state: LinkState): void {
-    if (this.state === state) return;
-    this.state = state;
-    this.ctx.stateChanged();
-  }
-
-  private clearTimers(): void {
-    if (this.retransmitTimer) clearInterval(this.retransmitTimer);
-    this.retransmitTimer = null;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.waitTimer) clearTimeout(this.waitTimer);
-    this.retryTimer = this.waitTimer = null;
+    if (resend) this.queue.clearMessages();
+    this.queue.setTransport(transport);
+    if (resend && transport) this.requeue();
   }
 }

@@ -2,7 +2,7 @@
 // exponential backoff and full jitter, and re-authenticates with the same token and peer secret
 // so the server gives back the same peer id.
 
-import { isFatalCloseCode } from '../../shared/errors';
+import { isFatalCloseCode, isOutdatedCloseCode } from '../../shared/errors';
 import { RECONNECT_FIRST_MS, RECONNECT_MAX_MS } from '../../shared/limits';
 import {
   encodeMessage,
@@ -147,6 +147,11 @@ export class SignalingClient {
       this.socket = null;
       this.authed = false;
       if (this.stopped) return;
+      if (isOutdatedCloseCode(ev.code)) {
+        this.stopped = true;
+        handlers.status('outdated');
+        return;
+      }
       if (isFatalCloseCode(ev.code)) {
         this.stopped = true;
         handlers.status('unauthorized');

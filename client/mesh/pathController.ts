@@ -1,0 +1,299 @@
+// Which path carries traffic to one peer, and the direct link behind it (DESIGN-NOTES seam 1).
+//
+// Relay first: with the relay allowed (`auto`, `force`) a pair sends over the relay from the moment
+// the peer is known; a direct attempt runs meanwhile and takes over once a PING over it got its PONG.
+// When a confirmed link goes quiet (ICE disconnected, a missed heartbeat) sending moves back to the
+// relay at once; the link is torn down only when the grace or the heartbeat gives up on it, and takes
+// over again if it recovers first. With the relay `off` nothing carries until the link is confirmed.
+//
+// Direct links are budgeted (LinkBudget, DIRECT_LINKS_MAX): an attempt holds a slot on both sides
+// from its offer on. An initiator with no free slot waits for one; a responder with none declines
+// the offer, and the initiator stays on the relay without offering again until the responder says
+// `free` (it then keeps a slot for that offer for one connect timeout).
+//
+// Exactly one side initiates (the smaller peer id), so there is no glare.
+
+import type { PeerId, RelayMode } from '../../shared/protocol';
+import { isOffer, type PeerSignal } from '../../shared/peerSignal';
+import type { LinkState } from './api';
+import type { LinkBudget } from './linkBudget';
+import type { Transport } from './sendQueue';
+import type { MeshTimeouts } from './timeouts';
+
+/** One direct attempt as the controller sees it (DirectAttempt, or a fake in unit tests). */
+export interface DirectLink {
+  readonly id: string;
+  readonly transport: Transport;
+  signal(data: Record<string, unknown>): void;
+  close(): void;
+  cutSilently(): void;
+}
+
+export interface DirectLinkEvents {
+  signal(data: Record<string, unknown>): void;
+  confirmed(): void;
+  failed(reason: string): void;
+  /** The confirmed link went quiet (ICE disconnected, a missed heartbeat): it may come back. */
+  quiet(): void;
+  /** ...and it was heard again. */
+  heard(): void;
+}
+
+/** Where the controller's decisions go: the delivery layer (Pair), signaling and the relay. */
+export interface PathEnvironment {
+  readonly peerId: PeerId;
+  readonly initiator: boolean;
+  readonly timeouts: MeshTimeouts;
+  /** null: no budget (relay off, or unbounded). */
+  readonly budget: LinkBudget | null;
+  relayMode(): RelayMode;
+  signalingOnline(): boolean;
+  sendSignal(signal: PeerSignal): void;
+  /** The same object every time. */
+  relayTransport(): Transport;
+  openDirect(id: string, events: DirectLinkEvents): DirectLink;
+  newAttemptId(): string;
+  /** Tells the other side over the relay that this attempt is dead (PATH frame). */
+  tellAttemptDead(attemptId: string): void;
+  /** Sending moves to `transport`; `resend`: frames sent on the old path may be lost, send every unacknowledged message again. */
+  switchTo(transport: Transport | null, resend: boolean): void;
+  stateChanged(): void;
+  /** The direct link failed with the relay off: nothing reaches the peer. */
+  unreachable(reason: string): void;
+}
+
+/**
+ * The direct side of the pair:
+ * - `idle`: no attempt (a responder waiting for an offer, an initiator between retries);
+ * - `waiting-slot`: initiator, its own budget is full;
+ * - `declined`: initiator, the responder's budget is full; waits for its `free`;
+ * - `trial`: an attempt in flight (holds a slot), the relay carries meanwhile;
+ * - `up`: confirmed, carries the traffic;
+ * - `quiet`: confirmed but silent; the relay carries until it is heard again or given up.
+ */
+export type DirectPhase = 'idle' | 'waiting-slot' | 'declined' | 'trial' | 'up' | 'quiet';
+
+export class PathController {
+  phase: DirectPhase = 'idle';
+  private attempt: DirectLink | null = null;
+  private current: Transport | null = null;
+  private lastState: LinkState | null = null;
+  /** Relay off: a direct link failed at least once and none is up (shows `unreachable`). */
+  private gaveUp = false;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay: number;
+  /** Responder: the slot set aside for a declined initiator's next offer is given back after this. */
+  private reserveTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Responder: this peer was declined and waits for our `free`. */
+  private declinedPeer = false;
+  private destroyed = false;
+
+  constructor(private readonly env: PathEnvironment) {
+    this.retryDelay = env.timeouts.retryFirstMs;
+  }
+
+  /** The word the online list shows: the path that carries traffic now. */
+  get state(): LinkState {
+    if (this.phase === 'up') return 'direct';
+    if (this.env.relayMode() !== 'off') return 'relay';
+    return this.gaveUp ? 'unreachable' : 'connecting';
+  }
+
+  start(): void {
+    this.applyPath(false);
+    if (this.env.relayMode() === 'force') return;
+    if (this.env.initiator) this.tryDirect();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.closeAttempt();
+    this.env.budget?.drop(this.env.peerId);
+    this.clearTimers();
+  }
+
+  /** Test seam: the direct link goes silent with no event, as most real failures do. */
+  cutDirect(): void {
+    this.attempt?.cutSilently();
+  }
+
+  // ---- signals from the other side --------------------------------------------------------
+  onSignal(s: PeerSignal): void {
+    if (this.destroyed || this.env.relayMode() === 'force') return;
+    switch (s.kind) {
+      case 'webrtc':
+        return this.onWebrtc(s.attempt, s.signal);
+      case 'decline':
+        return this.onDecline(s.attempt);
+      case 'free':
+        return this.onFree();
+    }
+  }
+
+  /** The other side declared a direct attempt dead (PATH frame). */
+  onAttemptDead(attemptId: string): void {
+    if (this.attempt?.id === attemptId) this.attemptFailed(this.attempt, 'peer reported the direct link dead', false);
+  }
+
+  /** The signaling socket is back: signals in flight were lost, and relayed frames may have been. */
+  onSignalingResumed(): void {
+    if (this.phase !== 'up' && this.current) this.env.switchTo(this.current, true);
+    if (!this.env.initiator || this.env.relayMode() === 'force') return;
+    if (this.phase === 'trial' || this.phase === 'declined' || this.phase === 'idle') {
+      // An offer, an answer or a `free` may have been lost with the socket: offer once more.
+      this.closeAttempt();
+      this.phase = 'idle';
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.tryDirect();
+    }
+  }
+
+  private onWebrtc(attemptId: string, signal: Record<string, unknown>): void {
+    if (this.attempt?.id !== attemptId) {
+      // Only the initiator opens attempts, each with an offer; a responder follows the newest offer
+      // and ignores stray candidates of attempts it no longer has.
+      if (this.env.initiator || !isOffer(signal)) return;
+      this.closeAttempt();
+      const budget = this.env.budget;
+      if (budget && !budget.take(this.env.peerId)) return this.decline(attemptId);
+      this.declinedPeer = false;
+      if (this.reserveTimer) clearTimeout(this.reserveTimer);
+      this.reserveTimer = null;
+      this.openAttempt(attemptId);
+    }
+    this.attempt!.signal(signal);
+  }
+
+  /** Responder, budget full: no link for this offer; the initiator hears `free` when a slot is kept for it. */
+  private decline(attemptId: string): void {
+    this.phase = 'idle';
+    this.env.sendSignal({ kind: 'decline', attempt: attemptId });
+    if (this.declinedPeer) return;
+    this.declinedPeer = true;
+    this.env.budget!.wait(this.env.peerId, () => {
+      if (this.destroyed) return this.env.budget!.release(this.env.peerId);
+      this.env.sendSignal({ kind: 'free' });
+      this.reserveTimer = setTimeout(() => {
+        this.reserveTimer = null;
+        // No offer came for the slot kept for it: hand it on (the peer will be declined again if it offers later).
+        if (!this.attempt) {
+          this.declinedPeer = false;
+          this.env.budget!.release(this.env.peerId);
+        }
+      }, this.env.timeouts.directConnectMs);
+    });
+  }
+
+  private onDecline(attemptId: string): void {
+    if (!this.env.initiator || this.attempt?.id !== attemptId) return;
+    this.closeAttempt();
+    this.env.budget?.release(this.env.peerId);
+    this.phase = 'declined';
+    this.applyPath(false);
+  }
+
+  private onFree(): void {
+    if (!this.env.initiator || this.phase !== 'declined') return;
+    this.phase = 'idle';
+    this.tryDirect();
+  }
+
+  // ---- attempts ---------------------------------------------------------------------------
+  private tryDirect(): void {
+    if (this.destroyed || this.phase !== 'idle') return;
+    if (!this.env.signalingOnline()) return this.scheduleRetry();
+    const budget = this.env.budget;
+    if (!budget) return this.openAttempt(this.env.newAttemptId());
+    this.phase = 'waiting-slot';
+    budget.wait(this.env.peerId, () => {
+      if (this.destroyed || this.phase !== 'waiting-slot') return budget.release(this.env.peerId);
+      this.openAttempt(this.env.newAttemptId());
+    });
+  }
+
+  private openAttempt(id: string): void {
+    this.phase = 'trial';
+    const attempt: DirectLink = this.env.openDirect(id, {
+      signal: (signal) => {
+        if (this.attempt === attempt) this.env.sendSignal({ kind: 'webrtc', attempt: id, signal });
+      },
+      confirmed: () => {
+        if (this.attempt !== attempt || this.destroyed) return;
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = null;
+        this.retryDelay = this.env.timeouts.retryFirstMs;
+        this.gaveUp = false;
+        this.phase = 'up';
+        this.applyPath(false);
+      },
+      failed: (reason) => this.attemptFailed(attempt, reason, true),
+      quiet: () => {
+        if (this.attempt !== attempt || this.phase !== 'up') return;
+        this.phase = 'quiet';
+        this.applyPath(true);
+      },
+      heard: () => {
+        if (this.attempt !== attempt || this.phase !== 'quiet') return;
+        this.phase = 'up';
+        this.applyPath(false);
+      },
+    });
+    this.attempt = attempt;
+  }
+
+  private attemptFailed(attempt: DirectLink, reason: string, tellPeer: boolean): void {
+    if (attempt !== this.attempt || this.destroyed) return;
+    const wasCarrying = this.phase === 'up';
+    this.closeAttempt();
+    this.env.budget?.release(this.env.peerId);
+    this.phase = 'idle';
+    const relayOff = this.env.relayMode() === 'off';
+    if (tellPeer && !relayOff) this.env.tellAttemptDead(attempt.id);
+    if (relayOff) {
+      this.gaveUp = true;
+      this.env.unreachable(reason);
+    }
+    this.applyPath(wasCarrying);
+    if (this.env.initiator) this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.destroyed) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(this.retryDelay * 2, this.env.timeouts.retryMaxMs);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.phase === 'idle') this.tryDirect();
+    }, delay);
+  }
+
+  private closeAttempt(): void {
+    const attempt = this.attempt;
+    this.attempt = null;
+    attempt?.close();
+  }
+
+  /** Points sending at the path the phase calls for, and tells the list when the word changed. */
+  private applyPath(resend: boolean): void {
+    const next = this.phase === 'up' ? this.attempt!.transport : this.env.relayMode() === 'off' ? null : this.env.relayTransport();
+    if (next !== this.current || resend) {
+      // An upgrade keeps what is in flight on the old path (texts are ordered by sequence number and
+      // an image finishes on the path it started on); a path given up, or none, may have lost frames.
+      const lost = resend || this.current === null;
+      this.current = next;
+      this.env.switchTo(next, lost);
+    }
+    const state = this.state;
+    if (state !== this.lastState) {
+      this.lastState = state;
+      this.env.stateChanged();
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.reserveTimer) clearTimeout(this.reserveTimer);
+    this.retryTimer = this.reserveTimer = null;
+  }
+}

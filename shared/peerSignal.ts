@@ -1,0 +1,42 @@
+// What one peer tells another through the server's `signal` message about their direct link. The
+// server passes `data` on unchanged (protocol.ts SignalData); the receiving peer validates it here.
+//
+//  - `offer`-side traffic of one attempt: simple-peer's SDP and candidates, `{attempt, signal}`;
+//  - `decline`: the responder has no free direct-link slot (DIRECT_LINKS_MAX) for that attempt; the
+//    initiator stays on the relay and does not offer again until told `free`;
+//  - `free`: a slot was set aside for the sender's next offer (sent only to a peer declined before).
+
+/** Attempt ids are 16 hex chars; anything up to 64 chars of [A-Za-z0-9_-] is accepted. */
+const ATTEMPT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export type PeerSignal =
+  | { kind: 'webrtc'; attempt: string; signal: Record<string, unknown> }
+  | { kind: 'decline'; attempt: string }
+  | { kind: 'free' };
+
+export function encodePeerSignal(s: PeerSignal): Record<string, unknown> {
+  switch (s.kind) {
+    case 'webrtc':
+      return { attempt: s.attempt, signal: s.signal };
+    case 'decline':
+      return { attempt: s.attempt, decline: true };
+    case 'free':
+      return { free: true };
+  }
+}
+
+/** The signal `data` as one of the kinds above, or null when it is none of them (ignored, never thrown). */
+export function parsePeerSignal(data: Record<string, unknown>): PeerSignal | null {
+  if (data.free === true) return { kind: 'free' };
+  const attempt = data.attempt;
+  if (typeof attempt !== 'string' || !ATTEMPT_ID.test(attempt)) return null;
+  if (data.decline === true) return { kind: 'decline', attempt };
+  const signal = data.signal;
+  if (typeof signal !== 'object' || signal === null || Array.isArray(signal)) return null;
+  return { kind: 'webrtc', attempt, signal: signal as Record<string, unknown> };
+}
+
+/** True when `signal` (simple-peer's data) is an SDP offer: the only thing that opens an attempt on a responder. */
+export function isOffer(signal: Record<string, unknown>): boolean {
+  return signal.type === 'offer';
+}
