@@ -14,6 +14,7 @@ import type { RelayFlowMessage, SignalFromMessage } from '../shared/protocol';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { DEFAULT_PASSWORD, postJson, spawnServerProcess, type ServerProcess } from './helpers/server';
 import { connectPeer, waitFor, type OnlineSocket } from './helpers/ws';
+import { PROTOCOL_VERSION } from '../shared/limits';
 
 const MiB = 1024 * 1024;
 /** What a sender that ignores the pause pushes at the stalled receiver. */
@@ -66,7 +67,7 @@ async function drained(socket: OnlineSocket): Promise<void> {
 /** Sends a signal from `from` to `to` and returns how long it took to arrive. */
 async function signalLatency(from: OnlineSocket, to: OnlineSocket, seq: number): Promise<number> {
   const started = performance.now();
-  from.send({ v: 1, type: 'signal', to: to.self.peerId, data: { seq } });
+  from.send({ v: PROTOCOL_VERSION, type: 'signal', to: to.self.peerId, data: { seq } });
   await to.next<SignalFromMessage>((m) => m.type === 'signal' && m.from === from.self.peerId && m.data.seq === seq, 5_000);
   return performance.now() - started;
 }

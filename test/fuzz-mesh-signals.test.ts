@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { fuzzSeed, Rng } from './helpers/fuzz';
 import { allLinks, meshSuite, startPeers, textsFrom, until } from './helpers/mesh';
 import { connectPeer } from './helpers/ws';
+import { PROTOCOL_VERSION } from '../shared/limits';
 
 const SIGNALS = 300;
 const SIGNALS_PER_TICK = 15;
@@ -70,7 +71,7 @@ test('garbage signals from a rogue never break the mesh; its friends keep chatti
     for (let i = 0; i < SIGNALS_PER_TICK; i++, signals++) {
       const attempt = rng.chance(0.9) ? JSON.stringify(rng.pick(attempts)) : rng.pick(['7', 'null', '{}', '"__proto__"']);
       const data = rng.chance(0.9) ? `{"attempt":${attempt},"signal":${badSignal(rng)}}` : `{"signal":${badSignal(rng)},"__proto__":{"attempt":"a"}}`;
-      rogue.ws.send(`{"v":1,"type":"signal","to":"${victimId}","data":${data}}`);
+      rogue.ws.send(`{"v":${PROTOCOL_VERSION},"type":"signal","to":"${victimId}","data":${data}}`);
     }
     const text = `still here ${sent.length}`;
     friend.mesh.sendText(text);

@@ -8,6 +8,7 @@ import { WS_CONTROL_MESSAGE_MAX_BYTES } from '../shared/limits';
 import { encodeMessage, MESSAGE_MAX_DEPTH, parseClientMessage, parseServerMessage } from '../shared/protocol';
 import { decodeRelayEnvelope } from '../shared/relayEnvelope';
 import { fuzzBatch, fuzzSeed, Rng } from './helpers/fuzz';
+import { PROTOCOL_VERSION } from '../shared/limits';
 
 const PEER = 'AbCdEfGhIjKlMnOpQrStUv';
 const OTHER = 'ZyXwVuTsRqPoNmLkJiHgFe';
@@ -56,11 +57,11 @@ test(`${INPUTS} random and mutated inputs: every validator only throws ChatError
 
 test('prototype keys are plain data: nothing polluted, nothing taken from them, forwarded as own keys', () => {
   for (const key of ['__proto__', 'constructor', 'prototype']) {
-    const inner = `{"${key}":{"polluted":true,"v":1,"type":"auth"}}`;
+    const inner = `{"${key}":{"polluted":true,"v":${PROTOCOL_VERSION},"type":"auth"}}`;
     // The envelope's own fields cannot come from a prototype key.
-    assert.is(codeOf(() => parseClientMessage(`{"${key}":{"v":1,"type":"signal","to":"${PEER}","data":{}}}`)), 'UNSUPPORTED_VERSION');
-    assert.is(codeOf(() => parseClientMessage(`{"v":1,"${key}":{"type":"signal"},"to":"${PEER}","data":{}}`)), 'BAD_MESSAGE');
-    const parsed = parseClientMessage(`{"v":1,"type":"signal","to":"${PEER}","${key}":{"to":"${OTHER}"},"data":${inner}}`);
+    assert.is(codeOf(() => parseClientMessage(`{"${key}":{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","data":{}}}`)), 'UNSUPPORTED_VERSION');
+    assert.is(codeOf(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"${key}":{"type":"signal"},"to":"${PEER}","data":{}}`)), 'BAD_MESSAGE');
+    const parsed = parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","${key}":{"to":"${OTHER}"},"data":${inner}}`);
     assert.is(parsed.type === 'signal' && parsed.to, PEER);
     assert.equal(Object.keys(parsed).sort(), ['data', 'to', 'type', 'v']);
     // What the server forwards and the receiver parses keeps the key as data.
@@ -74,17 +75,17 @@ test('prototype keys are plain data: nothing polluted, nothing taken from them, 
 test('nesting: up to MESSAGE_MAX_DEPTH accepted, deeper refused, 100k levels refused by size, all as ChatError', () => {
   const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
   // The message object is level 1 and data level 2.
-  const signal = (dataDepth: number) => `{"v":1,"type":"signal","to":"${PEER}","data":{"x":${nested(dataDepth - 2)}}}`;
+  const signal = (dataDepth: number) => `{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","data":{"x":${nested(dataDepth - 2)}}}`;
   assert.is(codeOf(() => parseClientMessage(signal(MESSAGE_MAX_DEPTH))), 'accepted');
   assert.is(codeOf(() => parseClientMessage(signal(MESSAGE_MAX_DEPTH + 1))), 'BAD_MESSAGE');
   assert.is(codeOf(() => parseClientMessage(signal(30_000))), 'BAD_MESSAGE');
-  assert.is(codeOf(() => parseClientMessage(`{"v":1,"type":"signal","to":"${PEER}","data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`)), 'BAD_MESSAGE');
+  assert.is(codeOf(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`)), 'BAD_MESSAGE');
   assert.is(codeOf(() => parseClientMessage(nested(100_000))), 'TOO_LARGE');
-  assert.is(codeOf(() => parseServerMessage(`{"v":1,"type":"signal","from":"${PEER}","data":{"x":${nested(5_000)}}}`)), 'BAD_MESSAGE');
+  assert.is(codeOf(() => parseServerMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","from":"${PEER}","data":{"x":${nested(5_000)}}}`)), 'BAD_MESSAGE');
 });
 
 test('size is counted in UTF-8 bytes', () => {
-  const withText = (text: string) => JSON.stringify({ v: 1, type: 'signal', to: PEER, data: { text } });
+  const withText = (text: string) => JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER, data: { text } });
   const overhead = withText('').length;
   assert.is(codeOf(() => parseClientMessage(withText('a'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES - overhead)))), 'accepted');
   assert.is(codeOf(() => parseClientMessage(withText('a'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES - overhead + 1)))), 'TOO_LARGE');
@@ -96,14 +97,15 @@ test('size is counted in UTF-8 bytes', () => {
   }
 });
 
-test('numbers and look-alikes: only the exact version 1 and real strings pass', () => {
-  for (const v of ['1e309', '-0', '0', '1.0000001', '"1"', 'null', '[1]', '{"valueOf":1}', '9007199254740993']) {
+test('numbers and look-alikes: only the exact current version and real strings pass', () => {
+  const V = PROTOCOL_VERSION;
+  for (const v of ['1e309', '-0', '0', `${V - 1}`, `${V + 1}`, `${V}.0000001`, `"${V}"`, 'null', `[${V}]`, `{"valueOf":${V}}`, '9007199254740993']) {
     assert.is(codeOf(() => parseClientMessage(`{"v":${v},"type":"signal","to":"${PEER}","data":{}}`)), 'UNSUPPORTED_VERSION', v);
   }
-  // 1.0 and 1e0 are the number 1.
-  assert.is(codeOf(() => parseClientMessage(`{"v":1e0,"type":"signal","to":"${PEER}","data":{}}`)), 'accepted');
+  // 2.0 and 2e0 are the number 2.
+  assert.is(codeOf(() => parseClientMessage(`{"v":${PROTOCOL_VERSION}e0,"type":"signal","to":"${PEER}","data":{}}`)), 'accepted');
   for (const to of ['1e309', 'NaN', '-0', '12345678901234567890123', '"NaN"', '"Infinity"', `"${PEER}\\u0000"`, `"${PEER.slice(1)}\\u00e9"`]) {
-    assert.ok(['BAD_MESSAGE', 'BAD_JSON'].includes(codeOf(() => parseClientMessage(`{"v":1,"type":"signal","to":${to},"data":{}}`))), to);
+    assert.ok(['BAD_MESSAGE', 'BAD_JSON'].includes(codeOf(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","to":${to},"data":{}}`))), to);
   }
 });
 

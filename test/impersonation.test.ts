@@ -7,6 +7,7 @@ import type { ErrorMessage, SignalFromMessage } from '../shared/protocol';
 import { decodeRelayEnvelope, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
 import { connectPeer, connectUsers, openSocket, type OnlineSocket, type TestSocket } from './helpers/ws';
+import { PROTOCOL_VERSION } from '../shared/limits';
 
 interface Ctx {
   server: TestServer;
@@ -29,11 +30,11 @@ test.after.each(async (ctx) => {
 test('a sender written anywhere in a signal is ignored: the receiver sees the server-stamped one', async ({ alice, bob, carol }) => {
   const carolId = carol.self.peerId;
   const forgeries = [
-    JSON.stringify({ v: 1, type: 'signal', to: bob.self.peerId, from: carolId, data: { n: 1 } }),
+    JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: bob.self.peerId, from: carolId, data: { n: 1 } }),
     // Duplicate keys: the last one wins in JSON.parse, on either side of "to".
-    `{"from":"${carolId}","v":1,"type":"signal","to":"${bob.self.peerId}","from":"${carolId}","data":{"n":2}}`,
-    JSON.stringify({ v: 1, type: 'signal', to: bob.self.peerId, sender: carolId, peer: carolId, self: { peerId: carolId }, data: { n: 3, from: carolId } }),
-    `{"v":1,"type":"signal","to":"${bob.self.peerId}","__proto__":{"from":"${carolId}"},"data":{"n":4}}`,
+    `{"from":"${carolId}","v":${PROTOCOL_VERSION},"type":"signal","to":"${bob.self.peerId}","from":"${carolId}","data":{"n":2}}`,
+    JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: bob.self.peerId, sender: carolId, peer: carolId, self: { peerId: carolId }, data: { n: 3, from: carolId } }),
+    `{"v":${PROTOCOL_VERSION},"type":"signal","to":"${bob.self.peerId}","__proto__":{"from":"${carolId}"},"data":{"n":4}}`,
   ];
   for (const text of forgeries) alice.ws.send(text);
   for (let n = 1; n <= forgeries.length; n++) {
@@ -81,25 +82,25 @@ test('a peer id cannot be claimed: it is derived from the account, even with a s
   // Neither bob socket was replaced by mallory's.
   for (const s of [ctx.bob, bob2]) assert.not.ok(s.messages.some((m) => m.type === 'error' && m.code === 'REPLACED'));
   // A second socket of the same account is another peer: its signals carry its own id.
-  bob2.send({ v: 1, type: 'signal', to: ctx.alice.self.peerId, from: ctx.bob.self.peerId, data: { second: true } });
+  bob2.send({ v: PROTOCOL_VERSION, type: 'signal', to: ctx.alice.self.peerId, from: ctx.bob.self.peerId, data: { second: true } });
   const signal = await ctx.alice.next<SignalFromMessage>((m) => m.type === 'signal' && m.data.second === true);
   assert.is(signal.from, bob2.self.peerId);
 });
 
 test('signaling across accounts works only through the stamped path; nobody unauthenticated can signal', async ({ server, alice, bob, carol, sockets }) => {
-  alice.send({ v: 1, type: 'signal', to: bob.self.peerId, data: { offer: 1 } });
+  alice.send({ v: PROTOCOL_VERSION, type: 'signal', to: bob.self.peerId, data: { offer: 1 } });
   const offer = await bob.next<SignalFromMessage>((m) => m.type === 'signal');
-  bob.send({ v: 1, type: 'signal', to: offer.from, data: { answer: 1 } });
+  bob.send({ v: PROTOCOL_VERSION, type: 'signal', to: offer.from, data: { answer: 1 } });
   const answer = await alice.next<SignalFromMessage>((m) => m.type === 'signal');
   assert.is(answer.from, bob.self.peerId);
   assert.equal(answer.data, { answer: 1 });
   const anonymous = await openSocket(server.wsUrl);
   sockets.push(anonymous);
-  anonymous.send({ v: 1, type: 'signal', to: bob.self.peerId, from: alice.self.peerId, data: { anonymous: true } });
+  anonymous.send({ v: PROTOCOL_VERSION, type: 'signal', to: bob.self.peerId, from: alice.self.peerId, data: { anonymous: true } });
   anonymous.ws.send(encodeRelayEnvelope(bob.self.peerId, new Uint8Array([1])));
   for (let i = 0; i < 2; i++) assert.is((await anonymous.next<ErrorMessage>((m) => m.type === 'error')).code, 'NOT_AUTHENTICATED');
   // Both were refused synchronously on arrival: had either been forwarded, bob would have it by now.
-  alice.send({ v: 1, type: 'signal', to: bob.self.peerId, data: { marker: true } });
+  alice.send({ v: PROTOCOL_VERSION, type: 'signal', to: bob.self.peerId, data: { marker: true } });
   await bob.next((m) => m.type === 'signal' && m.data.marker === true);
   assert.not.ok(bob.messages.some((m) => m.type === 'signal' && m.data.anonymous), 'an unauthenticated signal never arrives');
   assert.is(bob.binary.length, 0);

@@ -19,11 +19,11 @@ function code(fn: () => unknown): string {
 
 test('client messages round-trip through encode and parse', () => {
   assert.equal(parseClientMessage(encodeMessage({ type: 'auth', token: 't'.repeat(43), peerSecret: SECRET })), { v: PROTOCOL_VERSION, type: 'auth', token: 't'.repeat(43), peerSecret: SECRET });
-  assert.equal(parseClientMessage(encodeMessage({ type: 'signal', to: PEER, data: { sdp: 'v=0' } })), { v: 1, type: 'signal', to: PEER, data: { sdp: 'v=0' } });
+  assert.equal(parseClientMessage(encodeMessage({ type: 'signal', to: PEER, data: { sdp: 'v=0' } })), { v: PROTOCOL_VERSION, type: 'signal', to: PEER, data: { sdp: 'v=0' } });
 });
 
 test('a client-supplied sender never survives parsing', () => {
-  const parsed = parseClientMessage(JSON.stringify({ v: 1, type: 'signal', to: PEER, from: 'ZZZZZZZZZZZZZZZZZZZZZZ', data: {} }));
+  const parsed = parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER, from: 'ZZZZZZZZZZZZZZZZZZZZZZ', data: {} }));
   assert.not.ok('from' in parsed);
 });
 
@@ -32,31 +32,31 @@ test('client message validation codes', () => {
   assert.is(code(() => parseClientMessage('null')), 'BAD_MESSAGE');
   assert.is(code(() => parseClientMessage('[]')), 'BAD_MESSAGE');
   assert.is(code(() => parseClientMessage('{"type":"auth"}')), 'UNSUPPORTED_VERSION');
-  assert.is(code(() => parseClientMessage('{"v":2,"type":"auth"}')), 'UNSUPPORTED_VERSION');
-  assert.is(code(() => parseClientMessage('{"v":1,"type":7}')), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage('{"v":1,"type":"welcome"}')), 'UNKNOWN_TYPE');
-  assert.is(code(() => parseClientMessage(JSON.stringify({ v: 1, type: 'auth', token: 'x', peerSecret: 'short' }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage(JSON.stringify({ v: 1, type: 'auth', token: 'x', peerSecret: 'not/base64url+chars!!!!' }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage(JSON.stringify({ v: 1, type: 'auth', token: '', peerSecret: SECRET }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage(JSON.stringify({ v: 1, type: 'signal', to: 'short', data: {} }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage(JSON.stringify({ v: 1, type: 'signal', to: PEER, data: [] }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage(JSON.stringify({ v: 1, type: 'signal', to: PEER }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(`{"v":${PROTOCOL_VERSION + 1},"type":"auth"}`)), 'UNSUPPORTED_VERSION');
+  assert.is(code(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":7}`)), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":"welcome"}`)), 'UNKNOWN_TYPE');
+  assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: 'short' }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: 'not/base64url+chars!!!!' }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: '', peerSecret: SECRET }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: 'short', data: {} }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER, data: [] }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER }))), 'BAD_MESSAGE');
   assert.is(code(() => parseClientMessage('x'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES + 1))), 'TOO_LARGE');
 });
 
 test('server messages round-trip and are validated', () => {
   const messages: ServerMessage[] = [
-    { v: 1, type: 'welcome', self: { peerId: PEER, username: '张伟', displayName: 'Zhang' }, peers: [], settings: { maxImageBytes: 5, relay: 'auto', iceServers: [{ urls: 'stun:x' }] } },
-    { v: 1, type: 'presence', joined: [{ peerId: PEER, username: 'a', displayName: 'A' }], left: [PEER] },
-    { v: 1, type: 'signal', from: PEER, data: { candidate: 'c' } },
-    { v: 1, type: 'relay-flow', peer: PEER, paused: true },
-    { v: 1, type: 'error', code: 'UNKNOWN_PEER', message: 'gone', peer: PEER },
+    { v: PROTOCOL_VERSION, type: 'welcome', self: { peerId: PEER, username: '张伟', displayName: 'Zhang' }, peers: [], settings: { maxImageBytes: 5, relay: 'auto', iceServers: [{ urls: 'stun:x' }] } },
+    { v: PROTOCOL_VERSION, type: 'presence', joined: [{ peerId: PEER, username: 'a', displayName: 'A' }], left: [PEER] },
+    { v: PROTOCOL_VERSION, type: 'signal', from: PEER, data: { candidate: 'c' } },
+    { v: PROTOCOL_VERSION, type: 'relay-flow', peer: PEER, paused: true },
+    { v: PROTOCOL_VERSION, type: 'error', code: 'UNKNOWN_PEER', message: 'gone', peer: PEER },
   ];
   for (const message of messages) assert.equal(parseServerMessage(encodeMessage(message)), message);
-  assert.is(code(() => parseServerMessage(JSON.stringify({ v: 1, type: 'error', code: 'NOPE', message: '' }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseServerMessage(JSON.stringify({ v: 1, type: 'relay-flow', peer: PEER, paused: 'yes' }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseServerMessage(JSON.stringify({ v: 1, type: 'presence', joined: [], left: ['../x'] }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseServerMessage(JSON.stringify({ v: 1, type: 'auth' }))), 'UNKNOWN_TYPE');
+  assert.is(code(() => parseServerMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'error', code: 'NOPE', message: '' }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseServerMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'relay-flow', peer: PEER, paused: 'yes' }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseServerMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'presence', joined: [], left: ['../x'] }))), 'BAD_MESSAGE');
+  assert.is(code(() => parseServerMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth' }))), 'UNKNOWN_TYPE');
 });
 
 test('peer ids, HTTP statuses and close codes', () => {

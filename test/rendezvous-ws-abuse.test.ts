@@ -6,6 +6,7 @@ import type { ErrorMessage, RelayFlowMessage, SignalFromMessage } from '../share
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
 import { connectPeer, connectUsers, newPeerSecret, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
+import { PROTOCOL_VERSION } from '../shared/limits';
 
 interface Ctx {
   server: TestServer;
@@ -27,7 +28,7 @@ test.after.each(async (ctx) => {
 
 /** The bystander still gets signals: one client's garbage never affects another. */
 async function assertBystanderFine(ctx: Ctx): Promise<void> {
-  ctx.b.send({ v: 1, type: 'signal', to: ctx.bystander.self.peerId, data: { check: true } });
+  ctx.b.send({ v: PROTOCOL_VERSION, type: 'signal', to: ctx.bystander.self.peerId, data: { check: true } });
   const signal = await ctx.bystander.next<SignalFromMessage>((m) => m.type === 'signal' && m.data.check === true);
   assert.is(signal.from, ctx.b.self.peerId);
   assert.not.ok(ctx.bystander.messages.some((m) => m.type === 'error'));
@@ -40,13 +41,13 @@ test('every kind of malformed message gets an error reply with its code', async 
     ['[1,2,3]', 'BAD_MESSAGE'],
     ['"just a string"', 'BAD_MESSAGE'],
     [JSON.stringify({ type: 'signal', to, data: {} }), 'UNSUPPORTED_VERSION'],
-    [JSON.stringify({ v: 1, type: 'shout', text: 'hi' }), 'UNKNOWN_TYPE'],
-    [JSON.stringify({ v: 1 }), 'BAD_MESSAGE'],
-    [JSON.stringify({ v: 1, type: 'signal', data: {} }), 'BAD_MESSAGE'],
-    [JSON.stringify({ v: 1, type: 'signal', to, data: 'not an object' }), 'BAD_MESSAGE'],
-    [JSON.stringify({ v: 1, type: 'signal', to: '../../etc', data: {} }), 'BAD_MESSAGE'],
-    [JSON.stringify({ v: 1, type: 'auth', token: 'x', peerSecret: newPeerSecret() }), 'ALREADY_AUTHENTICATED'],
-    [JSON.stringify({ v: 1, type: 'signal', to, data: { big: 'x'.repeat(66_000) } }), 'TOO_LARGE'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'shout', text: 'hi' }), 'UNKNOWN_TYPE'],
+    [JSON.stringify({ v: PROTOCOL_VERSION }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', data: {} }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: 'not an object' }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: '../../etc', data: {} }), 'BAD_MESSAGE'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: newPeerSecret() }), 'ALREADY_AUTHENTICATED'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: { big: 'x'.repeat(66_000) } }), 'TOO_LARGE'],
     [Buffer.from([0xff, 0x00, 0x13, 0x37]), 'BAD_MESSAGE'],
     [Buffer.from([]), 'BAD_MESSAGE'],
     [Buffer.from(encodeRelayEnvelope(to, new Uint8Array(1)).subarray(0, 10)), 'BAD_MESSAGE'],
@@ -84,7 +85,7 @@ test(`more than ${WS_INVALID_MESSAGES_MAX} invalid messages: closed with TOO_MAN
 test('messages before auth are refused; garbage before auth closes too', async (ctx) => {
   const s = await openSocket(ctx.server.wsUrl);
   ctx.sockets.push(s);
-  s.send({ v: 1, type: 'signal', to: ctx.b.self.peerId, data: {} });
+  s.send({ v: PROTOCOL_VERSION, type: 'signal', to: ctx.b.self.peerId, data: {} });
   assert.is((await s.next<ErrorMessage>((m) => m.type === 'error')).code, 'NOT_AUTHENTICATED');
   s.ws.send(encodeRelayEnvelope(ctx.b.self.peerId, new Uint8Array(8)));
   assert.is((await s.next<ErrorMessage>((m) => m.type === 'error')).code, 'NOT_AUTHENTICATED');
@@ -109,7 +110,7 @@ test('a frame over maxPayload closes that socket with 1009; an oversized relay p
 });
 
 test('rate limit: RATE_LIMITED, then closed if it persists', async (ctx) => {
-  const flood = JSON.stringify({ v: 1, type: 'signal', to: 'AAAAAAAAAAAAAAAAAAAAAA', data: {} });
+  const flood = JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: 'AAAAAAAAAAAAAAAAAAAAAA', data: {} });
   // Keep flooding until the server gives up on this socket, however fast it drains.
   await waitFor(
     () => {
@@ -128,7 +129,7 @@ test('rate limit: RATE_LIMITED, then closed if it persists', async (ctx) => {
 test('random garbage from many sockets never crashes the server or reaches others', async (ctx) => {
   let seed = 42;
   const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  const pieces = ['{', '}', '"v":1', '"type":', '"signal"', '"auth"', '"to":', `"${ctx.b.self.peerId}"`, '"data":', '{}', '[]', 'null', ',', ':', '"token":"x"', '1e309', '"\\u0000"'];
+  const pieces = ['{', '}', `"v":${PROTOCOL_VERSION}`, '"type":', '"signal"', '"auth"', '"to":', `"${ctx.b.self.peerId}"`, '"data":', '{}', '[]', 'null', ',', ':', '"token":"x"', '1e309', '"\\u0000"'];
   const garbage = (): string | Buffer => {
     if (random() < 0.3) return Buffer.from(Array.from({ length: 1 + Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
     return Array.from({ length: 1 + Math.floor(random() * 12) }, () => pieces[Math.floor(random() * pieces.length)]).join('');

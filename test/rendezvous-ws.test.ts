@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { closeCodeFor } from '../shared/errors';
-import { PRESENCE_FLUSH_MS } from '../shared/limits';
+import { PRESENCE_FLUSH_MS, PROTOCOL_VERSION } from '../shared/limits';
 import { encodeMessage, type ErrorMessage, type PresenceMessage, type SignalFromMessage } from '../shared/protocol';
 import { decodeRelayEnvelope, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
@@ -44,11 +44,11 @@ test('signal is stamped with the server-known sender', async (ctx) => {
   const a = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('alice'));
   const b = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('bob'));
   ctx.sockets.push(a, b);
-  a.send({ v: 1, type: 'signal', to: b.self.peerId, from: 'AAAAAAAAAAAAAAAAAAAAAA', data: { sdp: 'x', from: 'fake' } });
+  a.send({ v: PROTOCOL_VERSION, type: 'signal', to: b.self.peerId, from: 'AAAAAAAAAAAAAAAAAAAAAA', data: { sdp: 'x', from: 'fake' } });
   const signal = await b.next<SignalFromMessage>((m) => m.type === 'signal');
   assert.is(signal.from, a.self.peerId);
   assert.equal(signal.data, { sdp: 'x', from: 'fake' });
-  a.send({ v: 1, type: 'signal', to: 'BBBBBBBBBBBBBBBBBBBBBB', data: {} });
+  a.send({ v: PROTOCOL_VERSION, type: 'signal', to: 'BBBBBBBBBBBBBBBBBBBBBB', data: {} });
   const error = await a.next<ErrorMessage>((m) => m.type === 'error');
   assert.is(error.code, 'UNKNOWN_PEER');
   assert.is(error.peer, 'BBBBBBBBBBBBBBBBBBBBBB');

@@ -3,6 +3,7 @@
 
 import { WS_CONTROL_MESSAGE_MAX_BYTES, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { encodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
+import { PROTOCOL_VERSION } from '../../shared/limits';
 
 /** mulberry32: 32-bit state, good enough to pick test inputs, and reproducible. */
 export function mulberry32(seed: number): () => number {
@@ -115,17 +116,17 @@ function withKey(json: string, key: string, valueJson: string): string {
 }
 
 function validSignal(rng: Rng, to: string, data: Record<string, unknown> = { type: 'offer', sdp: 'v=0' }): string {
-  return JSON.stringify({ v: 1, type: 'signal', to, data: { ...data, n: rng.int(1e6) } });
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: { ...data, n: rng.int(1e6) } });
 }
 
 function validAuth(token: string, rng: Rng): string {
-  return JSON.stringify({ v: 1, type: 'auth', token, peerSecret: rng.peerId() });
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token, peerSecret: rng.peerId() });
 }
 
 /** A few random edits of a text: a flipped char, a cut, a repeated slice, an inserted token. */
 function mutateText(rng: Rng, text: string): string {
   let out = text;
-  const tokens = ['{', '}', '[', ']', '"', ',', ':', '\\', '\\u0000', 'null', '1e999', '-0', '"v":1', '"__proto__":{}', '\ud83d', 'é'];
+  const tokens = ['{', '}', '[', ']', '"', ',', ':', '\\', '\\u0000', 'null', '1e999', '-0', `"v":${PROTOCOL_VERSION}`, '"__proto__":{}', '\ud83d', 'é'];
   for (let edits = 1 + rng.int(4); edits > 0; edits--) {
     const at = rng.int(out.length + 1);
     switch (rng.int(4)) {
@@ -147,7 +148,7 @@ function mutateText(rng: Rng, text: string): string {
 
 /** A signal with one field replaced by a value of the wrong type. */
 function wrongTypeSignal(rng: Rng, to: string): string {
-  const message: Record<string, unknown> = { v: 1, type: 'signal', to, data: { sdp: 'v=0' } };
+  const message: Record<string, unknown> = { v: PROTOCOL_VERSION, type: 'signal', to, data: { sdp: 'v=0' } };
   const field = rng.pick(['to', 'data', 'type']);
   let value = rng.pick(WEIRD_VALUES);
   // Make sure the value really is wrong for that field.
@@ -160,7 +161,7 @@ function wrongTypeSignal(rng: Rng, to: string): string {
 function deeplyNested(rng: Rng, to: string): string {
   // Nesting that fits the size limit: JSON.parse copes, but forwarding it must not.
   const levels = 1_000 + rng.int(20_000);
-  return `{"v":1,"type":"signal","to":"${to}","data":{"x":${'['.repeat(levels)}${']'.repeat(levels)}}}`;
+  return `{"v":${PROTOCOL_VERSION},"type":"signal","to":"${to}","data":{"x":${'['.repeat(levels)}${']'.repeat(levels)}}}`;
 }
 
 /** Frames that never change the connection's state, for a socket that is online (authenticated). */
@@ -186,7 +187,7 @@ function onlineFrame(rng: Rng, t: FuzzTargets): FuzzFrame {
     case 2:
       return { kind: 'not-an-object', data: JSON.stringify(rng.pick([null, 1, 'x', [1, 2], true, 1e309])), expect: 'error' };
     case 3:
-      return { kind: 'unknown-type', data: JSON.stringify({ v: 1, type: rng.pick(['welcome', 'presence', 'shout', '', 'constructor', '__proto__']), to: legit }), expect: 'error' };
+      return { kind: 'unknown-type', data: JSON.stringify({ v: PROTOCOL_VERSION, type: rng.pick(['welcome', 'presence', 'shout', '', 'constructor', '__proto__']), to: legit }), expect: 'error' };
     case 4:
       return { kind: 'deep-nesting', data: deeplyNested(rng, legit), expect: 'error' };
     case 5: {
@@ -200,11 +201,11 @@ function onlineFrame(rng: Rng, t: FuzzTargets): FuzzFrame {
       return { kind: 'signal-unknown-peer', data: validSignal(rng, offline), expect: 'error' };
     case 7:
       // A sender written into the message: the server must stamp the real one.
-      return { kind: 'signal-forged-from', data: JSON.stringify({ v: 1, type: 'signal', to: legit, from: rng.pick(t.impersonate), data: { from: rng.pick(t.impersonate), forged: true } }), expect: 'none' };
+      return { kind: 'signal-forged-from', data: JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: legit, from: rng.pick(t.impersonate), data: { from: rng.pick(t.impersonate), forged: true } }), expect: 'none' };
     case 8:
       return { kind: 'auth-again', data: validAuth(t.token, rng), expect: 'error' };
     case 9:
-      return { kind: 'oversized-text', data: JSON.stringify({ v: 1, type: 'signal', to: legit, data: { big: 'é'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES / 2 + rng.int(400)) } }), expect: 'error' };
+      return { kind: 'oversized-text', data: JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: legit, data: { big: 'é'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES / 2 + rng.int(400)) } }), expect: 'error' };
     case 10:
       return { kind: 'mutated', data: mutateText(rng, rng.chance(0.5) ? validSignal(rng, rng.chance(0.5) ? offline : legit) : validAuth(t.token, rng)), expect: 'maybe' };
     case 11:
@@ -216,7 +217,7 @@ function onlineFrame(rng: Rng, t: FuzzTargets): FuzzFrame {
     case 14:
       return { kind: 'relay-truncated', data: Buffer.from(encodeRelayEnvelope(legit, rng.bytes(4)).subarray(0, 1 + rng.int(22))), expect: 'error' };
     default:
-      return { kind: 'huge-numbers', data: `{"v":1,"type":"signal","to":${rng.pick(['1e400', '-0', '123456789012345678901234567890', 'NaN', '0x10'])},"data":{}}`, expect: 'error' };
+      return { kind: 'huge-numbers', data: `{"v":${PROTOCOL_VERSION},"type":"signal","to":${rng.pick(['1e400', '-0', '123456789012345678901234567890', 'NaN', '0x10'])},"data":{}}`, expect: 'error' };
   }
 }
 
@@ -236,7 +237,7 @@ function pendingFrame(rng: Rng, t: FuzzTargets): FuzzFrame {
     case 2:
       return { kind: 'binary-before-auth', data: rng.bytes(rng.int(100)), expect: 'error' };
     case 3:
-      return { kind: 'bad-auth-shape', data: JSON.stringify({ v: 1, type: 'auth', token: rng.pick([42, '', null, 'x'.repeat(200)]), peerSecret: rng.pick(['short', 'not/base64+', 7, rng.peerId()]) }), expect: 'error' };
+      return { kind: 'bad-auth-shape', data: JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: rng.pick([42, '', null, 'x'.repeat(200)]), peerSecret: rng.pick(['short', 'not/base64+', 7, rng.peerId()]) }), expect: 'error' };
     case 4:
       return { kind: 'garbage-text', data: `#${rng.bytes(1 + rng.int(100)).toString('latin1')}`, expect: 'error' };
     default:
