@@ -155,14 +155,21 @@ export class PathController {
       // and ignores stray candidates of attempts it no longer has.
       if (this.env.initiator || !isOffer(signal)) return;
       this.closeAttempt();
-      const budget = this.env.budget;
-      if (budget && !budget.take(this.env.peerId)) return this.decline(attemptId);
-      this.declinedPeer = false;
-      if (this.reserveTimer) clearTimeout(this.reserveTimer);
-      this.reserveTimer = null;
-      this.openAttempt(attemptId);
+      return this.acceptOffer(attemptId, signal);
     }
-    this.attempt!.signal(signal);
+    this.attempt.signal(signal);
+  }
+
+  /** Responder: a new offer opens an attempt on a slot of the budget, or is declined. */
+  private acceptOffer(attemptId: string, offer: Record<string, unknown>): void {
+    if (this.destroyed || this.attempt) return;
+    const budget = this.env.budget;
+    if (budget && !budget.take(this.env.peerId)) return this.decline(attemptId);
+    this.declinedPeer = false;
+    if (this.reserveTimer) clearTimeout(this.reserveTimer);
+    this.reserveTimer = null;
+    this.openAttempt(attemptId);
+    this.attempt!.signal(offer);
   }
 
   /** Responder, budget full: no link for this offer; the initiator hears `free` when a slot is kept for it. */
@@ -188,7 +195,7 @@ export class PathController {
   private onDecline(attemptId: string): void {
     if (!this.env.initiator || this.attempt?.id !== attemptId) return;
     this.closeAttempt();
-    this.env.budget?.release(this.env.peerId);
+    this.releaseSlot();
     this.phase = 'declined';
     this.applyPath(false);
   }
@@ -246,7 +253,7 @@ export class PathController {
     if (attempt !== this.attempt || this.destroyed) return;
     const wasCarrying = this.phase === 'up';
     this.closeAttempt();
-    this.env.budget?.release(this.env.peerId);
+    this.releaseSlot();
     this.phase = 'idle';
     const relayOff = this.env.relayMode() === 'off';
     if (tellPeer && !relayOff) this.env.tellAttemptDead(attempt.id);
@@ -266,6 +273,11 @@ export class PathController {
       this.retryTimer = null;
       if (this.phase === 'idle') this.tryDirect();
     }, delay);
+  }
+
+  /** Gives the pair's slot back (its connection is closed: peerLink.ts closes it at once). */
+  private releaseSlot(): void {
+    this.env.budget?.release(this.env.peerId);
   }
 
   private closeAttempt(): void {
@@ -297,3 +309,4 @@ export class PathController {
     this.retryTimer = this.reserveTimer = null;
   }
 }
+

@@ -52,6 +52,13 @@ export function createPeerLink(options: PeerLinkOptions): PeerLink {
     if (closed) return;
     closed = true;
     open = false;
+    // simple-peer closes its RTCPeerConnection only in a microtask after destroy(); close it now, so
+    // that a link closed here is gone when the caller hands its budget slot on (DIRECT_LINKS_MAX).
+    try {
+      (peer as unknown as { _pc?: { close(): void } | null })._pc?.close();
+    } catch {
+      // already closed
+    }
     peer.destroy();
     handlers.close(reason);
   };

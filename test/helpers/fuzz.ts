@@ -258,7 +258,7 @@ function closingFrame(rng: Rng, t: FuzzTargets, online: boolean): FuzzFrame | un
     case 2:
       return { kind: 'invalid-utf8', data: Buffer.from([0x7b, 0xc0, 0xae, 0xff, 0x7d]), asText: true, expect: 'close', closeCode: 1007 };
     case 3:
-      return { kind: 'wrong-version', data: JSON.stringify({ v: rng.pick([0, 2, '1', 1.5, null, -0]), type: 'signal', to: rng.pick(t.online), data: {} }), expect: 'close', closeCode: 4006 };
+      return { kind: 'wrong-version', data: JSON.stringify({ v: rng.pick([0, PROTOCOL_VERSION - 1, PROTOCOL_VERSION + 1, String(PROTOCOL_VERSION), PROTOCOL_VERSION + 0.5, null, -0]), type: 'signal', to: rng.pick(t.online), data: {} }), expect: 'close', closeCode: 4006 };
     case 8:
       return { kind: 'auth-bad-token', data: validAuth(rng.peerId() + rng.peerId(), rng), expect: 'close', closeCode: 4002 };
     default:
