@@ -11,6 +11,7 @@ import { Alert } from '../Notices';
 import type { Session } from '../session';
 import { socketUrl } from '../storage';
 import { Composer } from './Composer';
+import { rememberSource } from './imageSources';
 import { Lightbox } from './Lightbox';
 import { MessageLog } from './MessageLog';
 import { StatusLine } from './StatusLine';
@@ -87,6 +88,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
         // Refuse before reading a huge file into memory; the mesh checks again on the bytes.
         if (file.size > maxImageBytes) throw new ChatError('IMAGE_TOO_LARGE', file.name);
         const bytes = new Uint8Array(await file.arrayBuffer());
+        rememberSource(bytes, file);
         await mesh.sendImage(bytes, file.name);
       } catch (err) {
         setError(errorText(t, err, { name: file.name, limit: formatBytes(maxImageBytes) }));
