@@ -154,6 +154,12 @@ export const IMAGE_MAX_TOTAL_FRAME_PIXELS = 1_000_000_000;
  * without them 1.3x (client/mesh/README.md, issue 14).
  */
 export const PROGRESS_RENDER_MS = 100;
+/**
+ * An image is written to the history once it is shown, or after this long (ms) if it never loads.
+ * Default 5,000. Writing 5 MiB to IndexedDB costs the browser's other processes CPU that the
+ * image's own display needs first (client/mesh/README.md, issue 14).
+ */
+export const HISTORY_IMAGE_WRITE_LATEST_MS = 5_000;
 
 // ---- Peer transport -------------------------------------------------------------------------
 /** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */

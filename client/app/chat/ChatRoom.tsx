@@ -40,7 +40,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const [error, setError] = useState<string | null>(null);
   const [enlarged, setEnlarged] = useState<{ url: string; name: string } | null>(null);
   const [dragging, setDragging] = useState(false);
-  const { messages, add } = useHistory(session.origin, session.user.username);
+  const { messages, add, shown } = useHistory(session.origin, session.user.username);
   const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
     onMessage: add,
     onError: (e: MeshError) => {
@@ -121,7 +121,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       </div>
       <UserList self={me} peers={peers} />
       <section class="conversation">
-        <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} />
+        <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} onImageShown={shown} />
         <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />
         <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} />

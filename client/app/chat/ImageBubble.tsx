@@ -7,9 +7,11 @@ interface ImageBubbleProps {
   blob: Blob;
   name: string;
   onEnlarge: (url: string, name: string) => void;
+  /** The image loaded (or failed to). */
+  onShown?: () => void;
 }
 
-export function ImageBubble({ blob, name, onEnlarge }: ImageBubbleProps) {
+export function ImageBubble({ blob, name, onEnlarge, onShown }: ImageBubbleProps) {
   const { t } = useI18n();
   // Made while rendering, so the image starts loading with this render rather than after an effect
   // and a second render one frame later.
@@ -18,7 +20,7 @@ export function ImageBubble({ blob, name, onEnlarge }: ImageBubbleProps) {
   return (
     <figure class="image">
       <button type="button" class="image-button" onClick={() => onEnlarge(url, name)} title={t('enlarge')}>
-        <img src={url} alt={name} decoding="async" />
+        <img src={url} alt={name} decoding="async" onLoad={onShown} onError={onShown} />
       </button>
       <figcaption>
         <span class="file-name">{name}</span>{' '}
