@@ -150,6 +150,20 @@ export const IMAGE_MAX_FRAMES = 5_000;
  * changed) stays far below.
  */
 export const IMAGE_MAX_TOTAL_FRAME_PIXELS = 1_000_000_000;
+/**
+ * Least time between two renders of the progress bars of images in transit (ms), on an animation
+ * frame. Default 100 (10 updates a second). Every render is painted and composited by the page, the
+ * browser and the GPU process (in software without a GPU) while the image itself needs the CPU:
+ * with a render every frame on three pages, a 5 MiB transfer took 1.6x the raw data channel floor,
+ * without them 1.3x (client/mesh/README.md, issue 14).
+ */
+export const PROGRESS_RENDER_MS = 100;
+/**
+ * An image is written to the history once it is shown, or after this long (ms) if it never loads.
+ * Default 5,000. Writing 5 MiB to IndexedDB costs the browser's other processes CPU that the
+ * image's own display needs first (client/mesh/README.md, issue 14).
+ */
+export const HISTORY_IMAGE_WRITE_LATEST_MS = 5_000;
 
 // ---- Peer transport -------------------------------------------------------------------------
 /** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */

@@ -11,6 +11,7 @@ import { Alert } from '../Notices';
 import type { Session } from '../session';
 import { socketUrl } from '../storage';
 import { Composer } from './Composer';
+import { rememberSource } from './imageSources';
 import { Lightbox } from './Lightbox';
 import { MessageLog } from './MessageLog';
 import { StatusLine } from './StatusLine';
@@ -39,7 +40,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const [error, setError] = useState<string | null>(null);
   const [enlarged, setEnlarged] = useState<{ url: string; name: string } | null>(null);
   const [dragging, setDragging] = useState(false);
-  const { messages, add } = useHistory(session.origin, session.user.username);
+  const { messages, add, shown } = useHistory(session.origin, session.user.username);
   const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
     onMessage: add,
     onError: (e: MeshError) => {
@@ -87,6 +88,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
         // Refuse before reading a huge file into memory; the mesh checks again on the bytes.
         if (file.size > maxImageBytes) throw new ChatError('IMAGE_TOO_LARGE', file.name);
         const bytes = new Uint8Array(await file.arrayBuffer());
+        rememberSource(bytes, file);
         await mesh.sendImage(bytes, file.name);
       } catch (err) {
         setError(errorText(t, err, { name: file.name, limit: formatBytes(maxImageBytes) }));
@@ -119,7 +121,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       </div>
       <UserList self={me} peers={peers} />
       <section class="conversation">
-        <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} />
+        <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} onImageShown={shown} />
         <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />
         <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} />

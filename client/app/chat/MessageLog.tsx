@@ -8,9 +8,11 @@ import { ImageBubble } from './ImageBubble';
 interface MessageLogProps {
   messages: StoredMessage[];
   onEnlarge: (url: string, name: string) => void;
+  /** An image message loaded (or failed to), by id. */
+  onImageShown?: (id: string) => void;
 }
 
-function MessageItem({ message, onEnlarge }: { message: StoredMessage; onEnlarge: MessageLogProps['onEnlarge'] }) {
+function MessageItem({ message, onEnlarge, onImageShown }: { message: StoredMessage } & Pick<MessageLogProps, 'onEnlarge' | 'onImageShown'>) {
   const { lang } = useI18n();
   const date = new Date(message.sentAt);
   const valid = Number.isFinite(date.getTime());
@@ -25,13 +27,13 @@ function MessageItem({ message, onEnlarge }: { message: StoredMessage; onEnlarge
       {message.kind === 'text' ? (
         <p class="text">{message.text}</p>
       ) : (
-        message.blob && <ImageBubble blob={message.blob} name={message.name ?? ''} onEnlarge={onEnlarge} />
+        message.blob && <ImageBubble blob={message.blob} name={message.name ?? ''} onEnlarge={onEnlarge} onShown={() => onImageShown?.(message.id)} />
       )}
     </article>
   );
 }
 
-export function MessageLog({ messages, onEnlarge }: MessageLogProps) {
+export function MessageLog({ messages, onEnlarge, onImageShown }: MessageLogProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -56,7 +58,7 @@ export function MessageLog({ messages, onEnlarge }: MessageLogProps) {
     >
       {messages.length === 0 && <p class="muted empty">{t('noMessages')}</p>}
       {messages.map((m) => (
-        <MessageItem key={m.id} message={m} onEnlarge={onEnlarge} />
+        <MessageItem key={m.id} message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} />
       ))}
     </div>
   );

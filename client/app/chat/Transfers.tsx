@@ -1,8 +1,10 @@
 // Progress bars for images in transit, sent or received. Subscribes to the mesh itself so that
-// per-chunk progress re-renders only this component, never the message log.
+// per-chunk progress re-renders only this component, never the message log, and at most every
+// PROGRESS_RENDER_MS.
 
 import { useEffect, useState } from 'preact/hooks';
 import type { Mesh, PeerView, TransferProgress } from '../../mesh/api';
+import { PROGRESS_RENDER_MS } from '../../../shared/limits';
 import { useI18n } from '../../i18n';
 
 interface Transfer {
@@ -42,18 +44,33 @@ function useTransfers(mesh: Mesh | null): Transfer[] {
   useEffect(() => {
     if (!mesh) return;
     const progress: ProgressMap = new Map();
+    let timer: ReturnType<typeof setTimeout> | undefined;
     let frame = 0;
+    let renderedAt = 0;
+    const render = () => {
+      frame = 0;
+      renderedAt = performance.now();
+      setTransfers(summarize(progress));
+    };
     const off = mesh.on('progress', (p) => {
+      const known = progress.has(p.messageId);
       applyProgress(progress, p);
-      // Progress arrives per chunk; one render per frame is enough.
-      if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        setTransfers(summarize(progress));
-      });
+      // Progress arrives per chunk; the bars move every PROGRESS_RENDER_MS at most, on a frame.
+      // A transfer that starts or ends is shown at the next frame.
+      if (frame || (timer && known && progress.has(p.messageId))) return;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      const wait = known && progress.has(p.messageId) ? renderedAt + PROGRESS_RENDER_MS - performance.now() : 0;
+      if (wait <= 0) frame = requestAnimationFrame(render);
+      else
+        timer = setTimeout(() => {
+          timer = undefined;
+          frame = requestAnimationFrame(render);
+        }, wait);
     });
     return () => {
       off();
+      if (timer) clearTimeout(timer);
       if (frame) cancelAnimationFrame(frame);
     };
   }, [mesh]);

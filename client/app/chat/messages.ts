@@ -2,12 +2,15 @@
 
 import type { ChatMessage } from '../../mesh/api';
 import { HISTORY_MAX_MESSAGES, type StoredMessage } from './history';
+import { sourceBlob } from './imageSources';
 
 export function toStored(message: ChatMessage, receivedAt: number): StoredMessage {
   const base = { id: message.id, from: message.from, sentAt: message.sentAt, own: message.own, receivedAt };
   if (message.kind === 'text') return { ...base, kind: 'text', text: message.text, size: message.text.length * 2 };
-  // Copy: the mesh may reuse or transfer the underlying buffer.
-  const blob = new Blob([message.bytes.slice()], { type: message.mime });
+  // The Blob takes its own copy of the bytes (no second copy before it, as there was); our
+  // own image is the picked file itself, with no copy at all. (The mesh's bytes are never shared memory.)
+  const bytes = message.bytes as Uint8Array<ArrayBuffer>;
+  const blob = sourceBlob(bytes, message.mime) ?? new Blob([bytes], { type: message.mime });
   return { ...base, kind: 'image', name: message.name, mime: message.mime, blob, size: blob.size };
 }
 

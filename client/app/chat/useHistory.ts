@@ -1,7 +1,8 @@
 // The messages of the room: history from IndexedDB first, then everything the mesh delivers,
-// each kept once (by id) in the view and in the store.
+// each kept once (by id) in the view and in the store. An image is stored once it is shown.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { HISTORY_IMAGE_WRITE_LATEST_MS } from '../../../shared/limits';
 import type { ChatMessage } from '../../mesh/api';
 import { History, historyDatabaseName, type StoredMessage } from './history';
 import { mergeMessages, toStored } from './messages';
@@ -9,6 +10,7 @@ import { mergeMessages, toStored } from './messages';
 export function useHistory(origin: string, username: string) {
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const historyRef = useRef<Promise<History | null> | null>(null);
+  const pendingImages = useRef(new Map<string, { stored: StoredMessage; timer: ReturnType<typeof setTimeout> }>());
 
   useEffect(() => {
     const opening = History.open(historyDatabaseName(origin, username)).catch((err) => {
@@ -22,17 +24,37 @@ export function useHistory(origin: string, username: string) {
       const kept = (await history?.load().catch(() => [])) ?? [];
       if (!cancelled) setMessages((current) => mergeMessages(kept, current));
     });
+    const pending = pendingImages.current;
     return () => {
       cancelled = true;
+      // Images not shown yet are written before the database closes.
+      for (const id of [...pending.keys()]) shown(id);
       opening.then((history) => history?.close());
     };
   }, [origin, username]);
 
-  function add(message: ChatMessage): void {
-    const stored = toStored(message, Date.now());
-    setMessages((current) => mergeMessages(current, [stored]));
+  function write(stored: StoredMessage): void {
     historyRef.current?.then((history) => history?.add(stored)).catch((err) => console.warn('history write failed', err));
   }
 
-  return { messages, add };
+  function add(message: ChatMessage): void {
+    const stored = toStored(message, Date.now());
+    setMessages((current) => mergeMessages(current, [stored]));
+    if (stored.kind !== 'image') return write(stored);
+    // Shown first, stored second: see HISTORY_IMAGE_WRITE_LATEST_MS.
+    const pending = pendingImages.current;
+    if (pending.has(stored.id)) return;
+    pending.set(stored.id, { stored, timer: setTimeout(() => shown(stored.id), HISTORY_IMAGE_WRITE_LATEST_MS) });
+  }
+
+  /** The image `id` is on screen (or failed to load): write it now if it waits. */
+  function shown(id: string): void {
+    const pending = pendingImages.current.get(id);
+    if (!pending) return;
+    pendingImages.current.delete(id);
+    clearTimeout(pending.timer);
+    write(pending.stored);
+  }
+
+  return { messages, add, shown };
 }
