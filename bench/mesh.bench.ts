@@ -10,6 +10,7 @@ import { IMAGE_MAX_BYTES } from '../shared/limits';
 import { startBenchServer, type BenchServer } from './benchServer';
 import { Baseline, baseline, rawDataChannel, RawRelay } from './floors';
 import type { FromWorker } from './worker';
+import { roomBench } from './roomReport';
 import { median, REPEATS, Worker } from './workerProcess';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -194,6 +195,8 @@ async function main(): Promise<void> {
   console.log('verified relay ms: that relay doing only what issue 3 asks of every image: SHA-256 out, reassembly and SHA-256 in, with the mesh\'s');
   console.log('  256 KiB messages. its ratio = ws ms / verified relay ms: the most any relay that verifies its images reaches here.');
   console.log('The server runs in its own process, started as `npm start` starts it.');
+  // The room scenario (issue 10 point 3); BENCH_ROOM=0 leaves it out, `npm run bench:room` runs it alone.
+  if (process.env.BENCH_ROOM !== '0') await roomBench();
 }
 
 main().then(
