@@ -10,6 +10,8 @@ import { IMAGE_MAX_BYTES } from '../shared/limits';
 import { startBenchServer, type BenchServer } from './benchServer';
 import { Baseline, baseline, rawDataChannel, RawRelay } from './floors';
 import type { FromWorker } from './worker';
+import { roomBench } from './roomReport';
+import { SocketIoRelay } from './socketioRelay';
 import { median, REPEATS, Worker } from './workerProcess';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -57,6 +59,13 @@ interface Scenario {
    */
   verifiedRelayMs?: number;
   verifiedRelayRatioToBaseline?: number;
+  /**
+   * Relay only: the Socket.IO room relay (issue 10 point 4: a server re-emitting each 64 KiB chunk to
+   * the room, receivers verifying SHA-256), rounds interleaved with the image rounds; and
+   * imageMs / socketIoMs (<= 1: the mesh's relay is at least as fast).
+   */
+  socketIoMs?: number;
+  meshToSocketIo?: number;
 }
 
 async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: number, tag: string): Promise<Scenario> {
@@ -67,6 +76,7 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
   const base = await new Baseline(n - 1).start();
   const rawRelay = pathKind === 'relay' ? await new RawRelay(n - 1, 'bare').start() : null;
   const verifiedRelay = pathKind === 'relay' ? await new RawRelay(n - 1, 'verified').start() : null;
+  const socketIo = pathKind === 'relay' ? await new SocketIoRelay(n - 1).start() : null;
   const rawChannelsMs = pathKind === 'direct' ? await rawDataChannel(n - 1) : undefined;
   try {
     // Process start-up (tsx, wrtc) is not part of connecting.
@@ -89,6 +99,7 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
     const baselineTimes: number[] = [];
     const rawRelayTimes: number[] = [];
     const verifiedRelayTimes: number[] = [];
+    const socketIoTimes: number[] = [];
     for (let r = 0; r <= REPEATS; r++) {
       const baselineMs = await base.round();
       if (r > 0) baselineTimes.push(baselineMs);
@@ -96,6 +107,8 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       if (r > 0 && rawRelayMs !== undefined) rawRelayTimes.push(rawRelayMs);
       const verifiedRelayMs = await verifiedRelay?.round();
       if (r > 0 && verifiedRelayMs !== undefined) verifiedRelayTimes.push(verifiedRelayMs);
+      const socketIoMs = await socketIo?.round();
+      if (r > 0 && socketIoMs !== undefined) socketIoTimes.push(socketIoMs);
       const run = `${tag}-img${r}`;
       sender.send({ cmd: 'image', run, size: IMAGE_BYTES });
       const got = await Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'image-received' }>>((m) => m.ev === 'image-received' && m.run === run, 120_000)));
@@ -121,10 +134,11 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       baselineTotalMiBps,
       ratioToBaseline: imageTotalMiBps / baselineTotalMiBps,
       ...floorOf(rawChannelsMs ?? median(rawRelayTimes), imageMs, pathKind === 'relay' ? 'bare relay' : 'raw data channels'),
+      ...(socketIoTimes.length > 0 && { socketIoMs: median(socketIoTimes), meshToSocketIo: imageMs / median(socketIoTimes) }),
       ...(verifiedRelayTimes.length > 0 && { verifiedRelayMs: median(verifiedRelayTimes), verifiedRelayRatioToBaseline: baselineMs / median(verifiedRelayTimes) }),
     };
   } finally {
-    await Promise.all([...workers.map((w) => w.stop()), base.stop(), rawRelay?.stop(), verifiedRelay?.stop()]);
+    await Promise.all([...workers.map((w) => w.stop()), base.stop(), rawRelay?.stop(), verifiedRelay?.stop(), socketIo?.stop()]);
   }
 }
 
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
   const base1 = baselines.get(1);
   const vsWs = base1 ? ` (${f((rawDcMiBps / (IMAGE_BYTES / MiB / (base1 / 1000))) * 100, 0)} % of ws)` : '';
   console.log(`raw data channel (no mesh): 5 MiB in ${f(rawDcMs, 1)} ms = ${f(rawDcMiBps, 1)} MiB/s${vsWs}\n`);
-  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  total MiB/s  ws ms  ws MiB/s  ratio  floor ms  vs floor  verified relay ms  its ratio');
+  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  total MiB/s  ws ms  ws MiB/s  ratio  floor ms  vs floor  verified relay ms  its ratio  socket.io ms  mesh/sio');
   for (const r of results) {
     console.log(
       [r.path.padEnd(6), String(r.peers).padStart(5), String(r.connectMs).padStart(10), f(r.textP50Ms, 3).padStart(11), f(r.textP99Ms, 3).padStart(11),
@@ -182,7 +196,8 @@ async function main(): Promise<void> {
         f(r.baselineMs, 0).padStart(5), f(r.baselineTotalMiBps, 1).padStart(8), `${f(r.ratioToBaseline * 100, 0)} %`.padStart(5),
         f(r.floorMs, 0).padStart(8), `${f(r.ratioToFloor * 100, 0)} %`.padStart(8),
         (r.verifiedRelayMs === undefined ? '-' : f(r.verifiedRelayMs, 0)).padStart(17),
-        (r.verifiedRelayRatioToBaseline === undefined ? '-' : `${f(r.verifiedRelayRatioToBaseline * 100, 0)} %`).padStart(9)].join('  '),
+        (r.verifiedRelayRatioToBaseline === undefined ? '-' : `${f(r.verifiedRelayRatioToBaseline * 100, 0)} %`).padStart(9),
+        (r.socketIoMs === undefined ? '-' : f(r.socketIoMs, 0)).padStart(12), (r.meshToSocketIo === undefined ? '-' : f(r.meshToSocketIo, 2)).padStart(8)].join('  '),
     );
   }
   console.log(`\ntext p50/p99: ${TEXTS} texts ${TEXT_INTERVAL_MS} ms apart from one peer to every other, after ${WARMUP_TEXTS} that are not counted.`);
@@ -193,7 +208,11 @@ async function main(): Promise<void> {
   console.log('  relay: raw ws from the sender to one forwarding process that sends every message on to each receiver. vs floor = floor ms / image ms.');
   console.log('verified relay ms: that relay doing only what issue 3 asks of every image: SHA-256 out, reassembly and SHA-256 in, with the mesh\'s');
   console.log('  256 KiB messages. its ratio = ws ms / verified relay ms: the most any relay that verifies its images reaches here.');
+  console.log('socket.io ms: a Socket.IO room relay (server re-emits each 64 KiB chunk to the room; WebSocket transport), 5 MiB to as many receivers,');
+  console.log('  each verifying SHA-256, processes placed like the mesh\'s, one round before each image round. mesh/sio = image ms / socket.io ms (issue 10: <= 1).');
   console.log('The server runs in its own process, started as `npm start` starts it.');
+  // The room scenario (issue 10 point 3); BENCH_ROOM=0 leaves it out, `npm run bench:room` runs it alone.
+  if (process.env.BENCH_ROOM !== '0') await roomBench();
 }
 
 main().then(

@@ -34,7 +34,8 @@ export type FromWorker =
   | { ev: 'image-sent'; run: string; startedAt: number; sha256: string }
   | { ev: 'image-received'; run: string; receivedAt: number; sha256: string }
   | { ev: 'ws-listening'; port: number }
-  | { ev: 'ws-received'; receivedAt: number; round: number }
+  /** `verified`: false when the receiver checked the bytes and they were wrong (absent: not checked). */
+  | { ev: 'ws-received'; receivedAt: number; round: number; verified?: boolean }
   | { ev: 'ws-started'; startedAt: number; round: number }
   | { ev: 'dc-ready'; link: number }
   | { ev: 'dc-signal'; data: object; link: number }

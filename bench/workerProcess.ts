@@ -5,6 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ToSocketIoWorker } from './socketioWorker';
 import type { FromWorker, ToWorker } from './worker';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -20,15 +21,19 @@ export class Worker {
   readonly log: FromWorker[] = [];
   private waiters: (() => void)[] = [];
   readonly child: ChildProcess;
-  constructor(readonly name: string) {
-    this.child = fork(path.join(HERE, 'worker.ts'), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  /** `script`: the bench file the process runs (worker.ts: a mesh peer, a baseline or a floor). */
+  constructor(
+    readonly name: string,
+    script = 'worker.ts',
+  ) {
+    this.child = fork(path.join(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.child.on('message', (m: FromWorker) => {
       if (m.ev === 'error') return void (process.env.BENCH_VERBOSE && console.error(`${this.name}: ${m.message}`));
       this.log.push(m);
       for (const w of this.waiters.splice(0)) w();
     });
   }
-  send(m: ToWorker): void {
+  send(m: ToWorker | ToSocketIoWorker): void {
     this.child.send(m);
   }
   /** The first logged event matching `pred`, waiting up to `timeoutMs`. */
@@ -67,6 +72,7 @@ export async function timedRound(source: Worker, sinks: Worker[], round: number,
   start();
   const { startedAt } = await source.next<Started>((m) => m.ev === 'ws-started' && m.round === round);
   const got = await Promise.all(sinks.map((sink) => sink.next<Received>((m) => m.ev === 'ws-received' && m.round === round)));
+  if (got.some((g) => g.verified === false)) throw new Error(`${source.name}: a receiver got wrong bytes in round ${round}`);
   return Math.max(...got.map((g) => g.receivedAt)) - startedAt;
 }
 

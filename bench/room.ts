@@ -1,0 +1,176 @@
+// The room scenario of `npm run bench` (issue 10, point 3): ROOM_PEERS peers in ROOM_PROCS processes
+// (peer i in process i % ROOM_PROCS), joining one after another JOIN_SPACING_MS apart, against one
+// rendezvous server in its own process (relay mode auto). Every wait is bounded: on a mesh that
+// never settles the scenario still ends and reports what it saw.
+
+import * as limits from '../shared/limits';
+import { startBenchServer } from './benchServer';
+import { RoomProcesses } from './roomProcesses';
+import { roomUsername, RoomState, spread, type Spread } from './roomState';
+
+const env = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+export const ROOM_PEERS = env('BENCH_ROOM_PEERS', 50);
+/** 10 x 5 rather than 5 x 10: each process stays well under the 20,000 open files it may hold (roomWorker.ts). */
+export const ROOM_PROCS = env('BENCH_ROOM_PROCS', 10);
+const JOIN_SPACING_MS = 100;
+/** After the last join: how long to wait for every pair to carry, then for links to settle (ms). */
+const CARRY_WAIT_MS = env('BENCH_ROOM_CARRY_WAIT_MS', 60_000);
+const SETTLE_WAIT_MS = env('BENCH_ROOM_SETTLE_WAIT_MS', 60_000);
+/** Links are settled after this long with no link change (ms). */
+const SETTLED_AFTER_MS = 5_000;
+const TEXTS = 100;
+const TEXT_SPACING_MS = 20;
+const IMAGE_BYTES = 1024 * 1024;
+const IMAGE_ROUNDS = 5;
+const ROUND_WAIT_MS = 60_000;
+/** Issue 10's targets. */
+export const TARGET_READY_MS = 2_000;
+export const TARGET_TEXT_P99_MS = 250;
+/** shared/limits.ts DIRECT_LINKS_MAX once the direct-link budget exists; undefined before. */
+export const DIRECT_LINKS_MAX = (limits as Record<string, unknown>).DIRECT_LINKS_MAX as number | undefined;
+
+const now = () => performance.timeOrigin + performance.now();
+
+export interface RoomResult {
+  peers: number;
+  processes: number;
+  /** From the first join until every peer listed every other (ms; NaN: not within the wait). */
+  allSeenMs: number;
+  /** From the first join until every ordered pair's link carried (relay or direct) at once. */
+  allCarryingMs: number;
+  /** From the first join until the last link change before the first 5 s with none (NaN: none within the wait). */
+  settledMs: number;
+  /** Link changes after that (the texts and images ran after it), and the last one, from the first join. */
+  changesAfterSettled: number;
+  lastLinkChangeMs: number;
+  /** Unordered pairs by final link ('direct', 'relay', or 'a/b' when the two sides differ). */
+  pairKinds: Record<string, number>;
+  /** Most RTCPeerConnections any one peer held at once (made and not closed), and the most any peer made. */
+  maxPeerConnections: number;
+  maxPeerConnectionsMade: number;
+  directLinksMax: number | null;
+  /** Per pair, from the later peer's join until both its links carried. */
+  pairReady: Spread & { within: number; pairs: number };
+  /** The text each newcomer sends the moment it is online, to each peer there before it: from the newcomer's join. */
+  joinText: Spread & { within: number; expected: number };
+  /** TEXTS texts, sender k % peers: per text, until the last of the others had it; and per delivery. */
+  textToAll: Spread;
+  textDelivery: Spread & { missing: number };
+  /** 1 MiB image to everyone else, per round: until the last had it; verified receipts of expected. */
+  imageMs: number[];
+  imageMedianMs: number;
+  imageReceipts: { verified: number; expected: number };
+  errors: Record<string, number>;
+}
+
+async function registerAll(register: (name: string) => Promise<string>, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  // A few at a time: the server hashes two passwords at once and queues a bounded number.
+  for (let i = 0; i < count; i += 8) tokens.push(...(await Promise.all(Array.from({ length: Math.min(8, count - i) }, (_, k) => register(roomUsername(i + k))))));
+  return tokens;
+}
+
+export async function roomScenario(log: (line: string) => void = (l) => console.error(l)): Promise<RoomResult> {
+  const n = ROOM_PEERS;
+  const server = await startBenchServer('auto');
+  const state = new RoomState(n);
+  const procs = new RoomProcesses(ROOM_PROCS, (e) => state.add(e));
+  const debug = process.env.BENCH_ROOM_DEBUG
+    ? setInterval(() => log(`debug: pcs open ${state.pcsOpen.reduce((a, b) => a + b, 0)}, made ${state.pcsMade.reduce((a, b) => a + b, 0)}, carrying ${state.carrying}`), 2000)
+    : undefined;
+  try {
+    const tokens = await registerAll((name) => server.registerAndLogin(name), n);
+    if (!(await procs.ready())) throw new Error('room processes did not start');
+
+    // Joins, JOIN_SPACING_MS apart (timers pace them; each peer stamps its own join).
+    const t0 = now();
+    for (let i = 0; i < n; i++) {
+      const wait = t0 + i * JOIN_SPACING_MS - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      procs.send(i, { cmd: 'join', index: i, wsUrl: server.wsUrl, token: tokens[i], roomSize: n });
+    }
+    await procs.until(state.allJoined, 10_000);
+    const firstJoin = Math.min(...state.joinedAt);
+    log(`room: ${n} peers joined in ${((Math.max(...state.joinedAt) - firstJoin) / 1000).toFixed(1)} s`);
+    await procs.until(() => state.allSeen(), CARRY_WAIT_MS);
+    const carried = await procs.until(state.allCarrying, CARRY_WAIT_MS);
+    log(`room: every pair carries: ${carried} (${state.carrying} of ${state.orderedPairs} links)`);
+    const settled = await procs.until(() => now() - state.lastLinkChangeAt >= SETTLED_AFTER_MS, SETTLE_WAIT_MS);
+    const settledAt = settled ? state.lastLinkChangeAt : NaN;
+    const changesBefore = state.linkEvents.length;
+    log(`room: links settled: ${settled}`);
+    await procs.until(() => state.textsOf('join').length >= (n * (n - 1)) / 2, 1_000);
+
+    // Text fan-out: each text from the next peer in turn.
+    for (let k = 0; k < TEXTS; k++) {
+      procs.send(k % n, { cmd: 'text', index: k % n, run: 'fanout', i: k });
+      await new Promise((r) => setTimeout(r, TEXT_SPACING_MS));
+    }
+    await procs.until(() => state.textsOf('fanout').length >= TEXTS * (n - 1), 30_000);
+    log(`room: texts delivered ${state.textsOf('fanout').length} of ${TEXTS * (n - 1)}`);
+
+    // 1 MiB images, each round from another peer (round 0 warms up and is not counted).
+    const imageMs: number[] = [];
+    let verified = 0;
+    for (let r = 0; r <= IMAGE_ROUNDS; r++) {
+      const run = `img${r}`;
+      const sender = (r * 7 + 3) % n;
+      procs.send(sender, { cmd: 'image', index: sender, run, size: IMAGE_BYTES });
+      await procs.until(() => state.imagesOf(run).length >= n - 1 && state.imagesSent.has(run), ROUND_WAIT_MS);
+      const got = state.imagesOf(run);
+      const sent = state.imagesSent.get(run);
+      const good = got.filter((g) => g.ok && g.sha256 === sent?.sha256 && g.index !== sender);
+      log(`room: image round ${r}: ${good.length} of ${n - 1} verified`);
+      if (r === 0) continue;
+      verified += good.length;
+      imageMs.push(sent && good.length === n - 1 ? Math.max(...good.map((g) => g.at)) - sent.startedAt : Infinity);
+    }
+    return figures(state, { firstJoin, settledAt, changesAfterSettled: settled ? state.linkEvents.length - changesBefore : NaN, imageMs, verified });
+  } finally {
+    clearInterval(debug);
+    await procs.stop();
+    await server.stop();
+  }
+}
+
+interface RunFacts {
+  firstJoin: number;
+  settledAt: number;
+  changesAfterSettled: number;
+  imageMs: number[];
+  verified: number;
+}
+
+function figures(state: RoomState, run: RunFacts): RoomResult {
+  const n = state.size;
+  const { firstJoin } = run;
+  const pairReady = state.pairReadyAfterJoin();
+  const joinTexts = state.textsOf('join').map((t) => t.at - state.joinedAt[t.from]);
+  const fanout = state.textsOf('fanout');
+  const toAll: number[] = [];
+  for (let k = 0; k < TEXTS; k++) {
+    const got = fanout.filter((t) => t.i === k);
+    toAll.push(got.length === n - 1 ? Math.max(...got.map((t) => t.at - t.sentAt)) : Infinity);
+  }
+  return {
+    peers: n,
+    processes: ROOM_PROCS,
+    allSeenMs: Math.max(...state.allSeenAt) - firstJoin,
+    allCarryingMs: state.allCarryingAt() - firstJoin,
+    settledMs: run.settledAt - firstJoin,
+    changesAfterSettled: run.changesAfterSettled,
+    lastLinkChangeMs: state.lastLinkChangeAt - firstJoin,
+    pairKinds: Object.fromEntries(state.pairKinds()),
+    maxPeerConnections: Math.max(...state.pcsMax),
+    maxPeerConnectionsMade: Math.max(...state.pcsMade),
+    directLinksMax: DIRECT_LINKS_MAX ?? null,
+    pairReady: { ...spread(pairReady), within: pairReady.filter((ms) => ms <= TARGET_READY_MS).length, pairs: pairReady.length },
+    joinText: { ...spread(joinTexts), within: joinTexts.filter((ms) => ms <= TARGET_READY_MS).length, expected: (n * (n - 1)) / 2 },
+    textToAll: spread(toAll),
+    textDelivery: { ...spread(fanout.map((t) => t.at - t.sentAt)), missing: TEXTS * (n - 1) - fanout.length },
+    imageMs: run.imageMs,
+    imageMedianMs: [...run.imageMs].sort((a, b) => a - b)[Math.floor(run.imageMs.length / 2)],
+    imageReceipts: { verified: run.verified, expected: IMAGE_ROUNDS * (n - 1) },
+    errors: Object.fromEntries(state.errors),
+  };
+}
