@@ -40,6 +40,8 @@ export interface ServerOptions {
   /** Built client folder, default <repo>/dist. */
   staticDir?: string;
   sessionTtlMs?: number;
+  /** Live sessions per account; SESSIONS_PER_ACCOUNT_MAX when omitted (tests lower it). */
+  sessionsPerAccountMax?: number;
   tls?: { certFile: string; keyFile: string };
   /** Login throttling limits; the defaults of shared/limits.ts when omitted (tests lower them). */
   loginLimits?: Partial<ThrottleLimits>;
@@ -92,7 +94,7 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
   const users = await UserStore.open(options.dbPath, log);
-  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log);
+  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log, undefined, options.sessionsPerAccountMax);
   const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
   const origins = new OriginPolicy(options.allowedOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
@@ -106,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unauthenticatedPerAddressMax: options.unauthenticatedPerAddressMax ?? WS_UNAUTHENTICATED_PER_ADDRESS_MAX,
     log,
   });
+  accounts.onSessionsDropped = (tokenHashes) => tokenHashes.forEach((tokenHash) => hub.closeSession(tokenHash));
   const handler = createRequestHandler({
     accounts,
     origins,

@@ -15,6 +15,8 @@ import {
 const USERNAME_PATTERN = /^[\p{L}\p{M}\p{Nd}_.-]+$/u;
 /** Control and invisible formatting characters never belong in a name or bio (newline allowed in bio). */
 const CONTROL_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+/** Half of a UTF-16 surrogate pair without its other half (JSON can carry one): never text. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function codePoints(value: string): number {
   let count = 0;
@@ -33,6 +35,19 @@ export function validateUsername(value: unknown): string {
     throw new ChatError('INVALID_USERNAME', 'Username may contain only letters, digits, "_", "-" and ".".');
   }
   return name;
+}
+
+/**
+ * The account key a login names, or null when the name could not be an account (wrong type, too
+ * long, characters no user name ever had): such a name never becomes a throttle key. Checked with
+ * the rules every stored account was registered under, so every old account still logs in.
+ */
+export function loginUsernameKey(value: string): string | null {
+  if (LONE_SURROGATE.test(value)) return null;
+  const name = value.normalize('NFC');
+  const length = codePoints(name);
+  if (length < USERNAME_MIN_CHARS || length > USERNAME_MAX_CHARS || !USERNAME_PATTERN.test(name)) return null;
+  return usernameKey(name);
 }
 
 /** The key uniqueness is enforced on: NFC, case-folded (so "Alice" and "alice" are one account). */

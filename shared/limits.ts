@@ -36,6 +36,32 @@ export const LOGIN_FAILURES_PER_ADDRESS = 300;
 /** Sliding window for login failures (ms): one hour. */
 export const LOGIN_FAILURE_WINDOW_MS = 60 * 60 * 1000;
 /**
+ * Failed logins allowed per account and client address pair in LOGIN_FAILURE_WINDOW_MS. Default
+ * 20: a person mistyping from their own machine never gets there, and one guessing address is
+ * stopped long before LOGIN_FAILURES_PER_ACCOUNT, which only refuses logins without a device token.
+ */
+export const LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = 20;
+/**
+ * Failed logins allowed per known device (one holding a device token of the account) in
+ * LOGIN_FAILURE_WINDOW_MS. Such a login is checked against this count only, so failures from other
+ * devices or addresses never lock the owner out (OWASP "device cookies", NIST SP 800-63B 5.2.2).
+ */
+export const LOGIN_FAILURES_PER_DEVICE = 20;
+/** Device token: 256 random bits, sent as base64url after the 128-bit device id ("<id>.<secret>"). */
+export const DEVICE_TOKEN_BYTES = 32;
+export const DEVICE_ID_BYTES = 16;
+/**
+ * Device records kept per account (browser profiles or CLI state folders that logged in). Default 32;
+ * past it the one seen least recently is forgotten (it then logs in as a new device).
+ */
+export const DEVICES_PER_ACCOUNT_MAX = 32;
+/**
+ * Live sessions kept per account (sessions). Default 32: every login makes one, a browser keeps
+ * one per profile; past the cap the oldest is revoked (its sockets closed), so 400 logins in 10 s
+ * store 32 sessions, not 400. Sessions above the cap are also trimmed when the store loads.
+ */
+export const SESSIONS_PER_ACCOUNT_MAX = 32;
+/**
  * Accounts one client address may create in REGISTRATION_WINDOW_MS; past it registration answers
  * 429 RATE_LIMITED with Retry-After. Default 20 an hour. On a LAN one address is one machine,
  * mostly one person with one account, a few at most (a test account, a colleague at the same

@@ -3,7 +3,8 @@
 
 import type { LoginResponse, PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
-import { usernameKey, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
+import { loginUsernameKey, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
+import { findDevice, newDevice, withDevice, type DeviceRecord } from './devices';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { RegistrationThrottle } from './registrationThrottle';
@@ -18,6 +19,11 @@ export interface Authenticated {
 const BAD_CREDENTIALS = 'Wrong username or password.';
 
 export class Accounts {
+  /** Called with the token hashes of sessions revoked to keep an account within its session cap. */
+  onSessionsDropped: (tokenHashes: string[]) => void = () => {};
+  /** Device lists are read, changed and written one login at a time. */
+  private deviceUpdates: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly users: UserStore,
     private readonly sessions: SessionStore,
@@ -47,30 +53,52 @@ export class Accounts {
     if (typeof body.username !== 'string' || typeof body.password !== 'string' || body.username === '' || body.password === '') {
       throw new ChatError('BAD_MESSAGE', 'Username and password are required.');
     }
-    const attempt = this.throttle.begin(usernameKey(body.username), address);
-    let user: UserRecord | null;
+    // A name no account could have never becomes a throttle key (300 names of 15 KB would).
+    const key = loginUsernameKey(body.username);
+    if (key === null) {
+      this.throttle.recordAddressFailure(address);
+      throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
+    }
+    const found = await this.users.findByUsername(body.username);
+    const knownDevice = found ? findDevice(found.devices, body.deviceToken) : undefined;
+    const attempt = this.throttle.begin({ account: key, address, device: knownDevice?.id });
     let result: VerifyResult;
     try {
-      ({ user, result } = await this.verify(body.username, body.password));
+      result = await this.verify(found, body.password);
     } catch (error) {
       attempt.withdraw(); // busy or broken: not a wrong password
       throw error;
     }
-    if (!user || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
+    if (!found || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
     attempt.withdraw();
-    if (result.upgradedHash) await this.users.setPasswordHash(user._id, result.upgradedHash);
-    const { token, session } = await this.sessions.create(user._id);
-    return { token, expiresAt: session.expiresAt, user: publicUser(user) };
+    if (result.upgradedHash) await this.users.setPasswordHash(found._id, result.upgradedHash);
+    const device = await this.rememberDevice(found._id, knownDevice, body.deviceToken as string | undefined);
+    const { token, session, dropped } = await this.sessions.create(found._id, device.id);
+    if (dropped.length > 0) this.onSessionsDropped(dropped);
+    return { token, expiresAt: session.expiresAt, user: publicUser(found), device };
   }
 
   /** Checks a password; an unknown user costs the same time as a known one. */
-  private async verify(username: string, password: string): Promise<{ user: UserRecord | null; result: VerifyResult }> {
-    const user = await this.users.findByUsername(username);
+  private async verify(user: UserRecord | null, password: string): Promise<VerifyResult> {
     if (!user) {
       await this.hasher.verifyNothing(password);
-      return { user, result: { ok: false } };
+      return { ok: false };
     }
-    return { user, result: await this.hasher.verify(user.passwordHash, password) };
+    return this.hasher.verify(user.passwordHash, password);
+  }
+
+  /** Refreshes the known device's last-seen time, or issues a new device; returns what the client keeps. */
+  private rememberDevice(userId: string, known: DeviceRecord | undefined, knownToken: string | undefined): Promise<{ id: string; token: string }> {
+    const update = this.deviceUpdates.then(async () => {
+      const now = Date.now();
+      const issued = known && knownToken ? { token: knownToken, record: { ...known, lastSeenAt: now } } : newDevice(now);
+      const current = await this.users.findById(userId);
+      // An unwritable store must not stop a login: the device is then only not remembered.
+      await this.users.setDevices(userId, withDevice(current?.devices, issued.record)).catch(() => {});
+      return { id: issued.record.id, token: issued.token };
+    });
+    this.deviceUpdates = update.catch(() => {});
+    return update;
   }
 
   /** The session and user of a token; throws UNAUTHORIZED. */

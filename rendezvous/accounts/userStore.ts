@@ -7,6 +7,7 @@ import type Datastore from 'nedb-promises';
 import type { PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { usernameKey } from '../../shared/accountRules';
+import type { DeviceRecord } from './devices';
 import { compactDatastore, insertOrRollBack, openDatastore, storeUnavailable, syncFile, WriteGate } from './nedbFile';
 
 export interface UserRecord extends PublicUser {
@@ -14,9 +15,11 @@ export interface UserRecord extends PublicUser {
   key: string;
   passwordHash: string;
   createdAt: number;
+  /** Devices that logged in (devices.ts), most recently seen first; absent until the first login. */
+  devices?: DeviceRecord[];
 }
 
-export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt'>;
+export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt' | 'devices'>;
 
 export function publicUser(user: UserRecord): PublicUser {
   return { username: user.username, displayName: user.displayName, bio: user.bio };
@@ -69,6 +72,10 @@ export class UserStore {
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
     await this.gate.write(() => this.db.update({ _id: id }, { $set: { passwordHash } }));
+  }
+
+  async setDevices(id: string, devices: DeviceRecord[]): Promise<void> {
+    await this.gate.write(() => this.db.update({ _id: id }, { $set: { devices } }));
   }
 
   /** Writes the file out compacted (at shutdown: the next start loads a clean file). */
