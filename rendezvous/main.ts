@@ -62,6 +62,7 @@ async function main(): Promise<void> {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       registrationLimits: { perAddress: settings.registrationsPerAddress },
       unauthenticatedPerAddressMax: settings.unauthenticatedPerAddress,
+      peersPerAccountMax: settings.devicesOnlinePerAccount,
       allowedOrigins: settings.allowedOrigins,
       allowedHosts: settings.allowedHosts,
       iceServers: settings.iceServers,
