@@ -19,6 +19,20 @@ export const PASSWORD_MIN_CHARS = 8;
 export const PASSWORD_MAX_CHARS = 1024;
 /** Display name: 1..64 code points. */
 export const DISPLAY_NAME_MAX_CHARS = 64;
+/**
+ * Combining marks in a row on one base character in a user or display name (marks). Default 4: NFC
+ * composes most accented letters into one code point, Vietnamese and Thai stack two, some Indic
+ * and Tibetan clusters three or four; "A" followed by 63 marks draws over the lines around it. A
+ * name also may not start with a mark.
+ */
+export const NAME_MARKS_PER_BASE_MAX = 4;
+/**
+ * Characters in a display name that draw many times wider than a letter and have no NFKC expansion
+ * to be measured by (U+FDFD-FDFF Arabic word ligatures, U+2E3A/2E3B two- and three-em dashes,
+ * cuneiform): at most this many. Default 2: a real name or greeting uses one; 64 x U+FDFD drew
+ * a line across the whole online list.
+ */
+export const DISPLAY_NAME_WIDE_CHARS_MAX = 2;
 /** Bio: 0..280 code points. */
 export const BIO_MAX_CHARS = 280;
 /** Largest accepted HTTP JSON request body (bytes). A maximal password is ~4 KiB of UTF-8. */
