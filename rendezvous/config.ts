@@ -5,7 +5,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import ini from 'ini';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, REGISTRATIONS_PER_ADDRESS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, REGISTRATIONS_PER_ADDRESS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig, RelayMode } from '../shared/protocol';
 import { ConfigError } from './configError';
 
@@ -20,6 +20,8 @@ export interface Settings {
   registrationsPerAddress: number;
   /** WebSocket connections one client address may hold before they authenticate. */
   unauthenticatedPerAddress: number;
+  /** Devices (distinct peers) one account may have online at once. */
+  devicesOnlinePerAccount: number;
   allowedOrigins: string[];
   /** Host names the server answers to besides IP addresses, localhost and its own names. */
   allowedHosts: string[];
@@ -79,7 +81,7 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
       return path.resolve(dir, value.trim());
     },
   },
-  limits: { max_image_bytes: integer(1, IMAGE_MAX_BYTES), registrations_per_address: integer(1, 1_000_000), unauthenticated_sockets_per_address: integer(1, 1_000_000) },
+  limits: { max_image_bytes: integer(1, IMAGE_MAX_BYTES), registrations_per_address: integer(1, 1_000_000), unauthenticated_sockets_per_address: integer(1, 1_000_000), devices_online_per_account: integer(1, 1_000_000) },
   heartbeat: { interval_ms: integer(100, 600_000) },
   relay: {
     mode: (value) => {
@@ -167,6 +169,7 @@ export function loadConfig(file: string, required: boolean): Settings {
     heartbeatIntervalMs: get('heartbeat.interval_ms', DEFAULTS.heartbeatIntervalMs),
     registrationsPerAddress: get('limits.registrations_per_address', REGISTRATIONS_PER_ADDRESS),
     unauthenticatedPerAddress: get('limits.unauthenticated_sockets_per_address', WS_UNAUTHENTICATED_PER_ADDRESS_MAX),
+    devicesOnlinePerAccount: get('limits.devices_online_per_account', PEERS_PER_ACCOUNT_MAX),
     allowedOrigins: get<string[]>('security.allowed_origins', []),
     allowedHosts: get<string[]>('security.allowed_hosts', []),
     iceServers: iceUrls.map((urls) => (urls.startsWith('turn') && username !== undefined ? { urls, username, credential: credential ?? '' } : { urls })),

@@ -9,6 +9,7 @@ import { loadConfig, type Settings } from './config';
 import { ConfigError } from './configError';
 import { addressLines } from './lanAddresses';
 import { startServer, type RunningServer } from './server';
+import { STORE_FILE_MODE } from './accounts/nedbFile';
 
 const DEFAULT_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'config.ini');
 
@@ -28,7 +29,8 @@ function loadSettings(argv: string[]): Settings | null {
 /** Fails early, with the source of the path, when the user store cannot be written. */
 async function checkWritable(file: string, source: string): Promise<void> {
   try {
-    await (await open(file, 'a')).close();
+    // Created owner-only, as the store keeps it (STORE_FILE_MODE): it will hold password hashes.
+    await (await open(file, 'a', STORE_FILE_MODE)).close();
   } catch (error) {
     throw new ConfigError(source, `cannot write ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       registrationLimits: { perAddress: settings.registrationsPerAddress },
       unauthenticatedPerAddressMax: settings.unauthenticatedPerAddress,
+      peersPerAccountMax: settings.devicesOnlinePerAccount,
       allowedOrigins: settings.allowedOrigins,
       allowedHosts: settings.allowedHosts,
       iceServers: settings.iceServers,

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, SESSION_TTL_MS, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, SESSION_TTL_MS, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
@@ -32,6 +32,8 @@ export interface ServerOptions {
   authDeadlineMs?: number;
   /** Unauthenticated WebSocket connections per client address; WS_UNAUTHENTICATED_PER_ADDRESS_MAX when omitted (tests lower it, the load bench raises it). */
   unauthenticatedPerAddressMax?: number;
+  /** Devices (distinct peers) one account may have online at once; PEERS_PER_ACCOUNT_MAX when omitted (the load bench raises it). */
+  peersPerAccountMax?: number;
   iceServers?: IceServerConfig[];
   /** Extra allowed Origins; same-origin and no-Origin clients are always allowed; '*' allows all. */
   allowedOrigins?: string[];
@@ -40,6 +42,8 @@ export interface ServerOptions {
   /** Built client folder, default <repo>/dist. */
   staticDir?: string;
   sessionTtlMs?: number;
+  /** Live sessions per account; SESSIONS_PER_ACCOUNT_MAX when omitted (tests lower it). */
+  sessionsPerAccountMax?: number;
   tls?: { certFile: string; keyFile: string };
   /** Login throttling limits; the defaults of shared/limits.ts when omitted (tests lower them). */
   loginLimits?: Partial<ThrottleLimits>;
@@ -92,7 +96,7 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
   const users = await UserStore.open(options.dbPath, log);
-  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log);
+  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log, undefined, options.sessionsPerAccountMax);
   const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
   const origins = new OriginPolicy(options.allowedOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
@@ -104,8 +108,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
     authDeadlineMs: options.authDeadlineMs ?? WS_AUTH_DEADLINE_MS,
     unauthenticatedPerAddressMax: options.unauthenticatedPerAddressMax ?? WS_UNAUTHENTICATED_PER_ADDRESS_MAX,
+    peersPerAccountMax: options.peersPerAccountMax ?? PEERS_PER_ACCOUNT_MAX,
     log,
   });
+  accounts.onSessionsDropped = (tokenHashes) => tokenHashes.forEach((tokenHash) => hub.closeSession(tokenHash));
   const handler = createRequestHandler({
     accounts,
     origins,

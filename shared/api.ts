@@ -23,12 +23,20 @@ export interface RegisterResponse {
 export interface LoginRequest {
   username: string;
   password: string;
+  /**
+   * The device token this browser profile or CLI state folder got at an earlier login of this
+   * account. A login with a valid one is throttled on its own: failures from elsewhere never
+   * lock it out. Kept across logouts.
+   */
+  deviceToken?: string;
 }
 export interface LoginResponse {
   token: string;
   /** Expiry of the token, ms since the epoch. */
   expiresAt: number;
   user: PublicUser;
+  /** This device: keep `token` (with the session, across logouts) and send it as `deviceToken` next time. */
+  device: { id: string; token: string };
 }
 
 /** POST /api/logout with `Authorization: Bearer <token>` -> 204. GET /api/me -> 200 { user }. */

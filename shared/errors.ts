@@ -43,6 +43,10 @@ export const ERROR_CODES = [
   'PEER_LEFT',
   'UNREACHABLE',
   'IMAGE_TOO_MANY_FRAMES',
+  // added later (codes are appended, never renamed)
+  'SIGNAL_DROPPED',
+  'TOO_MANY_DEVICES',
+  'USERNAME_TOO_SIMILAR',
   // generic
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',
@@ -74,6 +78,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 429,
   LOGIN_THROTTLED: 429,
   USERNAME_TAKEN: 409,
+  USERNAME_TOO_SIMILAR: 409,
   BAD_CREDENTIALS: 401,
   UNAUTHORIZED: 401,
   BUSY: 503,
@@ -101,6 +106,7 @@ const CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
   RATE_LIMITED: 4005,
   UNSUPPORTED_VERSION: 4006,
   REPLACED: 4007,
+  TOO_MANY_DEVICES: 4008,
   TOO_LARGE: 1009,
   SERVER_SHUTDOWN: 1001,
   INTERNAL: 1011,
@@ -115,7 +121,10 @@ export function isOutdatedCloseCode(closeCode: number): boolean {
   return closeCode === CLOSE_CODES.UNSUPPORTED_VERSION;
 }
 
-/** Close codes after which a client must not reconnect with the same token (it must log in again). */
+/**
+ * Close codes after which a client must not reconnect with the same token: it must log in again
+ * (4002, 4007), or reconnecting cannot help (4003 origin, 4006 version, 4008 too many devices).
+ */
 export function isFatalCloseCode(closeCode: number): boolean {
-  return closeCode === 4002 || closeCode === 4003 || closeCode === 4006 || closeCode === 4007;
+  return closeCode === 4002 || closeCode === 4003 || closeCode === 4006 || closeCode === 4007 || closeCode === 4008;
 }

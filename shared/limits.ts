@@ -19,6 +19,20 @@ export const PASSWORD_MIN_CHARS = 8;
 export const PASSWORD_MAX_CHARS = 1024;
 /** Display name: 1..64 code points. */
 export const DISPLAY_NAME_MAX_CHARS = 64;
+/**
+ * Combining marks in a row on one base character in a user or display name (marks). Default 4: NFC
+ * composes most accented letters into one code point, Vietnamese and Thai stack two, some Indic
+ * and Tibetan clusters three or four; "A" followed by 63 marks draws over the lines around it. A
+ * name also may not start with a mark.
+ */
+export const NAME_MARKS_PER_BASE_MAX = 4;
+/**
+ * Characters in a display name that draw many times wider than a letter and have no NFKC expansion
+ * to be measured by (U+FDFD-FDFF Arabic word ligatures, U+2E3A/2E3B two- and three-em dashes,
+ * cuneiform): at most this many. Default 2: a real name or greeting uses one; 64 x U+FDFD drew
+ * a line across the whole online list.
+ */
+export const DISPLAY_NAME_WIDE_CHARS_MAX = 2;
 /** Bio: 0..280 code points. */
 export const BIO_MAX_CHARS = 280;
 /** Largest accepted HTTP JSON request body (bytes). A maximal password is ~4 KiB of UTF-8. */
@@ -35,6 +49,32 @@ export const LOGIN_FAILURES_PER_ACCOUNT = 100;
 export const LOGIN_FAILURES_PER_ADDRESS = 300;
 /** Sliding window for login failures (ms): one hour. */
 export const LOGIN_FAILURE_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * Failed logins allowed per account and client address pair in LOGIN_FAILURE_WINDOW_MS. Default
+ * 20: a person mistyping from their own machine never gets there, and one guessing address is
+ * stopped long before LOGIN_FAILURES_PER_ACCOUNT, which only refuses logins without a device token.
+ */
+export const LOGIN_FAILURES_PER_ACCOUNT_ADDRESS = 20;
+/**
+ * Failed logins allowed per known device (one holding a device token of the account) in
+ * LOGIN_FAILURE_WINDOW_MS. Such a login is checked against this count only, so failures from other
+ * devices or addresses never lock the owner out (OWASP "device cookies", NIST SP 800-63B 5.2.2).
+ */
+export const LOGIN_FAILURES_PER_DEVICE = 20;
+/** Device token: 256 random bits, sent as base64url after the 128-bit device id ("<id>.<secret>"). */
+export const DEVICE_TOKEN_BYTES = 32;
+export const DEVICE_ID_BYTES = 16;
+/**
+ * Device records kept per account (browser profiles or CLI state folders that logged in). Default 32;
+ * past it the one seen least recently is forgotten (it then logs in as a new device).
+ */
+export const DEVICES_PER_ACCOUNT_MAX = 32;
+/**
+ * Live sessions kept per account (sessions). Default 32: every login makes one, a browser keeps
+ * one per profile; past the cap the oldest is revoked (its sockets closed), so 400 logins in 10 s
+ * store 32 sessions, not 400. Sessions above the cap are also trimmed when the store loads.
+ */
+export const SESSIONS_PER_ACCOUNT_MAX = 32;
 /**
  * Accounts one client address may create in REGISTRATION_WINDOW_MS; past it registration answers
  * 429 RATE_LIMITED with Retry-After. Default 20 an hour. On a LAN one address is one machine,
@@ -64,6 +104,15 @@ export const WS_AUTH_DEADLINE_MS = 5_000;
 export const WS_UNAUTHENTICATED_PER_ADDRESS_MAX = 64;
 /** Largest JSON control message (bytes, UTF-8). Signals carry SDP, which is a few KiB. */
 export const WS_CONTROL_MESSAGE_MAX_BYTES = 64 * 1024;
+/**
+ * Largest message a client may send on the control channel (bytes, UTF-8): a signal is the largest
+ * (an auth is ~150 bytes). Measured (2 wrtc peers, one data channel, trickle as the mesh runs):
+ * offer 674 B, answer 857 B, a candidate 233-240 B, each as the whole signal message. Chrome's
+ * data-channel SDP is of the same order. 16 KiB leaves room for a host with dozens of interfaces
+ * (wrtc puts candidates into the SDP) and for the signatures end-to-end keys add to SDP, yet a
+ * flood of signals at the message rate moves 16x less than the 64 KiB allowed before.
+ */
+export const SIGNAL_MAX_BYTES = 16 * 1024;
 /**
  * Largest JSON message a client accepts from its server (bytes, UTF-8). A welcome lists everyone
  * online and a presence batch everyone who joined at once (~100 bytes a peer, up to ~500 with a
@@ -95,14 +144,43 @@ export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, RELAY
 export const WS_MESSAGES_PER_SECOND = 2_000;
 /** Token bucket burst size (messages). */
 export const WS_MESSAGE_BURST = 4_000;
+/**
+ * Flood limit: a socket that sends more than this many messages within WS_FLOOD_WINDOW_MS is closed
+ * (RATE_LIMITED, close code 4005), whatever the bucket still allows. Default 7,500 in 3 s, an average
+ * of 2,500 a second, 1.25x WS_MESSAGES_PER_SECOND: the bucket's 4,000 burst alone lets 2,700 a second
+ * go on for 6 s before a refusal, so a count of refusals never fired on such a flood. The mesh
+ * paces itself at 0.8x the rate (client/mesh/tokenBucket.ts), so a real client stays far below.
+ */
+export const WS_FLOOD_MESSAGES_PER_WINDOW = 7_500;
+/** The window of WS_FLOOD_MESSAGES_PER_WINDOW (ms). */
+export const WS_FLOOD_WINDOW_MS = 3_000;
 /** Invalid messages tolerated per connection before it is closed. */
 export const WS_INVALID_MESSAGES_MAX = 10;
 /** Receiver socket bufferedAmount (bytes) above which relay senders are told to pause. */
 export const RELAY_PAUSE_ABOVE_BYTES = 4 * 1024 * 1024;
 /** ...and below which they are told to resume. */
 export const RELAY_RESUME_BELOW_BYTES = 1 * 1024 * 1024;
-/** Receiver bufferedAmount (bytes) beyond which further relay frames are dropped with an error to the sender. */
+/**
+ * Receiver bufferedAmount (bytes) beyond which further relay frames, and signals, are dropped with
+ * an error to the sender (RELAY_BACKED_UP, SIGNAL_DROPPED): the receiver is never disconnected for
+ * what others send it.
+ */
 export const RELAY_DROP_ABOVE_BYTES = 16 * 1024 * 1024;
+/**
+ * How long a socket the server closes gets to answer the close frame before it is cut (ms). ws
+ * waits 30 s by itself: 64 raw upgrades that never answer then held an address's unauthenticated
+ * slots for 35 s, not WS_AUTH_DEADLINE_MS. A live client answers within a round trip.
+ */
+export const WS_CLOSE_TIMEOUT_MS = 1_000;
+/**
+ * Devices of one account online at once (distinct peers; a socket resuming the same peer secret
+ * replaces its peer and does not count). Default 8: a phone, a laptop, a desktop and a few browser
+ * profiles. One more is closed with TOO_MANY_DEVICES (close code 4008, after which a client does not
+ * reconnect), rather than replacing the oldest, which would have two devices replace each other in a
+ * loop. Without it one token with 200 peer secrets put 200 "alice" peers in everyone's list.
+ * ServerOptions.peersPerAccountMax overrides it (the load bench runs 100 per account).
+ */
+export const PEERS_PER_ACCOUNT_MAX = 8;
 /** Heartbeat: ping interval (ms). A dead peer is dropped after at most 2 intervals (default 30 s). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** Presence changes are coalesced and broadcast at most this often (ms). */

@@ -12,7 +12,7 @@ import {
   PEER_SECRET_MIN_CHARS,
   PROTOCOL_VERSION,
   USERNAME_MAX_CHARS,
-  WS_CONTROL_MESSAGE_MAX_BYTES,
+  SIGNAL_MAX_BYTES,
   WS_SERVER_MESSAGE_MAX_BYTES,
 } from './limits';
 
@@ -201,7 +201,8 @@ function signalData(obj: Json): SignalData {
 
 /** Validates a message a client sent. Throws ChatError with a stable code. */
 export function parseClientMessage(raw: string): ClientMessage {
-  const msg = parseEnvelope(raw, WS_CONTROL_MESSAGE_MAX_BYTES);
+  // A signal is the largest message a client sends: SIGNAL_MAX_BYTES caps them all.
+  const msg = parseEnvelope(raw, SIGNAL_MAX_BYTES);
   switch (msg.type) {
     case 'auth': {
       const token = str(msg, 'token', 1, 128);

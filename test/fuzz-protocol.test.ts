@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError } from '../shared/errors';
-import { WS_CONTROL_MESSAGE_MAX_BYTES } from '../shared/limits';
+import { SIGNAL_MAX_BYTES } from '../shared/limits';
 import { encodeMessage, MESSAGE_MAX_DEPTH, parseClientMessage, parseServerMessage } from '../shared/protocol';
 import { decodeRelayEnvelope } from '../shared/relayEnvelope';
 import { fuzzBatch, fuzzSeed, Rng } from './helpers/fuzz';
@@ -78,8 +78,9 @@ test('nesting: up to MESSAGE_MAX_DEPTH accepted, deeper refused, 100k levels ref
   const signal = (dataDepth: number) => `{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","data":{"x":${nested(dataDepth - 2)}}}`;
   assert.is(codeOf(() => parseClientMessage(signal(MESSAGE_MAX_DEPTH))), 'accepted');
   assert.is(codeOf(() => parseClientMessage(signal(MESSAGE_MAX_DEPTH + 1))), 'BAD_MESSAGE');
-  assert.is(codeOf(() => parseClientMessage(signal(30_000))), 'BAD_MESSAGE');
-  assert.is(codeOf(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","data":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}`)), 'BAD_MESSAGE');
+  // As deep as fits in SIGNAL_MAX_BYTES (2 bytes a level of arrays, 6 of objects).
+  assert.is(codeOf(() => parseClientMessage(signal(8_000))), 'BAD_MESSAGE');
+  assert.is(codeOf(() => parseClientMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","to":"${PEER}","data":${'{"a":'.repeat(2_500)}1${'}'.repeat(2_500)}}`)), 'BAD_MESSAGE');
   assert.is(codeOf(() => parseClientMessage(nested(100_000))), 'TOO_LARGE');
   assert.is(codeOf(() => parseServerMessage(`{"v":${PROTOCOL_VERSION},"type":"signal","from":"${PEER}","data":{"x":${nested(5_000)}}}`)), 'BAD_MESSAGE');
 });
@@ -87,12 +88,12 @@ test('nesting: up to MESSAGE_MAX_DEPTH accepted, deeper refused, 100k levels ref
 test('size is counted in UTF-8 bytes', () => {
   const withText = (text: string) => JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER, data: { text } });
   const overhead = withText('').length;
-  assert.is(codeOf(() => parseClientMessage(withText('a'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES - overhead)))), 'accepted');
-  assert.is(codeOf(() => parseClientMessage(withText('a'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES - overhead + 1)))), 'TOO_LARGE');
+  assert.is(codeOf(() => parseClientMessage(withText('a'.repeat(SIGNAL_MAX_BYTES - overhead)))), 'accepted');
+  assert.is(codeOf(() => parseClientMessage(withText('a'.repeat(SIGNAL_MAX_BYTES - overhead + 1)))), 'TOO_LARGE');
   // 2, 3 and 4 bytes a character: under the limit in UTF-16 units, over it in bytes.
   for (const char of ['é', '中', '😀']) {
-    const text = char.repeat(Math.ceil(WS_CONTROL_MESSAGE_MAX_BYTES / new TextEncoder().encode(char).length));
-    assert.ok(withText(text).length <= WS_CONTROL_MESSAGE_MAX_BYTES || char === 'é', char);
+    const text = char.repeat(Math.ceil(SIGNAL_MAX_BYTES / new TextEncoder().encode(char).length));
+    assert.ok(withText(text).length <= SIGNAL_MAX_BYTES || char === 'é', char);
     assert.is(codeOf(() => parseClientMessage(withText(text))), 'TOO_LARGE', char);
   }
 });

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError, closeCodeFor, httpStatusFor, isFatalCloseCode } from '../shared/errors';
-import { PROTOCOL_VERSION, WS_CONTROL_MESSAGE_MAX_BYTES, WS_SERVER_MESSAGE_MAX_BYTES } from '../shared/limits';
+import { PROTOCOL_VERSION, SIGNAL_MAX_BYTES, WS_CONTROL_MESSAGE_MAX_BYTES, WS_SERVER_MESSAGE_MAX_BYTES } from '../shared/limits';
 import { encodeMessage, isPeerId, parseClientMessage, parseServerMessage, type ServerMessage } from '../shared/protocol';
 
 const PEER = 'AbCdEfGhIjKlMnOpQrStUv';
@@ -41,7 +41,7 @@ test('client message validation codes', () => {
   assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: 'short', data: {} }))), 'BAD_MESSAGE');
   assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER, data: [] }))), 'BAD_MESSAGE');
   assert.is(code(() => parseClientMessage(JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: PEER }))), 'BAD_MESSAGE');
-  assert.is(code(() => parseClientMessage('x'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES + 1))), 'TOO_LARGE');
+  assert.is(code(() => parseClientMessage('x'.repeat(SIGNAL_MAX_BYTES + 1))), 'TOO_LARGE');
 });
 
 test('server messages round-trip and are validated', () => {

@@ -110,6 +110,7 @@ test('a refused registration hashes nothing; one that fails after the check does
   let hashResult: () => Promise<string> = async () => 'phc';
   const users = {
     findByUsername: async () => null,
+    hasLookAlike: () => false,
     insert: async (user: Omit<UserRecord, '_id' | 'key' | 'createdAt'>) => ({ ...user, _id: 'id', key: user.username, createdAt: 0 }),
   };
   const hasher = {

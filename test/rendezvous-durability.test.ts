@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -16,6 +16,31 @@ test.after.each(async (ctx) => {
 });
 
 const account = (username: string) => ({ username, password: DEFAULT_PASSWORD, displayName: username });
+
+const modeOf = async (file: string) => (await stat(file)).mode & 0o777;
+
+test('users.db and its sessions file are created 0600, stay so after compaction, and a wider one is fixed at start with a warning (issue 15, row 7)', async ({ dir }) => {
+  const db = path.join(dir, 'users.db');
+  // The real entry point first: it creates both files before the store opens them.
+  const main = await spawnServerProcess(['--port', '0', '--host', '127.0.0.1', '--db', db]);
+  try {
+    assert.is((await postJson(`${main.httpUrl}/api/register`, account('owner'))).status, 201);
+    assert.is((await postJson(`${main.httpUrl}/api/login`, { username: 'owner', password: DEFAULT_PASSWORD })).status, 200);
+    assert.is(await modeOf(db), 0o600, 'users.db');
+    assert.is(await modeOf(`${db}.sessions`), 0o600, 'users.db.sessions');
+  } finally {
+    await main.kill9();
+  }
+  await chmod(db, 0o644);
+  await chmod(`${db}.sessions`, 0o666);
+  const logged: string[] = [];
+  const server = await startServer({ host: '127.0.0.1', port: 0, dbPath: db, log: (m) => logged.push(m) });
+  await server.close(); // compacts both files: NeDB writes new ones and renames them
+  assert.is(await modeOf(db), 0o600, 'users.db fixed and kept after compaction');
+  assert.is(await modeOf(`${db}.sessions`), 0o600, 'sessions fixed and kept after compaction');
+  assert.ok(logged.some((m) => m.includes('users.db: was mode 644')), logged.join('\n'));
+  assert.ok(logged.some((m) => m.includes('users.db.sessions: was mode 666')), logged.join('\n'));
+});
 
 test('an acknowledged registration and sessions survive kill -9', async ({ dir }) => {
   const args = ['--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'users.db')];
@@ -60,7 +85,7 @@ test('a torn last line (crash mid-append) does not stop the store from loading',
 
 test('a store corrupted beyond a torn line: refused with one line, never silently emptied', async ({ dir }) => {
   const dbPath = path.join(dir, 'users.db');
-  await writeFile(dbPath, 'garbage\n{"_id":"a","key":"a"}\nmore garbage\n');
+  await writeFile(dbPath, 'garbage\n{"_id":"a","key":"a"}\nmore garbage\n', { mode: 0o600 }); // 0600: no mode warning
   const result = await runMain(['--host', '127.0.0.1', '--port', '0', '--db', dbPath]);
   assert.is(result.code, 1);
   assert.match(result.stderr, /^chatroom: --db .*users\.db: cannot load the user store: .*corrupt/);

@@ -1,11 +1,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closeCodeFor } from '../shared/errors';
-import { PEER_FRAME_MAX_BYTES, RELAY_DROP_ABOVE_BYTES, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../shared/limits';
-import type { ErrorMessage, RelayFlowMessage, SignalFromMessage } from '../shared/protocol';
+import { closeCodeFor, isFatalCloseCode } from '../shared/errors';
+import {
+  PEER_FRAME_MAX_BYTES,
+  PEERS_PER_ACCOUNT_MAX,
+  RELAY_DROP_ABOVE_BYTES,
+  SIGNAL_MAX_BYTES,
+  WS_FLOOD_MESSAGES_PER_WINDOW,
+  WS_FLOOD_WINDOW_MS,
+  WS_INVALID_MESSAGES_MAX,
+  WS_MAX_PAYLOAD_BYTES,
+} from '../shared/limits';
+import { encodeMessage, type ErrorMessage, type PresenceMessage, type RelayFlowMessage, type SignalFromMessage } from '../shared/protocol';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
-import { connectPeer, connectUsers, newPeerSecret, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
+import { connectPeer, connectUsers, newPeerSecret, onlinePeers, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
 import { PROTOCOL_VERSION } from '../shared/limits';
 
 interface Ctx {
@@ -123,6 +132,102 @@ test('rate limit: RATE_LIMITED, then closed if it persists', async (ctx) => {
   );
   assert.is((await ctx.a.next<ErrorMessage>((m) => m.type === 'error' && m.code !== 'UNKNOWN_PEER', 5_000)).code, 'RATE_LIMITED');
   assert.is((await ctx.a.waitClosed()).code, closeCodeFor('RATE_LIMITED'));
+  await assertBystanderFine(ctx);
+});
+
+/** A signal to `to` whose encoded message is exactly `bytes` long. */
+function signalOfSize(to: string, bytes: number): string {
+  const empty = encodeMessage({ type: 'signal', to, data: { pad: '' } });
+  return encodeMessage({ type: 'signal', to, data: { pad: 'x'.repeat(bytes - empty.length) } });
+}
+
+test(`signals are capped at SIGNAL_MAX_BYTES (${SIGNAL_MAX_BYTES}); one within it is forwarded (issue 15, row 3)`, async (ctx) => {
+  const to = ctx.b.self.peerId;
+  ctx.a.ws.send(signalOfSize(to, SIGNAL_MAX_BYTES));
+  const forwarded = await ctx.b.next<SignalFromMessage>((m) => m.type === 'signal');
+  assert.is(forwarded.from, ctx.a.self.peerId);
+  ctx.a.ws.send(signalOfSize(to, SIGNAL_MAX_BYTES + 1));
+  assert.is((await ctx.a.next<ErrorMessage>((m) => m.type === 'error')).code, 'TOO_LARGE');
+  // The issue's 60 KiB signal: no signal needs it.
+  ctx.a.ws.send(signalOfSize(to, 60 * 1024));
+  assert.is((await ctx.a.next<ErrorMessage>((m) => m.type === 'error')).code, 'TOO_LARGE');
+  await assertBystanderFine(ctx);
+  assert.is(ctx.b.messages.filter((m) => m.type === 'signal').length, 1, 'only the one within the cap arrived');
+});
+
+test('a flood of signals to a receiver that reads slowly drops signals, never the receiver (issue 15, row 3)', async (ctx) => {
+  const receiver = ctx.b;
+  const socket = (receiver.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  socket.pause();
+  const signal = signalOfSize(receiver.self.peerId, SIGNAL_MAX_BYTES);
+  const dropped = () => ctx.a.messages.some((m) => m.type === 'error' && m.code === 'SIGNAL_DROPPED');
+  let sent = 0;
+  // 3 x the drop limit at most (48 MiB): more than the 32 MiB that used to get the receiver cut.
+  await waitFor(
+    () => {
+      if (ctx.a.ws.bufferedAmount < 1024 * 1024) for (let i = 0; i < 64; i++, sent++) ctx.a.ws.send(signal);
+      return dropped() || (sent * signal.length > 3 * RELAY_DROP_ABOVE_BYTES ? 'gave up' : undefined);
+    },
+    30_000,
+    'SIGNAL_DROPPED',
+  );
+  assert.ok(dropped(), `signals were dropped (sent ${sent} of ${signal.length} bytes)`);
+  // The receiver stayed: nobody was told it left, and it reads what the server kept once it reads again.
+  const left = () => ctx.bystander.messages.some((m) => m.type === 'presence' && (m as PresenceMessage).left.includes(receiver.self.peerId));
+  socket.resume();
+  await waitFor(() => receiver.messages.filter((m) => m.type === 'signal').length > 100, 10_000, 'the receiver reading the kept signals');
+  await assertBystanderFine(ctx);
+  assert.is(receiver.ws.readyState, receiver.ws.OPEN, 'the receiver is still connected');
+  assert.not.ok(left(), 'and was never announced gone');
+  const received = receiver.messages.filter((m) => m.type === 'signal').length;
+  console.log(`    signal flood: ${sent} signals of ${signal.length} B sent (${((sent * signal.length) / 2 ** 20).toFixed(0)} MiB), ${received} reached the paused receiver so far`);
+});
+
+test(`one account has at most PEERS_PER_ACCOUNT_MAX (${PEERS_PER_ACCOUNT_MAX}) devices online; one more is refused with a close code that stops reconnects (issue 15, row 4)`, async (ctx) => {
+  const token = await ctx.server.login('alice'); // alice is online once already (ctx.a)
+  const devices: OnlineSocket[] = [];
+  for (let i = 1; i < PEERS_PER_ACCOUNT_MAX; i++) devices.push(await connectPeer(ctx.server.wsUrl, token));
+  ctx.sockets.push(...devices);
+  const extra = await openSocket(ctx.server.wsUrl);
+  ctx.sockets.push(extra);
+  extra.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret() }));
+  assert.is((await extra.next<ErrorMessage>((m) => m.type === 'error')).code, 'TOO_MANY_DEVICES');
+  const closed = await extra.waitClosed();
+  assert.is(closed.code, closeCodeFor('TOO_MANY_DEVICES'));
+  assert.ok(isFatalCloseCode(closed.code), 'clients do not reconnect after it');
+  // Resuming a device that is online (same peer secret) replaces it and does not count.
+  const secret = newPeerSecret();
+  await devices.pop()!.close();
+  const resumed = await connectPeer(ctx.server.wsUrl, token, secret);
+  const again = await connectPeer(ctx.server.wsUrl, token, secret);
+  ctx.sockets.push(resumed, again);
+  assert.is((await resumed.waitClosed()).code, closeCodeFor('REPLACED'));
+  // Everyone sees at most PEERS_PER_ACCOUNT_MAX alice peers.
+  await waitFor(() => ctx.bystander.messages.some((m) => m.type === 'presence' && (m as PresenceMessage).joined.some((p) => p.peerId === again.self.peerId)), 3_000, 'presence');
+  const alices = [...onlinePeers(ctx.bystander)].filter((id) => id !== ctx.b.self.peerId && id !== ctx.bystander.self.peerId);
+  assert.is(alices.length, PEERS_PER_ACCOUNT_MAX);
+  await assertBystanderFine(ctx);
+});
+
+test(`flood limit: more than ${WS_FLOOD_MESSAGES_PER_WINDOW} messages in ${WS_FLOOD_WINDOW_MS} ms close the socket, at the issue's 2,700 a second too (issue 15, row 10)`, async (ctx) => {
+  const flood = JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: 'AAAAAAAAAAAAAAAAAAAAAA', data: {} });
+  const RATE = 2_700;
+  const started = performance.now();
+  let sent = 0;
+  // Paced by the clock (not by timer ticks), so a busy machine still sends RATE a second on average.
+  await waitFor(
+    () => {
+      if (ctx.a.ws.readyState !== ctx.a.ws.OPEN) return true;
+      const due = Math.floor(((performance.now() - started) / 1000) * RATE);
+      for (; sent < due; sent++) ctx.a.ws.send(flood);
+      return undefined;
+    },
+    6_000,
+    'the flooding socket to be closed',
+  );
+  const closed = await ctx.a.waitClosed();
+  assert.is(closed.code, closeCodeFor('RATE_LIMITED'));
+  console.log(`    a flood of ${RATE}/s was closed after ${Math.round(performance.now() - started)} ms (${sent} messages)`);
   await assertBystanderFine(ctx);
 });
 

@@ -7,6 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket from 'ws';
 import { closeCodeFor } from '../shared/errors';
+import { WS_CLOSE_TIMEOUT_MS } from '../shared/limits';
 import { encodeMessage, type WelcomeMessage } from '../shared/protocol';
 import type { ServerOptions } from '../rendezvous/server';
 import { startTestServer, statsWhen, type TestServer } from './helpers/server';
@@ -123,14 +124,34 @@ test('a failed handshake gives its slot back', async (ctx) => {
 
 test('authenticated sockets never count', async (ctx) => {
   const server = await start(ctx);
-  const token = await server.registerAndLogin('alice');
+  const tokens = [await server.registerAndLogin('alice'), await server.registerAndLogin('bob')];
   const peers = [];
-  for (let i = 0; i < 10; i++) peers.push(await connectPeer(server.wsUrl, token));
+  for (let i = 0; i < 10; i++) peers.push(await connectPeer(server.wsUrl, tokens[i % 2]));
   ctx.sockets.push(...peers);
   await openMany(ctx, server.wsUrl, CAP);
   assert.is(await upgradeStatus(server.wsUrl), 429);
   await serverHolds(server, 10 + CAP);
   for (const p of peers) assert.is(p.ws.readyState, WebSocket.OPEN, 'every authenticated peer stays connected');
+});
+
+test('a socket that ignores the close frame is cut after WS_CLOSE_TIMEOUT_MS and gives its slot back (issue 15, row 6)', async (ctx) => {
+  const server = await start(ctx, { authDeadlineMs: 200 });
+  const started = performance.now();
+  // Raw upgrades that complete the handshake, then never send a byte: no auth, no answer to the close.
+  const silent = Array.from({ length: CAP }, () =>
+    new Promise<number>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('error', reject);
+      socket.on('data', () => {}); // reads (the 101, the close frame) but never answers
+      socket.on('close', () => resolve(performance.now() - started));
+      socket.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+    }),
+  );
+  const cutAfter = await Promise.race([Promise.all(silent), new Promise<null>((resolve) => setTimeout(() => resolve(null), 200 + WS_CLOSE_TIMEOUT_MS + 3_000))]);
+  assert.ok(cutAfter, `sockets not cut within ${200 + WS_CLOSE_TIMEOUT_MS + 3_000} ms of the upgrade (ws alone waits 30 s)`);
+  console.log(`    silent sockets cut after ${Math.round(Math.max(...cutAfter!))} ms (auth deadline 200 ms + close timeout ${WS_CLOSE_TIMEOUT_MS} ms)`);
+  await serverHolds(server, 0);
+  await openMany(ctx, server.wsUrl, CAP);
 });
 
 test('the cap is per address', async (ctx) => {

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
     registrationLimits: { perAddress: 10_000 },
     // Its 10,000 sockets all come from 127.0.0.1 at ~600/s, each unauthenticated for up to ~1.5 s: ~900 at once.
     unauthenticatedPerAddressMax: 10_000,
+    // Each of its 100 accounts has 100 peers online (one token, 100 peer secrets), past PEERS_PER_ACCOUNT_MAX.
+    peersPerAccountMax: 10_000,
     log: (message) => reply({ ev: 'error', message }),
   });
   let histogram: IntervalHistogram | undefined;

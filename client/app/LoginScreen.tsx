@@ -8,7 +8,7 @@ import { Field } from './Field';
 import { AccountFormFooter } from './AccountFormFooter';
 import { Status } from './Notices';
 import type { Session } from './session';
-import { serverOrigin } from './storage';
+import { serverOrigin, storage } from './storage';
 
 interface LoginScreenProps {
   serverAddress: string;
@@ -34,7 +34,9 @@ export function LoginScreen({ serverAddress, onServerAddress, initialUsername, n
     setBusy(true);
     setError(null);
     try {
-      const response = await api.login(origin, { username: username.trim(), password });
+      const name = username.trim();
+      const response = await api.login(origin, { username: name, password, deviceToken: storage.deviceToken(origin, name) });
+      storage.setDeviceToken(origin, name, response.device.token);
       onLogin({ origin, token: response.token, user: response.user });
     } catch (err) {
       setError(errorText(t, err));

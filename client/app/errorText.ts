@@ -8,6 +8,8 @@ import type { MessageKey, Params, Translate } from '../i18n';
 
 const TRANSLATED = new Set<string>([
   'USERNAME_TAKEN',
+  'USERNAME_TOO_SIMILAR',
+  'TOO_MANY_DEVICES',
   'BAD_CREDENTIALS',
   'LOGIN_THROTTLED',
   'INVALID_USERNAME',

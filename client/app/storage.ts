@@ -1,11 +1,28 @@
-// What the client keeps in localStorage: the server address, the UI language and the session
-// token (the only secret stored there). Every access tolerates a disabled or full storage.
+// What the client keeps in localStorage: the server address, the UI language, the session token
+// and, per server and account, the device token (the secrets stored there; the device token stays
+// after a logout, so this browser keeps counting as a known device). Every access tolerates a
+// disabled or full storage.
 
 const KEYS = {
   server: 'chatroom.serverAddress',
   token: 'chatroom.token',
   lang: 'chatroom.lang',
+  devices: 'chatroom.devices',
 } as const;
+
+/** Device tokens by "<server origin> <account name in lower case>". */
+function deviceTokens(): Record<string, string> {
+  try {
+    const parsed: unknown = JSON.parse(read(KEYS.devices) ?? '{}');
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function deviceKey(origin: string, username: string): string {
+  return `${origin} ${username.normalize('NFC').toLowerCase()}`;
+}
 
 function read(key: string): string | null {
   try {
@@ -29,6 +46,11 @@ export const storage = {
   setServerAddress: (value: string) => write(KEYS.server, value),
   token: () => read(KEYS.token),
   setToken: (value: string | null) => write(KEYS.token, value),
+  deviceToken: (origin: string, username: string): string | undefined => {
+    const token = deviceTokens()[deviceKey(origin, username)];
+    return typeof token === 'string' ? token : undefined;
+  },
+  setDeviceToken: (origin: string, username: string, token: string) => write(KEYS.devices, JSON.stringify({ ...deviceTokens(), [deviceKey(origin, username)]: token })),
   lang: () => read(KEYS.lang),
   setLang: (value: string) => write(KEYS.lang, value),
 };

@@ -11,11 +11,14 @@ export interface CliArgs {
   outgoing: { kind: 'text' | 'image'; value: string }[];
   /** Exit once the outgoing items were sent and acknowledged (no stdin). */
   exitAfterSend: boolean;
+  /** Folder where the device token is kept across runs (--state-dir); none: a new device each run. */
+  stateDir?: string;
 }
 
 export const USAGE = `usage: npm run cli -- --server ws://HOST:PORT --user NAME [--password PW]
-                      [--send TEXT]... [--image PATH]... [--exit]
+                      [--send TEXT]... [--image PATH]... [--exit] [--state-dir DIR]
   The password may also come from the environment variable CHATROOM_PASSWORD.
+  --state-dir keeps this client's device token (so failed logins from elsewhere never lock it out).
   Lines typed on stdin are sent as texts; "/image PATH" sends an image; "/quit" leaves.`;
 
 export class HelpRequested extends Error {
@@ -29,6 +32,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   let user = '';
   let password = env.CHATROOM_PASSWORD ?? '';
   let exitAfterSend = false;
+  let stateDir: string | undefined;
   const outgoing: CliArgs['outgoing'] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -44,6 +48,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     else if (arg === '--send') outgoing.push({ kind: 'text', value: value() });
     else if (arg === '--image') outgoing.push({ kind: 'image', value: value() });
     else if (arg === '--exit') exitAfterSend = true;
+    else if (arg === '--state-dir') stateDir = value();
     else throw new Error(`unknown argument ${arg}`);
   }
   if (!server) throw new Error('--server is required');
@@ -59,5 +64,5 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error('--server must be ws://HOST:PORT');
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/ws';
   const httpBase = `${url.protocol === 'wss:' ? 'https' : 'http'}://${url.host}`;
-  return { wsUrl: url.toString(), httpBase, user, password, outgoing, exitAfterSend };
+  return { wsUrl: url.toString(), httpBase, user, password, outgoing, exitAfterSend, ...(stateDir ? { stateDir } : {}) };
 }

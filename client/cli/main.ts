@@ -10,13 +10,14 @@ import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
 import type { ApiErrorBody, LoginResponse } from '../../shared/api';
 import { HelpRequested, parseArgs, USAGE, type CliArgs } from './args';
+import { readDeviceToken, writeDeviceToken } from './deviceState';
 import { formatJoin, formatLeave, formatLink, formatMessage } from './format';
 
 async function login(args: CliArgs): Promise<string> {
   const res = await fetch(`${args.httpBase}/api/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: args.user, password: args.password }),
+    body: JSON.stringify({ username: args.user, password: args.password, deviceToken: await readDeviceToken(args.stateDir, args.httpBase, args.user) }),
   }).catch((err: Error) => {
     throw new Error(`cannot reach ${args.httpBase}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
   });
@@ -24,7 +25,9 @@ async function login(args: CliArgs): Promise<string> {
     const body = (await res.json().catch(() => null)) as ApiErrorBody | null;
     throw new Error(`login failed (${res.status}): ${body?.error?.message ?? res.statusText}`);
   }
-  return ((await res.json()) as LoginResponse).token;
+  const response = (await res.json()) as LoginResponse;
+  await writeDeviceToken(args.stateDir, args.httpBase, args.user, response.device.token);
+  return response.token;
 }
 
 function watchRoom(mesh: Mesh): void {

@@ -54,6 +54,8 @@ export const en = {
   'status.outdated': 'ChatRoom was updated — reload',
   'status.stopped': 'Disconnected',
   'err.USERNAME_TAKEN': 'That username is already taken. Choose another.',
+  'err.USERNAME_TOO_SIMILAR': 'That username looks too much like an existing one. Choose another.',
+  'err.TOO_MANY_DEVICES': 'This account already has the most devices allowed in the room. Leave the room on another device first.',
   'err.BAD_CREDENTIALS': 'Wrong username or password.',
   'err.LOGIN_THROTTLED': 'Too many failed attempts. Try again in {seconds} seconds.',
   'err.INVALID_USERNAME': 'Username must be 1–32 characters: letters, digits, “_”, “-” and “.” only.',

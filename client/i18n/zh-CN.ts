@@ -55,6 +55,8 @@ export const zhCN: Dictionary = {
   'status.outdated': 'ChatRoom 已更新——请重新加载',
   'status.stopped': '已断开',
   'err.USERNAME_TAKEN': '该用户名已被占用，请换一个。',
+  'err.USERNAME_TOO_SIMILAR': '该用户名与已有用户名太相似，请换一个。',
+  'err.TOO_MANY_DEVICES': '该账号在聊天室中的设备数已达上限，请先在另一台设备上退出。',
   'err.BAD_CREDENTIALS': '用户名或密码错误。',
   'err.LOGIN_THROTTLED': '失败次数过多，请在 {seconds} 秒后重试。',
   'err.INVALID_USERNAME': '用户名须为 1–32 个字符，只能包含字母、数字、“_”、“-”和“.”。',

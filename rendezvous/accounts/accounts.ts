@@ -3,7 +3,8 @@
 
 import type { LoginResponse, PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
-import { usernameKey, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
+import { loginUsernameKey, normalizePassword, usernameKeys, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
+import { findDevice, newDevice, withDevice, type DeviceRecord } from './devices';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { RegistrationThrottle } from './registrationThrottle';
@@ -18,6 +19,13 @@ export interface Authenticated {
 const BAD_CREDENTIALS = 'Wrong username or password.';
 
 export class Accounts {
+  /** Called with the token hashes of sessions revoked to keep an account within its session cap. */
+  onSessionsDropped: (tokenHashes: string[]) => void = () => {};
+  /** Device lists are read, changed and written one login at a time. */
+  private deviceUpdates: Promise<unknown> = Promise.resolve();
+  /** Registrations check names and insert one at a time: two look-alikes cannot both pass. */
+  private registrationsInOrder: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly users: UserStore,
     private readonly sessions: SessionStore,
@@ -33,10 +41,15 @@ export class Accounts {
     const bio = validateBio(body.bio);
     const registration = this.registrations.begin(address);
     try {
-      // Early answer for the common case; the unique index still decides races.
-      if (await this.users.findByUsername(username)) throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
-      const passwordHash = await this.hasher.hash(password);
-      return publicUser(await this.users.insert({ username, displayName, bio, passwordHash }));
+      // Early answer for the common case, before the hash; checked again in order below.
+      await this.checkNameFree(username);
+      const passwordHash = await this.hasher.hash(normalizePassword(password));
+      const insert = this.registrationsInOrder.then(async () => {
+        await this.checkNameFree(username);
+        return this.users.insert({ username, displayName, bio, passwordHash, passwordNfkc: true });
+      });
+      this.registrationsInOrder = insert.catch(() => {});
+      return publicUser(await insert);
     } catch (error) {
       registration.withdraw(); // taken, busy or not written: no account, so it does not count
       throw error;
@@ -47,30 +60,89 @@ export class Accounts {
     if (typeof body.username !== 'string' || typeof body.password !== 'string' || body.username === '' || body.password === '') {
       throw new ChatError('BAD_MESSAGE', 'Username and password are required.');
     }
-    const attempt = this.throttle.begin(usernameKey(body.username), address);
-    let user: UserRecord | null;
+    // A name no account could have never becomes a throttle key (300 names of 15 KB would).
+    const key = loginUsernameKey(body.username);
+    if (key === null) {
+      this.throttle.recordAddressFailure(address);
+      throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
+    }
+    const found = await this.findAccount(body.username);
+    const knownDevice = found ? findDevice(found.devices, body.deviceToken) : undefined;
+    const attempt = this.throttle.begin({ account: key, address, device: knownDevice?.id });
     let result: VerifyResult;
     try {
-      ({ user, result } = await this.verify(body.username, body.password));
+      result = await this.verify(found, body.password);
     } catch (error) {
       attempt.withdraw(); // busy or broken: not a wrong password
       throw error;
     }
-    if (!user || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
+    if (!found || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
     attempt.withdraw();
-    if (result.upgradedHash) await this.users.setPasswordHash(user._id, result.upgradedHash);
-    const { token, session } = await this.sessions.create(user._id);
-    return { token, expiresAt: session.expiresAt, user: publicUser(user) };
+    if (result.upgradedHash) await this.users.setPasswordHash(found._id, result.upgradedHash, true);
+    const device = await this.rememberDevice(found._id, knownDevice, body.deviceToken as string | undefined);
+    const { token, session, dropped } = await this.sessions.create(found._id, device.id);
+    if (dropped.length > 0) this.onSessionsDropped(dropped);
+    return { token, expiresAt: session.expiresAt, user: publicUser(found), device };
   }
 
-  /** Checks a password; an unknown user costs the same time as a known one. */
-  private async verify(username: string, password: string): Promise<{ user: UserRecord | null; result: VerifyResult }> {
-    const user = await this.users.findByUsername(username);
-    if (!user) {
-      await this.hasher.verifyNothing(password);
-      return { user, result: { ok: false } };
+  /** Refuses a new name that an account has (in any case) or that looks like one. */
+  private async checkNameFree(username: string): Promise<void> {
+    for (const key of usernameKeys(username)) {
+      if (await this.users.findByUsername(key)) throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
     }
-    return { user, result: await this.hasher.verify(user.passwordHash, password) };
+    if (this.users.hasLookAlike(username)) throw new ChatError('USERNAME_TOO_SIMILAR', 'This username is too similar to an existing name.');
+  }
+
+  /** The account a login names: as typed (every old account), else with fullwidth forms mapped as registration maps them. */
+  private async findAccount(username: string): Promise<UserRecord | null> {
+    const found = await this.users.findByUsername(username);
+    if (found) return found;
+    const mapped = username.replace(/[\uFF01-\uFFEF]/gu, (char) => char.normalize('NFKC'));
+    return mapped === username ? null : this.users.findByUsername(mapped);
+  }
+
+  /**
+   * Checks a password, hashed as its NFKC form. An account registered before passwords were
+   * normalised (no passwordNfkc) gets one more try with the password as typed, and is rehashed
+   * when that one matches. Whenever the typed form differs from its NFKC form, a failed first try
+   * costs a second verify on every path (a normalised account and an unknown user verify against
+   * the dummy hash), so timing tells neither which accounts exist nor which are legacy.
+   */
+  private async verify(user: UserRecord | null, password: string): Promise<VerifyResult> {
+    const normalized = normalizePassword(password);
+    const secondTry = normalized !== password;
+    if (!user) {
+      await this.hasher.verifyNothing(normalized);
+      if (secondTry) await this.hasher.verifyNothing(password);
+      return { ok: false };
+    }
+    const first = await this.hasher.verify(user.passwordHash, normalized);
+    if (first.ok) {
+      // A legacy hash that matched the NFKC form is of the NFKC form: only the flag is missing.
+      if (!user.passwordNfkc && !first.upgradedHash) return { ok: true, upgradedHash: user.passwordHash };
+      return first;
+    }
+    if (!secondTry) return first;
+    if (user.passwordNfkc) {
+      await this.hasher.verifyNothing(password);
+      return { ok: false };
+    }
+    const legacy = await this.hasher.verify(user.passwordHash, password);
+    return legacy.ok ? { ok: true, upgradedHash: await this.hasher.hash(normalized) } : legacy;
+  }
+
+  /** Refreshes the known device's last-seen time, or issues a new device; returns what the client keeps. */
+  private rememberDevice(userId: string, known: DeviceRecord | undefined, knownToken: string | undefined): Promise<{ id: string; token: string }> {
+    const update = this.deviceUpdates.then(async () => {
+      const now = Date.now();
+      const issued = known && knownToken ? { token: knownToken, record: { ...known, lastSeenAt: now } } : newDevice(now);
+      const current = await this.users.findById(userId);
+      // An unwritable store must not stop a login: the device is then only not remembered.
+      await this.users.setDevices(userId, withDevice(current?.devices, issued.record)).catch(() => {});
+      return { id: issued.record.id, token: issued.token };
+    });
+    this.deviceUpdates = update.catch(() => {});
+    return update;
   }
 
   /** The session and user of a token; throws UNAUTHORIZED. */

@@ -9,7 +9,7 @@
 // - NeDB puts a new document in memory before appending it: WriteGate and insertOrRollBack make
 //   sure a document whose write failed is gone from memory before anyone can read it.
 
-import { open, readFile, stat, truncate } from 'node:fs/promises';
+import { chmod, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import Datastore from 'nedb-promises';
 import { ChatError } from '../../shared/errors';
@@ -64,9 +64,30 @@ function guardAppends(db: Datastore<any>, filename: string, log: (message: strin
   };
 }
 
+/**
+ * Mode of the store files: owner only. They hold password hashes and session-token hashes; NeDB's
+ * own default (0644) let every local user read them. NeDB applies it to the file it creates and to
+ * each compaction's new file.
+ */
+export const STORE_FILE_MODE = 0o600;
+
+/** A store file readable or writable by others is made owner-only, with a warning. */
+async function restrictMode(filename: string, log: (message: string) => void): Promise<void> {
+  let mode: number;
+  try {
+    mode = (await stat(filename)).mode & 0o777;
+  } catch {
+    return; // not created yet: NeDB creates it with STORE_FILE_MODE
+  }
+  if ((mode & ~STORE_FILE_MODE) === 0) return;
+  await chmod(filename, STORE_FILE_MODE);
+  log(`${filename}: was mode ${mode.toString(8)} (readable by others); changed to ${STORE_FILE_MODE.toString(8)}`);
+}
+
 export async function openDatastore(filename: string, log: (message: string) => void): Promise<Datastore<any>> {
+  await restrictMode(filename, log);
   if (await dropTornLastLine(filename)) log(`${filename}: dropped a torn last line left by a crash`);
-  const db = Datastore.create({ filename, autoload: false });
+  const db = Datastore.create({ filename, autoload: false, modes: { fileMode: STORE_FILE_MODE } } as Parameters<typeof Datastore.create>[0]);
   await db.load();
   guardAppends(db, filename, log);
   return db;

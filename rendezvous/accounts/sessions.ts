@@ -6,18 +6,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import type Datastore from 'nedb-promises';
-import { SESSION_TOKEN_BYTES, SESSION_TTL_MS } from '../../shared/limits';
+import { SESSION_TOKEN_BYTES, SESSION_TTL_MS, SESSIONS_PER_ACCOUNT_MAX } from '../../shared/limits';
 import { compactDatastore, insertOrRollBack, openDatastore, WriteGate } from './nedbFile';
 
 export interface Session {
   tokenHash: string;
   userId: string;
   expiresAt: number;
+  /** The device (devices.ts) that logged in; absent on sessions made before devices existed. */
+  deviceId?: string;
 }
 
 export interface NewSession {
   token: string;
   session: Session;
+  /** Token hashes of the account's oldest sessions, revoked to stay within the per-account cap. */
+  dropped: string[];
 }
 
 /** Expired sessions are swept this often (ms). */
@@ -39,11 +43,18 @@ export class SessionStore {
     private readonly db: Datastore<any>,
     private readonly ttlMs: number,
     private readonly rewriteRetryMs: number,
+    private readonly perAccountMax: number,
   ) {
     this.purgeTimer = setInterval(() => void this.purgeExpired().catch(() => {}), PURGE_INTERVAL_MS).unref();
   }
 
-  static async open(filename: string, ttlMs: number = SESSION_TTL_MS, log: (message: string) => void = () => {}, rewriteRetryMs = REWRITE_RETRY_MS): Promise<SessionStore> {
+  static async open(
+    filename: string,
+    ttlMs: number = SESSION_TTL_MS,
+    log: (message: string) => void = () => {},
+    rewriteRetryMs = REWRITE_RETRY_MS,
+    perAccountMax = SESSIONS_PER_ACCOUNT_MAX,
+  ): Promise<SessionStore> {
     let db: Datastore<any>;
     try {
       db = await openDatastore(filename, log);
@@ -55,16 +66,45 @@ export class SessionStore {
       db = await openDatastore(filename, log);
     }
     await db.ensureIndex({ fieldName: 'tokenHash', unique: true });
-    const store = new SessionStore(db, ttlMs, rewriteRetryMs);
+    await db.ensureIndex({ fieldName: 'userId' });
+    const store = new SessionStore(db, ttlMs, rewriteRetryMs, perAccountMax);
     await store.purgeExpired();
+    const trimmed = await store.trimAll();
+    if (trimmed > 0) log(`${filename}: revoked ${trimmed} sessions above ${perAccountMax} per account`);
     return store;
   }
 
-  async create(userId: string): Promise<NewSession> {
+  async create(userId: string, deviceId?: string): Promise<NewSession> {
     const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
-    const session: Session = { tokenHash: hashToken(token), userId, expiresAt: Date.now() + this.ttlMs };
+    const session: Session = { tokenHash: hashToken(token), userId, expiresAt: Date.now() + this.ttlMs, ...(deviceId ? { deviceId } : {}) };
     await insertOrRollBack(this.db, this.gate, { ...session }, { tokenHash: session.tokenHash });
-    return { token, session };
+    // The cap is tidying: the new session is written, so a failed removal does not undo the login.
+    const dropped = await this.trimAccount(userId).catch(() => []);
+    return { token, session, dropped };
+  }
+
+  /** Revokes an account's oldest sessions beyond the cap; returns their token hashes. */
+  private trimAccount(userId: string): Promise<string[]> {
+    return this.gate.write(async () => {
+      const docs = (await this.db.find({ userId })) as Session[];
+      if (docs.length <= this.perAccountMax) return [];
+      // Every session lives ttlMs, so the earliest expiry is the oldest login.
+      docs.sort((a, b) => a.expiresAt - b.expiresAt);
+      const dropped = docs.slice(0, docs.length - this.perAccountMax).map((d) => d.tokenHash);
+      await this.db.remove({ tokenHash: { $in: dropped } }, { multi: true });
+      return dropped;
+    });
+  }
+
+  /** At load: every account's sessions down to the cap (the file may predate it). */
+  private async trimAll(): Promise<number> {
+    const docs = (await this.db.find({})) as Session[];
+    const perUser = new Map<string, number>();
+    for (const doc of docs) perUser.set(doc.userId, (perUser.get(doc.userId) ?? 0) + 1);
+    let trimmed = 0;
+    for (const [userId, count] of perUser) if (count > this.perAccountMax) trimmed += (await this.trimAccount(userId)).length;
+    if (trimmed > 0) await this.gate.write(() => compactDatastore(this.db)).catch(() => {});
+    return trimmed;
   }
 
   /** The live session of a token, or null (unknown, malformed or expired). */
@@ -78,7 +118,7 @@ export class SessionStore {
       await this.gate.write(() => this.db.remove({ tokenHash }, { multi: false })).catch(() => {});
       return null;
     }
-    return { tokenHash: doc.tokenHash, userId: doc.userId, expiresAt: doc.expiresAt };
+    return { tokenHash: doc.tokenHash, userId: doc.userId, expiresAt: doc.expiresAt, ...(doc.deviceId ? { deviceId: doc.deviceId } : {}) };
   }
 
   async revoke(tokenHash: string): Promise<void> {

@@ -13,6 +13,11 @@ export class SlidingWindow {
     private readonly windowMs: number,
   ) {}
 
+  /** Keys tracked right now. */
+  get size(): number {
+    return this.events.size;
+  }
+
   /** Seconds until another event is allowed, or 0 when it is allowed now. */
   retryAfterSeconds(key: string, now: number): number {
     const times = this.recent(key, now);

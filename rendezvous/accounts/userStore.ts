@@ -7,16 +7,26 @@ import type Datastore from 'nedb-promises';
 import type { PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { usernameKey } from '../../shared/accountRules';
+import type { DeviceRecord } from './devices';
+import { NameIndex } from './nameIndex';
 import { compactDatastore, insertOrRollBack, openDatastore, storeUnavailable, syncFile, WriteGate } from './nedbFile';
 
 export interface UserRecord extends PublicUser {
   _id: string;
   key: string;
   passwordHash: string;
+  /**
+   * True when passwordHash is the hash of the NFKC form of the password (accountRules.ts
+   * normalizePassword). Absent on accounts registered before: their hash is of the password as
+   * typed, and a login may try that form once (accounts.ts).
+   */
+  passwordNfkc?: boolean;
   createdAt: number;
+  /** Devices that logged in (devices.ts), most recently seen first; absent until the first login. */
+  devices?: DeviceRecord[];
 }
 
-export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt'>;
+export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt' | 'devices'>;
 
 export function publicUser(user: UserRecord): PublicUser {
   return { username: user.username, displayName: user.displayName, bio: user.bio };
@@ -24,6 +34,7 @@ export function publicUser(user: UserRecord): PublicUser {
 
 export class UserStore {
   private readonly gate = new WriteGate();
+  private readonly names = new NameIndex();
 
   private constructor(
     private readonly db: Datastore<any>,
@@ -34,7 +45,14 @@ export class UserStore {
   static async open(filename: string, log: (message: string) => void): Promise<UserStore> {
     const db = await openDatastore(filename, log);
     await db.ensureIndex({ fieldName: 'key', unique: true });
-    return new UserStore(db, filename, log);
+    const store = new UserStore(db, filename, log);
+    for (const user of (await db.find({}, { username: 1 })) as Array<{ username: string }>) store.names.add(user.username);
+    return store;
+  }
+
+  /** True when an account's user name looks like `username` (same confusable skeleton). */
+  hasLookAlike(username: string): boolean {
+    return this.names.hasLookAlike(username);
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
@@ -51,6 +69,7 @@ export class UserStore {
     let record: UserRecord;
     try {
       record = await insertOrRollBack(this.db, this.gate, { ...user, key, createdAt: Date.now() }, { key });
+      this.names.add(user.username);
     } catch (error) {
       if ((error as { errorType?: string }).errorType === 'uniqueViolated') {
         throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
@@ -62,13 +81,19 @@ export class UserStore {
     } catch (error) {
       // Not known to be durable: it must not be acknowledged, nor linger in memory.
       await this.gate.write(() => this.db.remove({ key }, { multi: false })).catch(() => {});
+      this.names.remove(user.username);
       throw storeUnavailable(this.filename, error, this.log);
     }
     return record;
   }
 
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.gate.write(() => this.db.update({ _id: id }, { $set: { passwordHash } }));
+  /** A new hash; `nfkc` says it is of the NFKC form (a legacy account's first login with it sets it). */
+  async setPasswordHash(id: string, passwordHash: string, nfkc: boolean): Promise<void> {
+    await this.gate.write(() => this.db.update({ _id: id }, { $set: { passwordHash, passwordNfkc: nfkc } }));
+  }
+
+  async setDevices(id: string, devices: DeviceRecord[]): Promise<void> {
+    await this.gate.write(() => this.db.update({ _id: id }, { $set: { devices } }));
   }
 
   /** Writes the file out compacted (at shutdown: the next start loads a clean file). */

@@ -18,6 +18,8 @@ export interface AuthDeps {
   accounts: Accounts;
   presence: Presence;
   settings: RoomSettings;
+  /** Devices (distinct peers) one account may have online at once. */
+  peersPerAccountMax: number;
 }
 
 /** Authenticates `conn`; resolves true when it is online and welcomed. */
@@ -36,6 +38,11 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   // The socket may have closed (or timed out) while the session was looked up.
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
   const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName };
+  // A socket resuming a peer already online replaces it; a new peer past the cap is refused.
+  if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user._id) >= deps.peersPerAccountMax) {
+    conn.close('TOO_MANY_DEVICES', `This account already has ${deps.peersPerAccountMax} devices online. Close one, then reload.`);
+    return false;
+  }
   conn.online = { info, userId: user._id, tokenHash: session.tokenHash, expiresAt: session.expiresAt };
   conn.state = 'online';
   const replaced = deps.presence.add(conn);

@@ -3,9 +3,9 @@
 
 import type { WebSocket } from 'ws';
 import { closeCodeFor, type ErrorCode } from '../../shared/errors';
-import { RELAY_DROP_ABOVE_BYTES } from '../../shared/limits';
+import { RELAY_DROP_ABOVE_BYTES, WS_CLOSE_TIMEOUT_MS } from '../../shared/limits';
 import { encodeMessage, type PeerId, type PeerInfo, type ServerMessage } from '../../shared/protocol';
-import { TokenBucket } from './rateLimit';
+import { FloodMeter, TokenBucket } from './rateLimit';
 
 /** A receiver this far behind on control messages is not reading at all: drop it. */
 const CONTROL_BACKLOG_MAX_BYTES = 2 * RELAY_DROP_ABOVE_BYTES;
@@ -29,11 +29,11 @@ export class Connection {
   state: ConnectionState = 'pending';
   online: OnlinePeer | undefined;
   invalidMessages = 0;
-  rateLimitedMessages = 0;
   lastRateLimitedAt = -Infinity;
   alive = true;
   expiryTimer: NodeJS.Timeout | undefined;
   readonly bucket = new TokenBucket();
+  readonly flood = new FloodMeter();
   /** Called once when the server decides to close it, before the close handshake completes. */
   onClosing: (() => void) | undefined;
 
@@ -48,6 +48,11 @@ export class Connection {
 
   get isOpen(): boolean {
     return this.ws.readyState === this.ws.OPEN;
+  }
+
+  /** Bytes queued for this socket that the kernel has not taken yet. */
+  get backlog(): number {
+    return this.ws.bufferedAmount;
   }
 
   send(message: Outgoing): void {
@@ -78,6 +83,10 @@ export class Connection {
     this.sendError(code, message);
     this.state = 'closed';
     this.onClosing?.();
-    if (this.isOpen) this.ws.close(closeCodeFor(code), code);
+    if (!this.isOpen) return;
+    this.ws.close(closeCodeFor(code), code);
+    // A peer that never answers the close frame is cut after WS_CLOSE_TIMEOUT_MS (ws waits 30 s).
+    const cut = setTimeout(() => this.ws.terminate(), WS_CLOSE_TIMEOUT_MS);
+    this.ws.once('close', () => clearTimeout(cut));
   }
 }

@@ -5,7 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChatError, httpStatusFor, type ErrorCode } from '../../shared/errors';
-import { WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES, WS_MESSAGES_PER_SECOND } from '../../shared/limits';
+import { WS_FLOOD_MESSAGES_PER_WINDOW, WS_FLOOD_WINDOW_MS, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
 import type { HostPolicy } from '../hostPolicy';
@@ -40,6 +40,8 @@ export interface HubOptions {
   authDeadlineMs: number;
   /** Unauthenticated WebSocket connections one client address may hold at once. */
   unauthenticatedPerAddressMax: number;
+  /** Devices (distinct peers) one account may have online at once. */
+  peersPerAccountMax: number;
   log(message: string): void;
 }
 
@@ -144,6 +146,10 @@ export class Hub {
 
   private onMessage(conn: Connection, data: Buffer, isBinary: boolean): void {
     if (conn.state === 'closed') return;
+    if (conn.flood.count()) {
+      conn.close('RATE_LIMITED', `More than ${WS_FLOOD_MESSAGES_PER_WINDOW} messages in ${WS_FLOOD_WINDOW_MS / 1000} s.`);
+      return;
+    }
     if (!conn.bucket.take()) return this.rateLimited(conn);
     try {
       if (isBinary) {
@@ -171,7 +177,7 @@ export class Hub {
 
   private async authenticate(conn: Connection, message: AuthMessage): Promise<void> {
     try {
-      const deps = { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings };
+      const deps = { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings, peersPerAccountMax: this.options.peersPerAccountMax };
       if (!(await authenticateConnection(conn, message, deps))) return;
       this.releasePending.get(conn)?.();
       const remaining = Math.min(conn.online!.expiresAt - Date.now(), MAX_TIMER_MS);
@@ -195,15 +201,11 @@ export class Hub {
     conn.sendError(error.code, error.message);
   }
 
+  /** Refuses one message over the rate; a socket that goes on is closed by the flood meter. */
   private rateLimited(conn: Connection): void {
     const now = performance.now();
-    // An episode of refusals ends after a quiet second; one that goes on past a second's worth
-    // of messages is a flood, not a burst.
-    if (now - conn.lastRateLimitedAt > RATE_LIMIT_EPISODE_GAP_MS) conn.rateLimitedMessages = 0;
+    // One error per episode of refusals (an episode ends after a quiet second), not one per message.
+    if (now - conn.lastRateLimitedAt > RATE_LIMIT_EPISODE_GAP_MS) conn.sendError('RATE_LIMITED', 'Too many messages: slow down.');
     conn.lastRateLimitedAt = now;
-    conn.rateLimitedMessages++;
-    // One error per episode, not one per refused message.
-    if (conn.rateLimitedMessages === 1) conn.sendError('RATE_LIMITED', 'Too many messages: slow down.');
-    if (conn.rateLimitedMessages > WS_MESSAGES_PER_SECOND) conn.close('RATE_LIMITED', 'Too many messages.');
   }
 }

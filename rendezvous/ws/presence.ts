@@ -16,6 +16,8 @@ const EMPTY_PEERS_FIELD = '"peers":[]';
 
 export class Presence {
   private readonly online = new Map<PeerId, Connection>();
+  /** Peers online per account (user id): the devices-per-account cap reads it. */
+  private readonly peersOfUser = new Map<string, Set<PeerId>>();
   private readonly announced = new Map<PeerId, PeerInfo>();
   private readonly joined = new Map<PeerId, PeerInfo>();
   private readonly left = new Set<PeerId>();
@@ -39,11 +41,20 @@ export class Presence {
     return this.online.size;
   }
 
+  /** Distinct peers (devices) of an account online right now. */
+  peerCountOf(userId: string): number {
+    return this.peersOfUser.get(userId)?.size ?? 0;
+  }
+
   /** Registers an authenticated connection; returns the connection it replaces (same peer id), if any. */
   add(conn: Connection): Connection | undefined {
     const info = conn.online!.info;
     const previous = this.online.get(info.peerId);
     this.online.set(info.peerId, conn);
+    const userId = conn.online!.userId;
+    let peers = this.peersOfUser.get(userId);
+    if (!peers) this.peersOfUser.set(userId, (peers = new Set()));
+    peers.add(info.peerId);
     // A replaced socket is the same peer: nobody hears about it.
     if (previous) return previous;
     // Left and came back within one flush: the others never saw it leave.
@@ -56,6 +67,9 @@ export class Presence {
     const peerId = conn.peerId;
     if (peerId === undefined || this.online.get(peerId) !== conn) return;
     this.online.delete(peerId);
+    const peers = this.peersOfUser.get(conn.online!.userId);
+    peers?.delete(peerId);
+    if (peers?.size === 0) this.peersOfUser.delete(conn.online!.userId);
     // Joined and left within one flush: the others never saw it join.
     if (!this.joined.delete(peerId)) this.left.add(peerId);
     this.schedule();

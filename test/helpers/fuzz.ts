@@ -1,7 +1,7 @@
 // Seeded random input for fuzz tests: a small PRNG (so a failure replays from its seed) and
 // generators of hostile WebSocket frames, each tagged with what the server must do with it.
 
-import { WS_CONTROL_MESSAGE_MAX_BYTES, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
+import { SIGNAL_MAX_BYTES, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { encodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
 import { PROTOCOL_VERSION } from '../../shared/limits';
 
@@ -205,7 +205,7 @@ function onlineFrame(rng: Rng, t: FuzzTargets): FuzzFrame {
     case 8:
       return { kind: 'auth-again', data: validAuth(t.token, rng), expect: 'error' };
     case 9:
-      return { kind: 'oversized-text', data: JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: legit, data: { big: 'é'.repeat(WS_CONTROL_MESSAGE_MAX_BYTES / 2 + rng.int(400)) } }), expect: 'error' };
+      return { kind: 'oversized-text', data: JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: legit, data: { big: 'é'.repeat(SIGNAL_MAX_BYTES / 2 + rng.int(400)) } }), expect: 'error' };
     case 10:
       return { kind: 'mutated', data: mutateText(rng, rng.chance(0.5) ? validSignal(rng, rng.chance(0.5) ? offline : legit) : validAuth(t.token, rng)), expect: 'maybe' };
     case 11:
