@@ -47,6 +47,8 @@ export const ERROR_CODES = [
   'SIGNAL_DROPPED',
   'TOO_MANY_DEVICES',
   'USERNAME_TOO_SIMILAR',
+  'BAD_KEY',
+  'BAD_SIGNATURE',
   // generic
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

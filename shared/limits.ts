@@ -189,6 +189,12 @@ export const PRESENCE_FLUSH_MS = 50;
 export const PEER_SECRET_MIN_CHARS = 22;
 export const PEER_SECRET_MAX_CHARS = 64;
 
+// ---- Device keys and signatures -----------------------------------------------------------
+/** An Ed25519 public key or seed (bytes); base64url, 43 chars. */
+export const DEVICE_KEY_BYTES = 32;
+/** An Ed25519 signature (bytes); base64url, 86 chars. */
+export const DEVICE_SIGNATURE_BYTES = 64;
+
 // ---- Messages ------------------------------------------------------------------------------
 /** Text message length, in UTF-16 code units (what a textarea counts). */
 export const TEXT_MAX_CHARS = 10_000;

@@ -56,6 +56,8 @@ export const en = {
   'err.USERNAME_TAKEN': 'That username is already taken. Choose another.',
   'err.USERNAME_TOO_SIMILAR': 'That username looks too much like an existing one. Choose another.',
   'err.TOO_MANY_DEVICES': 'This account already has the most devices allowed in the room. Leave the room on another device first.',
+  'err.BAD_KEY': 'The device key was refused: it is not an Ed25519 public key.',
+  'err.BAD_SIGNATURE': 'A message was refused: its signature does not match its sender’s device.',
   'err.BAD_CREDENTIALS': 'Wrong username or password.',
   'err.LOGIN_THROTTLED': 'Too many failed attempts. Try again in {seconds} seconds.',
   'err.INVALID_USERNAME': 'Username must be 1–32 characters: letters, digits, “_”, “-” and “.” only.',

@@ -57,6 +57,8 @@ export const zhCN: Dictionary = {
   'err.USERNAME_TAKEN': '该用户名已被占用，请换一个。',
   'err.USERNAME_TOO_SIMILAR': '该用户名与已有用户名太相似，请换一个。',
   'err.TOO_MANY_DEVICES': '该账号在聊天室中的设备数已达上限，请先在另一台设备上退出。',
+  'err.BAD_KEY': '设备密钥被拒绝：它不是 Ed25519 公钥。',
+  'err.BAD_SIGNATURE': '一条消息被拒绝：其签名与发送者的设备不符。',
   'err.BAD_CREDENTIALS': '用户名或密码错误。',
   'err.LOGIN_THROTTLED': '失败次数过多，请在 {seconds} 秒后重试。',
   'err.INVALID_USERNAME': '用户名须为 1–32 个字符，只能包含字母、数字、“_”、“-”和“.”。',

@@ -1,0 +1,36 @@
+// base64url without padding (RFC 4648 section 5), the same in a page and in Node (no Buffer).
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const VALUE = new Map([...ALPHABET].map((c, i) => [c, i]));
+
+export function encodeBase64url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+    for (let k = 0; k < chars; k++) out += ALPHABET[(n >> (18 - 6 * k)) & 63];
+  }
+  return out;
+}
+
+/** The bytes of `text`, or null when it is not unpadded base64url (or has stray bits set in its last character). */
+export function decodeBase64url(text: string): Uint8Array | null {
+  if (text.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let bits = 0;
+  let acc = 0;
+  let j = 0;
+  for (const c of text) {
+    const v = VALUE.get(c);
+    if (v === undefined) return null;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[j++] = (acc >> bits) & 255;
+    }
+  }
+  // Canonical form only: the bits left over must be zero, so one key has one spelling.
+  if ((acc & ((1 << bits) - 1)) !== 0) return null;
+  return out;
+}
