@@ -1,7 +1,7 @@
 // The chat room: users on the left, messages in the centre, the composer below. Wires the mesh
 // (transport) to history (storage) and the components (display).
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ChatError } from '../../../shared/errors';
 import { IMAGE_MAX_BYTES } from '../../../shared/limits';
 import type { MeshError, PeerView } from '../../mesh/api';
@@ -54,6 +54,8 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const meshRef = useRef(mesh);
   meshRef.current = mesh;
   const maxImageBytes = settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
+  // Stable, so that the log's earlier messages are not rendered again (MessageLog.tsx).
+  const enlarge = useCallback((url: string, name: string) => setEnlarged({ url, name }), []);
 
   useEffect(() => {
     if (status === 'unauthorized') onLogout(t('sessionEnded'));
@@ -121,7 +123,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       </div>
       <UserList self={me} peers={peers} />
       <section class="conversation">
-        <MessageLog messages={messages} onEnlarge={(url, name) => setEnlarged({ url, name })} onImageShown={shown} />
+        <MessageLog messages={messages} onEnlarge={enlarge} onImageShown={shown} />
         <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />
         <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} />

@@ -1,5 +1,6 @@
 // The messages, oldest first, kept scrolled to the newest unless the reader scrolled up.
 
+import { Component } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useI18n } from '../../i18n';
 import type { StoredMessage } from './history';
@@ -12,7 +13,9 @@ interface MessageLogProps {
   onImageShown?: (id: string) => void;
 }
 
-function MessageItem({ message, onEnlarge, onImageShown }: { message: StoredMessage } & Pick<MessageLogProps, 'onEnlarge' | 'onImageShown'>) {
+type ItemProps = { message: StoredMessage } & Pick<MessageLogProps, 'onEnlarge' | 'onImageShown'>;
+
+function MessageItem({ message, onEnlarge, onImageShown }: ItemProps) {
   const { lang } = useI18n();
   const date = new Date(message.sentAt);
   const valid = Number.isFinite(date.getTime());
@@ -31,6 +34,23 @@ function MessageItem({ message, onEnlarge, onImageShown }: { message: StoredMess
       )}
     </article>
   );
+}
+
+/**
+ * A message renders again only when it or the callbacks change: the log renders on every new
+ * message, and re-rendering (and re-formatting the date of) every earlier one made each text that
+ * arrived during an image cost more the longer the room's history (issue 14). The language is a
+ * context, so a change of it still reaches each item.
+ */
+class MessageRow extends Component<ItemProps> {
+  override shouldComponentUpdate(next: ItemProps): boolean {
+    const props = this.props;
+    return next.message !== props.message || next.onEnlarge !== props.onEnlarge || next.onImageShown !== props.onImageShown;
+  }
+
+  override render(props: ItemProps) {
+    return <MessageItem {...props} />;
+  }
 }
 
 export function MessageLog({ messages, onEnlarge, onImageShown }: MessageLogProps) {
@@ -58,7 +78,7 @@ export function MessageLog({ messages, onEnlarge, onImageShown }: MessageLogProp
     >
       {messages.length === 0 && <p class="muted empty">{t('noMessages')}</p>}
       {messages.map((m) => (
-        <MessageItem key={m.id} message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} />
+        <MessageRow key={m.id} message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} />
       ))}
     </div>
   );

@@ -1,7 +1,7 @@
 // The messages of the room: history from IndexedDB first, then everything the mesh delivers,
 // each kept once (by id) in the view and in the store. An image is stored once it is shown.
 
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { HISTORY_IMAGE_WRITE_LATEST_MS } from '../../../shared/limits';
 import type { ChatMessage } from '../../mesh/api';
 import { History, historyDatabaseName, type StoredMessage } from './history';
@@ -11,6 +11,19 @@ export function useHistory(origin: string, username: string) {
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const historyRef = useRef<Promise<History | null> | null>(null);
   const pendingImages = useRef(new Map<string, { stored: StoredMessage; timer: ReturnType<typeof setTimeout> }>());
+
+  function write(stored: StoredMessage): void {
+    historyRef.current?.then((history) => history?.add(stored)).catch((err) => console.warn('history write failed', err));
+  }
+
+  /** The image `id` is on screen (or failed to load): write it now if it waits. The same function every render. */
+  const shown = useCallback((id: string): void => {
+    const pending = pendingImages.current.get(id);
+    if (!pending) return;
+    pendingImages.current.delete(id);
+    clearTimeout(pending.timer);
+    write(pending.stored);
+  }, []);
 
   useEffect(() => {
     const opening = History.open(historyDatabaseName(origin, username)).catch((err) => {
@@ -33,10 +46,6 @@ export function useHistory(origin: string, username: string) {
     };
   }, [origin, username]);
 
-  function write(stored: StoredMessage): void {
-    historyRef.current?.then((history) => history?.add(stored)).catch((err) => console.warn('history write failed', err));
-  }
-
   function add(message: ChatMessage): void {
     const stored = toStored(message, Date.now());
     setMessages((current) => mergeMessages(current, [stored]));
@@ -47,14 +56,6 @@ export function useHistory(origin: string, username: string) {
     pending.set(stored.id, { stored, timer: setTimeout(() => shown(stored.id), HISTORY_IMAGE_WRITE_LATEST_MS) });
   }
 
-  /** The image `id` is on screen (or failed to load): write it now if it waits. */
-  function shown(id: string): void {
-    const pending = pendingImages.current.get(id);
-    if (!pending) return;
-    pendingImages.current.delete(id);
-    clearTimeout(pending.timer);
-    write(pending.stored);
-  }
 
   return { messages, add, shown };
 }

@@ -74,15 +74,26 @@ export function imageRenderedCount(page: Page, name: string): Promise<number> {
 
 /**
  * Records, in the page, when things happen (ms on the machine's clock, comparable across pages):
- * `change` (a file picked), `enter` (Enter pressed), `enter:<text>` (Enter pressed on that text), `img:<alt>` (image decoded), `text:<text>`
- * (message text shown). Timing in the page leaves out Playwright's own overhead (e.g. passing a
- * 5 MiB file to setInputFiles).
+ * `change` (a file picked), `enter` (Enter pressed), `enter:<text>` (Enter pressed on that text),
+ * `img:<alt>` (image decoded), `text:<text>` (message text shown). Timing in the page leaves out
+ * Playwright's own overhead (e.g. passing a 5 MiB file to setInputFiles). Calling it again starts
+ * a new record; the listeners are installed once.
  */
 // Plain JS in a string: tsx would wrap named inner functions in a `__name` helper the page lacks.
 const TIMELINE_SCRIPT = `(() => {
-  const stamps = (window.stamps = {});
+  const w = window;
+  w.stamps = {};
+  w.stampWaiters = {};
+  if (w.timelineInstalled) return;
+  w.timelineInstalled = true;
   const now = () => performance.timeOrigin + performance.now();
-  const first = (key) => { if (!(key in stamps)) stamps[key] = now(); };
+  const first = (key) => {
+    if (key in w.stamps) return;
+    const at = (w.stamps[key] = now());
+    for (const resolve of w.stampWaiters[key] ?? []) resolve(at);
+    delete w.stampWaiters[key];
+  };
+  w.waitStamp = (key) => (key in w.stamps ? Promise.resolve(w.stamps[key]) : new Promise((resolve) => (w.stampWaiters[key] ??= []).push(resolve)));
   document.addEventListener('change', () => first('change'), true);
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Enter' || e.shiftKey) return;
@@ -90,8 +101,13 @@ const TIMELINE_SCRIPT = `(() => {
     if (e.target instanceof HTMLTextAreaElement) first('enter:' + e.target.value);
   }, true);
   document.addEventListener('load', (e) => e.target instanceof HTMLImageElement && first('img:' + e.target.alt), true);
-  new MutationObserver(() => {
-    for (const p of document.querySelectorAll('[role="log"] p.text')) first('text:' + p.textContent);
+  new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        for (const p of [node, ...node.querySelectorAll('p.text')]) if (p.matches('[role="log"] p.text')) first('text:' + p.textContent);
+      }
+    }
   }).observe(document.body, { childList: true, subtree: true });
 })()`;
 
@@ -99,7 +115,17 @@ export async function recordTimeline(page: Page): Promise<void> {
   await page.evaluate(TIMELINE_SCRIPT);
 }
 
+/**
+ * When `key` happened in the page (see recordTimeline), waiting for it there: no polling, which
+ * would make the page render a frame for every poll and take CPU from what is being timed.
+ */
 export async function stamp(page: Page, key: string, timeout = 60_000): Promise<number> {
-  const handle = await page.waitForFunction((k) => (window as unknown as { stamps: Record<string, number> }).stamps?.[k], key, { timeout });
-  return (await handle.jsonValue()) as number;
+  return page.evaluate(
+    ([k, ms]) =>
+      Promise.race([
+        (window as unknown as { waitStamp: (key: string) => Promise<number> }).waitStamp(k),
+        new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no ${k} in the page within ${ms} ms`)), ms)),
+      ]),
+    [key, timeout] as const,
+  );
 }
