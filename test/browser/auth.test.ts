@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { fillRegistration, launchBrowser, registerThroughPage, type Account } from './support/browser';
+import { fillRegistration, launchBrowser, logInThroughPage, registerThroughPage, type Account } from './support/browser';
 
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
 const test = suite<{ server: TestServer; browser: Browser; context: BrowserContext; page: Page }>('auth pages');
@@ -58,6 +58,27 @@ test('registering works, and a taken username is refused', async ({ server, page
   await fillRegistration(page, { ...dana, username: 'd\u0430na' });
   await page.getByRole('button', { name: 'Register' }).click();
   await alert(page).filter({ hasText: 'looks too much like an existing one' }).waitFor();
+});
+
+test('one device too many is told so on the login screen, not "session expired"', async ({ browser }) => {
+  const server = await startTestServer({ staticDir: distDir, peersPerAccountMax: 1 });
+  const contexts = [await browser.newContext({ locale: 'en-US' }), await browser.newContext({ locale: 'en-US' })];
+  try {
+    const eve: Account = { username: 'eve', password: 'eve password 1', displayName: 'Eve' };
+    const [first, second] = await Promise.all(contexts.map((c) => c.newPage()));
+    await registerThroughPage(first, server.httpUrl, eve);
+    await logInThroughPage(first, server.httpUrl, eve);
+    // The room opens, then the server refuses this socket: the page returns to the login form.
+    await second.goto(`${server.httpUrl}/`);
+    await second.getByLabel('Username', { exact: true }).fill(eve.username);
+    await second.getByLabel('Password', { exact: true }).fill(eve.password);
+    await second.getByRole('button', { name: 'Log in' }).click();
+    await second.getByText('already has the most devices allowed').waitFor();
+    await second.getByRole('button', { name: 'Log in' }).waitFor();
+  } finally {
+    await Promise.all(contexts.map((c) => c.close()));
+    await server.stop();
+  }
 });
 
 test('a user name that mixes scripts is marked in the online list', async ({ server, browser }) => {
