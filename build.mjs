@@ -1,13 +1,19 @@
-// Bundles the browser client into dist/: app.js (+ app.css, sourcemaps) and index.html.
+// Bundles the browser client into dist/: app.js (+ app.css) and index.html.
 // `--if-needed` skips the build when dist/ is newer than every source file it is built from.
+// `--sourcemap` (or CHATROOM_SOURCEMAP=1) also writes source maps, which the server then serves
+// beside the bundle; without it none are written and stale ones are removed, so the served bundle
+// does not hand out the client's source. `--outdir DIR` builds elsewhere (tests).
 
 import { build } from 'esbuild';
-import { copyFile, mkdir, readdir, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { copyFile, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(fileURLToPath(import.meta.url));
-const outdir = join(root, 'dist');
+const outdirArg = process.argv.indexOf('--outdir');
+const outdir = outdirArg > 0 ? resolve(process.argv[outdirArg + 1]) : join(root, 'dist');
+const sourcemap = process.argv.includes('--sourcemap') || process.env.CHATROOM_SOURCEMAP === '1';
+const MAPS = ['app.js.map', 'app.css.map'];
 const sourceDirs = ['client', 'shared'].map((dir) => join(root, dir));
 const outputs = ['index.html', 'app.js', 'app.css'].map((file) => join(outdir, file));
 
@@ -21,7 +27,16 @@ async function newestMtime(dir) {
   return newest;
 }
 
+async function exists(file) {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function isUpToDate() {
+  // Built with the other source-map setting: not up to date.
+  if ((await exists(join(outdir, 'app.js.map'))) !== sourcemap) return false;
   let oldestOutput = Infinity;
   for (const file of outputs) {
     try {
@@ -49,7 +64,7 @@ async function main() {
     platform: 'browser',
     target: 'es2020',
     minify: true,
-    sourcemap: true,
+    sourcemap,
     jsx: 'automatic',
     jsxImportSource: 'preact',
     // The UMD bundle carries its own dependencies, so no Node polyfills are needed.
@@ -63,10 +78,11 @@ async function main() {
   });
   for (const warning of result.warnings) console.warn(`build warning: ${warning.text}`);
   await copyFile(join(root, 'client/index.html'), join(outdir, 'index.html'));
+  if (!sourcemap) await Promise.all(MAPS.map((file) => rm(join(outdir, file), { force: true })));
   const bytes = Object.entries(result.metafile.outputs)
     .filter(([file]) => !file.endsWith('.map'))
     .reduce((sum, [, info]) => sum + info.bytes, 0);
-  console.log(`build: dist/ written (${(bytes / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`);
+  console.log(`build: dist/ written (${(bytes / 1024).toFixed(0)} KiB${sourcemap ? ', with source maps' : ''}) in ${Date.now() - started} ms`);
 }
 
 main().catch((error) => {

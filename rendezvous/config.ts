@@ -23,6 +23,8 @@ export interface Settings {
   /** Devices (distinct peers) one account may have online at once. */
   devicesOnlinePerAccount: number;
   allowedOrigins: string[];
+  /** Other servers' http(s) origins the served pages may connect to (outbound; allowedOrigins is inbound). */
+  connectOrigins: string[];
   /** Host names the server answers to besides IP addresses, localhost and its own names. */
   allowedHosts: string[];
   iceServers: IceServerConfig[];
@@ -62,6 +64,15 @@ function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/** A comma list of http(s) origins (scheme://host[:port], nothing after), or *. */
+function origins(value: string): string[] {
+  return list(value).map((origin) => {
+    if (origin === '*') return origin;
+    if (!/^https?:\/\/[^/\s]+$/.test(origin) || URL.canParse(origin) === false) throw new Error(`"${origin}" is not an origin like http://host:port`);
+    return new URL(origin).origin;
+  });
+}
+
 function readableFile(value: string, dir: string): string {
   const file = path.resolve(dir, value.trim());
   try {
@@ -90,12 +101,8 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
     },
   },
   security: {
-    allowed_origins: (value) =>
-      list(value).map((origin) => {
-        if (origin === '*') return origin;
-        if (!/^https?:\/\/[^/\s]+$/.test(origin) || URL.canParse(origin) === false) throw new Error(`"${origin}" is not an origin like http://host:port`);
-        return origin;
-      }),
+    allowed_origins: origins,
+    connect_origins: origins,
     allowed_hosts: (value) =>
       list(value).map((name) => {
         if (name !== '*' && !HOST_NAME.test(name)) throw new Error(`"${name}" is not a host name like chat.lab.example`);
@@ -171,6 +178,7 @@ export function loadConfig(file: string, required: boolean): Settings {
     unauthenticatedPerAddress: get('limits.unauthenticated_sockets_per_address', WS_UNAUTHENTICATED_PER_ADDRESS_MAX),
     devicesOnlinePerAccount: get('limits.devices_online_per_account', PEERS_PER_ACCOUNT_MAX),
     allowedOrigins: get<string[]>('security.allowed_origins', []),
+    connectOrigins: get<string[]>('security.connect_origins', []),
     allowedHosts: get<string[]>('security.allowed_hosts', []),
     iceServers: iceUrls.map((urls) => (urls.startsWith('turn') && username !== undefined ? { urls, username, credential: credential ?? '' } : { urls })),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       unauthenticatedPerAddressMax: settings.unauthenticatedPerAddress,
       peersPerAccountMax: settings.devicesOnlinePerAccount,
       allowedOrigins: settings.allowedOrigins,
+      connectOrigins: settings.connectOrigins,
       allowedHosts: settings.allowedHosts,
       iceServers: settings.iceServers,
       tls: settings.tls,

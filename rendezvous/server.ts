@@ -37,6 +37,8 @@ export interface ServerOptions {
   iceServers?: IceServerConfig[];
   /** Extra allowed Origins; same-origin and no-Origin clients are always allowed; '*' allows all. */
   allowedOrigins?: string[];
+  /** Other servers' http(s) origins its pages may connect to (Content-Security-Policy connect-src); '*' allows any. */
+  connectOrigins?: string[];
   /** Host names the server answers to beyond IP addresses, localhost and its own names (hostPolicy.ts); '*' allows all. */
   allowedHosts?: string[];
   /** Built client folder, default <repo>/dist. */
@@ -117,6 +119,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     origins,
     hosts,
     staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
+    connectOrigins: options.connectOrigins ?? [],
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,
   });

@@ -107,8 +107,8 @@ export const WS_CONTROL_MESSAGE_MAX_BYTES = 64 * 1024;
 /**
  * Largest message a client may send on the control channel (bytes, UTF-8): a signal is the largest
  * (an auth is ~150 bytes). Measured (2 wrtc peers, one data channel, trickle as the mesh runs):
- * offer 674 B, answer 857 B, a candidate 233-240 B, each as the whole signal message. Chrome's
- * data-channel SDP is of the same order. 16 KiB leaves room for a host with dozens of interfaces
+ * offer 674 B, answer 857 B, a candidate 233-240 B, each as the whole signal message; Chromium 156
+ * (one data channel, loopback): offer and answer 578 B, a candidate 303 B. 16 KiB leaves room for a host with dozens of interfaces
  * (wrtc puts candidates into the SDP) and for the signatures end-to-end keys add to SDP, yet a
  * flood of signals at the message rate moves 16x less than the 64 KiB allowed before.
  */
@@ -173,9 +173,9 @@ export const RELAY_DROP_ABOVE_BYTES = 16 * 1024 * 1024;
  */
 export const WS_CLOSE_TIMEOUT_MS = 1_000;
 /**
- * Devices of one account online at once (distinct peers; a socket resuming the same peer secret
- * replaces its peer and does not count). Default 8: a phone, a laptop, a desktop and a few browser
- * profiles. One more is closed with TOO_MANY_DEVICES (close code 4008, after which a client does not
+ * Devices of one account online at once (distinct peers: each browser tab and each CLI client is
+ * one; a socket resuming the same peer secret replaces its peer and does not count). Default 8: a
+ * phone, a laptop, a desktop and a few tabs. One more is closed with TOO_MANY_DEVICES (close code 4008, after which a client does not
  * reconnect), rather than replacing the oldest, which would have two devices replace each other in a
  * loop. Without it one token with 200 peer secrets put 200 "alice" peers in everyone's list.
  * ServerOptions.peersPerAccountMax overrides it (the load bench runs 100 per account).

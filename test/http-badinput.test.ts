@@ -2,8 +2,11 @@
 // malformed requests and slow clients. Every answer is a 4xx (or the app page for a client
 // route), never a 5xx, never a file from outside the client build, and nothing is logged.
 
+import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -11,6 +14,7 @@ import * as assert from 'uvu/assert';
 import { HTTP_JSON_BODY_MAX_BYTES } from '../shared/limits';
 import { startTestServer, type TestServer } from './helpers/server';
 
+const execFileAsync = promisify(execFile);
 const INDEX = '<!doctype html><title>ChatRoom</title>';
 const SECRET = 'SECRET-OUTSIDE-THE-BUILD';
 /** What /etc/passwd starts with: it must never come back either. */
@@ -264,6 +268,41 @@ test('WebSocket upgrades on other paths or with broken handshakes: 4xx, never a 
   // The real one still upgrades.
   assert.is((await upgrade('/ws')).status, 101);
   assert.equal(ctx.logged, []);
+});
+
+test('an aborted request body logs one line, no stack trace (issue 15, row 10)', async (ctx) => {
+  ctx.logged.length = 0;
+  for (let i = 0; i < 3; i++) {
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(ctx.server.port, '127.0.0.1');
+      socket.on('error', reject);
+      socket.on('close', () => resolve());
+      socket.write('POST /api/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"username":', () => setTimeout(() => socket.destroy(), 50));
+    });
+  }
+  const deadline = Date.now() + 3_000;
+  while (ctx.logged.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.is(ctx.logged.length, 3, ctx.logged.join('\n'));
+  for (const line of ctx.logged) {
+    assert.not.match(line, /\n/, 'one line');
+    assert.match(line, /^http: a request body was aborted by the client \(127\.0\.0\.1\)$/);
+  }
+  ctx.logged.length = 0;
+});
+
+test('the client bundle is built without a source map unless asked (--sourcemap) (issue 15, row 10)', async () => {
+  const out = await mkdtemp(path.join(tmpdir(), 'chatroom-build-'));
+  try {
+    const build = (...args: string[]) => execFileAsync(process.execPath, ['build.mjs', '--outdir', out, ...args], { cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..') });
+    await build('--sourcemap');
+    assert.ok((await readdir(out)).includes('app.js.map'), 'asked: written');
+    assert.match(await readFile(path.join(out, 'app.js'), 'utf8'), /sourceMappingURL=app\.js\.map/);
+    await build();
+    assert.not.ok((await readdir(out)).some((f) => f.endsWith('.map')), 'not asked: none, and the stale one removed');
+    assert.not.match(await readFile(path.join(out, 'app.js'), 'utf8'), /sourceMappingURL/);
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 });
 
 test('slow clients (slowloris headers, slow body) are cut with a 4xx; everyone else is served meanwhile', async (ctx) => {

@@ -47,6 +47,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
   assert.is(settings.maxImageBytes, 5_242_880);
   assert.equal(settings.allowedOrigins, []);
   assert.equal(settings.allowedHosts, []);
+  assert.equal(settings.connectOrigins, []);
   assert.is(settings.registrationsPerAddress, 20);
   assert.is(settings.unauthenticatedPerAddress, 64);
   assert.is(settings.devicesOnlinePerAccount, 8);
@@ -60,7 +61,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
         '[limits]\nmax_image_bytes = 1000\nregistrations_per_address = 500\nunauthenticated_sockets_per_address = 7\ndevices_online_per_account = 100',
         '[heartbeat]\ninterval_ms = 500',
         '[relay]\nmode = off',
-        '[security]\nallowed_origins = http://10.0.0.2:5173, *\nallowed_hosts = chat.lab.example, box.local',
+        '[security]\nallowed_origins = http://10.0.0.2:5173, *\nallowed_hosts = chat.lab.example, box.local\nconnect_origins = http://10.0.0.3:8080',
         '[webrtc]\nice_servers = stun:stun.example:3478, turn:turn.example\nturn_username = u\nturn_credential = c',
       ].join('\n'),
     ),
@@ -75,6 +76,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
   assert.is(custom.relay, 'off');
   assert.equal(custom.allowedOrigins, ['http://10.0.0.2:5173', '*']);
   assert.equal(custom.allowedHosts, ['chat.lab.example', 'box.local']);
+  assert.equal(custom.connectOrigins, ['http://10.0.0.3:8080']);
   assert.equal(custom.iceServers, [{ urls: 'stun:stun.example:3478' }, { urls: 'turn:turn.example', username: 'u', credential: 'c' }]);
 });
 

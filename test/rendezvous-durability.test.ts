@@ -42,6 +42,15 @@ test('users.db and its sessions file are created 0600, stay so after compaction,
   assert.ok(logged.some((m) => m.includes('users.db.sessions: was mode 666')), logged.join('\n'));
 });
 
+test('a read-only users.db made owner-only stays read-only', async ({ dir }) => {
+  const db = path.join(dir, 'users.db');
+  await writeFile(db, '', { mode: 0o444 });
+  const server = await startServer({ host: '127.0.0.1', port: 0, dbPath: db, log: () => {} });
+  await server.close().catch(() => {}); // the compaction at close may fail on a read-only file
+  assert.is((await modeOf(db)) & 0o077, 0, 'no longer readable by others');
+  assert.is((await modeOf(db)) & 0o200, 0, 'still not writable');
+});
+
 test('an acknowledged registration and sessions survive kill -9', async ({ dir }) => {
   const args = ['--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'users.db')];
   const first = await spawnServerProcess(args);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CONTENT_SECURITY_POLICY } from '../rendezvous/http/securityHeaders';
+import { contentSecurityPolicy } from '../rendezvous/http/securityHeaders';
 import { startTestServer, type TestServer } from './helpers/server';
 
 const test = suite<{ server: TestServer; root: string }>('rendezvous static files', { server: undefined as never, root: '' });
@@ -54,13 +54,14 @@ test('index.html for / and client routes, assets with content types, security he
   const js = await rawGet(server, '/app.js');
   assert.is(js.headers['content-type'], 'text/javascript; charset=utf-8');
   assert.is((await rawGet(server, '/assets/style.css')).headers['content-type'], 'text/css; charset=utf-8');
+  const csp = contentSecurityPolicy(`127.0.0.1:${server.port}`, []);
   for (const target of ['/', '/app.js', '/missing.js', '/api/me', '/%2e%2e/x']) {
     const { headers } = await rawGet(server, target);
-    assert.is(headers['content-security-policy'], CONTENT_SECURITY_POLICY, target);
+    assert.is(headers['content-security-policy'], csp, target);
     assert.is(headers['x-content-type-options'], 'nosniff');
     assert.is(headers['referrer-policy'], 'no-referrer');
   }
-  assert.not.match(CONTENT_SECURITY_POLICY, /unsafe-inline/);
+  assert.not.match(csp, /unsafe-inline/);
   assert.is((await rawGet(server, '/missing.js')).status, 404);
 });
 
@@ -102,10 +103,23 @@ test('no index.html: / answers 503 "client not built"', async () => {
     const res = await rawGet(server, '/');
     assert.is(res.status, 503);
     assert.match(res.body, /client not built: run npm run build/);
-    assert.is(res.headers['content-security-policy'], CONTENT_SECURITY_POLICY);
+    assert.is(res.headers['content-security-policy'], contentSecurityPolicy(`127.0.0.1:${server.port}`, []));
   } finally {
     await server.stop();
     await rm(empty, { recursive: true, force: true });
+  }
+});
+
+test('CSP connect-src: this server and the configured outbound servers only, not any host (issue 15, row 10)', async () => {
+  const server = await startTestServer({ connectOrigins: ['http://10.0.0.7:8080', 'https://chat.lab.example'] });
+  try {
+    const res = await fetch(`${server.httpUrl}/`);
+    await res.body?.cancel();
+    const connectSrc = /connect-src ([^;]*)/.exec(res.headers.get('content-security-policy') ?? '')?.[1].split(' ') ?? [];
+    assert.equal(connectSrc, ["'self'", `ws://127.0.0.1:${server.port}`, `wss://127.0.0.1:${server.port}`, 'http://10.0.0.7:8080', 'ws://10.0.0.7:8080', 'https://chat.lab.example', 'wss://chat.lab.example']);
+    for (const wildcard of ['ws:', 'wss:', 'http:', 'https:', '*']) assert.not.ok(connectSrc.includes(wildcard), wildcard);
+  } finally {
+    await server.stop();
   }
 });
 

@@ -13,6 +13,7 @@ import { LoginThrottle } from '../rendezvous/accounts/loginThrottle';
 import { RegistrationThrottle } from '../rendezvous/accounts/registrationThrottle';
 import { usernameSkeletons } from '../rendezvous/accounts/skeleton';
 import { usernameKey } from '../shared/accountRules';
+import { mixedScripts } from '../shared/scriptMix';
 import { NAME_MARKS_PER_BASE_MAX } from '../shared/limits';
 import { postJson, startTestServer, DEFAULT_PASSWORD, type TestServer } from './helpers/server';
 
@@ -87,6 +88,15 @@ test('skeletons are UTS #39 from the Unicode table', () => {
   assert.equal(usernameSkeletons('\u0440\u0430\u0443\u0440\u0430l'), usernameSkeletons('paypal'), 'all-Cyrillic look-alike');
   assert.equal(usernameSkeletons('modern'), usernameSkeletons('rnodern'));
   assert.not.equal(usernameSkeletons('alice'), usernameSkeletons('alina'));
+});
+
+test('mixed-script detection marks names that mix writing systems, not the usual companions (row 2)', () => {
+  assert.equal(mixedScripts('\u0430lice'), ['Cyrillic', 'Latin']);
+  assert.equal(mixedScripts('p\u0430yp\u0430l'), ['Latin', 'Cyrillic']);
+  assert.equal(mixedScripts('abc\u03ba'), ['Latin', 'Greek']);
+  for (const single of ['alice', 'a.b-c_1', 'Caf\u00e9', '\u0434\u0436\u043e\u043d', '\u5f20\u4f1f', '\u5c71\u7530\u305f\u308d\u3046', '\u30c6\u30b9\u30c8\u6f22\u5b57', '\uae40\ucca0\uc218']) {
+    assert.equal(mixedScripts(single), [], single);
+  }
 });
 
 /** A users.db line as an old server wrote it: no passwordNfkc, no skeleton check. */

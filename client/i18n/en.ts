@@ -35,6 +35,7 @@ export const en = {
   clear: 'Clear',
   sendImage: 'Send image',
   you: '(you)',
+  mixedScripts: 'mixes {scripts}',
   save: 'Save',
   close: 'Close',
   dismiss: 'Dismiss',

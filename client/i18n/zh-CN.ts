@@ -36,6 +36,7 @@ export const zhCN: Dictionary = {
   clear: '清空',
   sendImage: '发送图片',
   you: '（你）',
+  mixedScripts: '混用 {scripts} 文字',
   save: '保存',
   close: '关闭',
   dismiss: '关闭提示',

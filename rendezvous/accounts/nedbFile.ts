@@ -71,7 +71,7 @@ function guardAppends(db: Datastore<any>, filename: string, log: (message: strin
  */
 export const STORE_FILE_MODE = 0o600;
 
-/** A store file readable or writable by others is made owner-only, with a warning. */
+/** A store file readable or writable by others is made owner-only (the owner's own bits kept: a read-only file stays so), with a warning. */
 async function restrictMode(filename: string, log: (message: string) => void): Promise<void> {
   let mode: number;
   try {
@@ -79,9 +79,10 @@ async function restrictMode(filename: string, log: (message: string) => void): P
   } catch {
     return; // not created yet: NeDB creates it with STORE_FILE_MODE
   }
-  if ((mode & ~STORE_FILE_MODE) === 0) return;
-  await chmod(filename, STORE_FILE_MODE);
-  log(`${filename}: was mode ${mode.toString(8)} (readable by others); changed to ${STORE_FILE_MODE.toString(8)}`);
+  if ((mode & 0o077) === 0) return;
+  const ownerOnly = mode & 0o700;
+  await chmod(filename, ownerOnly);
+  log(`${filename}: was mode ${mode.toString(8)} (open to other users); changed to ${ownerOnly.toString(8).padStart(3, '0')}`);
 }
 
 export async function openDatastore(filename: string, log: (message: string) => void): Promise<Datastore<any>> {

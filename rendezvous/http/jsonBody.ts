@@ -5,6 +5,14 @@ import type { ApiErrorBody } from '../../shared/api';
 import { ChatError, httpStatusFor } from '../../shared/errors';
 import { HTTP_JSON_BODY_MAX_BYTES } from '../../shared/limits';
 
+/** The client went away in the middle of its request body: nobody to answer, one line for the log. */
+export class RequestAborted extends Error {
+  constructor(address: string | undefined) {
+    super(`a request body was aborted by the client (${address ?? 'unknown address'})`);
+    this.name = 'RequestAborted';
+  }
+}
+
 export async function readJsonBody(req: IncomingMessage, maxBytes = HTTP_JSON_BODY_MAX_BYTES): Promise<Record<string, unknown>> {
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/json') throw new ChatError('BAD_JSON', 'Content-Type must be application/json.');
@@ -12,10 +20,16 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = HTTP_JSON_BO
   if (Number.isFinite(declared) && declared > maxBytes) throw new ChatError('TOO_LARGE', `Request body over ${maxBytes} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new ChatError('TOO_LARGE', `Request body over ${maxBytes} bytes.`);
-    chunks.push(chunk);
+  const address = req.socket.remoteAddress; // gone once the socket is
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new ChatError('TOO_LARGE', `Request body over ${maxBytes} bytes.`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ChatError) throw error;
+    throw new RequestAborted(address);
   }
   let parsed: unknown;
   try {
@@ -35,6 +49,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /** Sends a ChatError as `{error}`; anything else is logged and answered as a generic 500. */
 export function sendError(res: ServerResponse, error: unknown, log: (message: string) => void): void {
+  if (error instanceof RequestAborted) {
+    log(`http: ${error.message}`);
+    res.destroy();
+    return;
+  }
   const chatError = error instanceof ChatError ? error : new ChatError('INTERNAL', 'Internal server error.');
   if (!(error instanceof ChatError)) log(`http: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   if (res.headersSent) {

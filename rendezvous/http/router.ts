@@ -7,12 +7,14 @@ import { ChatError, httpStatusFor } from '../../shared/errors';
 import type { HostPolicy } from '../hostPolicy';
 import { handleApi, type ApiDeps } from './api';
 import { sendError } from './jsonBody';
-import { setSecurityHeaders } from './securityHeaders';
+import { outboundSources, setSecurityHeaders } from './securityHeaders';
 import type { StaticFiles } from './staticFiles';
 
 export interface RouterDeps extends ApiDeps {
   staticFiles: StaticFiles;
   hosts: HostPolicy;
+  /** Other servers' http(s) origins the page may connect to (config [security] connect_origins). */
+  connectOrigins: readonly string[];
 }
 
 export const HOST_REFUSED_MESSAGE =
@@ -26,10 +28,12 @@ function rawPathOf(url: string | undefined): string {
 }
 
 export function createRequestHandler(deps: RouterDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const outbound = outboundSources(deps.connectOrigins);
   return (req, res) => {
-    setSecurityHeaders(res);
+    const hostAllowed = deps.hosts.allows(req.headers.host);
+    setSecurityHeaders(res, hostAllowed ? req.headers.host : undefined, outbound);
     const rawPath = rawPathOf(req.url);
-    if (!deps.hosts.allows(req.headers.host)) return refuseHost(res, rawPath, deps.log);
+    if (!hostAllowed) return refuseHost(res, rawPath, deps.log);
     const work = rawPath === '/api' || rawPath.startsWith('/api/') ? handleApi(req, res, rawPath, deps) : deps.staticFiles.handle(req, res, rawPath);
     work.catch((error) => sendError(res, error, deps.log));
   };

@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { fillRegistration, launchBrowser, registerThroughPage, type Account } from './support/browser';
+import { fillRegistration, launchBrowser, logInThroughPage, registerThroughPage, type Account } from './support/browser';
 
 const distDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
 const test = suite<{ server: TestServer; browser: Browser; context: BrowserContext; page: Page }>('auth pages');
@@ -54,6 +54,47 @@ test('registering works, and a taken username is refused', async ({ server, page
   await fillRegistration(page, { ...dana, username: 'DANA' });
   await page.getByRole('button', { name: 'Register' }).click();
   await alert(page).filter({ hasText: 'already taken' }).waitFor();
+  // A look-alike (Cyrillic а): refused with its own sentence.
+  await fillRegistration(page, { ...dana, username: 'd\u0430na' });
+  await page.getByRole('button', { name: 'Register' }).click();
+  await alert(page).filter({ hasText: 'looks too much like an existing one' }).waitFor();
+});
+
+test('one device too many is told so on the login screen, not "session expired"', async ({ browser }) => {
+  const server = await startTestServer({ staticDir: distDir, peersPerAccountMax: 1 });
+  const contexts = [await browser.newContext({ locale: 'en-US' }), await browser.newContext({ locale: 'en-US' })];
+  try {
+    const eve: Account = { username: 'eve', password: 'eve password 1', displayName: 'Eve' };
+    const [first, second] = await Promise.all(contexts.map((c) => c.newPage()));
+    await registerThroughPage(first, server.httpUrl, eve);
+    await logInThroughPage(first, server.httpUrl, eve);
+    // The room opens, then the server refuses this socket: the page returns to the login form.
+    await second.goto(`${server.httpUrl}/`);
+    await second.getByLabel('Username', { exact: true }).fill(eve.username);
+    await second.getByLabel('Password', { exact: true }).fill(eve.password);
+    await second.getByRole('button', { name: 'Log in' }).click();
+    await second.getByText('already has the most devices allowed').waitFor();
+    await second.getByRole('button', { name: 'Log in' }).waitFor();
+  } finally {
+    await Promise.all(contexts.map((c) => c.close()));
+    await server.stop();
+  }
+});
+
+test('a user name that mixes scripts is marked in the online list', async ({ server, browser }) => {
+  const context = await browser.newContext({ locale: 'en-US' });
+  try {
+    const page = await context.newPage();
+    const mixed: Account = { username: 'm\u0430x', password: 'max password 1', displayName: 'Max' };
+    await registerThroughPage(page, server.httpUrl, mixed);
+    await page.getByLabel('Username', { exact: true }).fill(mixed.username);
+    await page.getByLabel('Password', { exact: true }).fill(mixed.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const list = page.getByRole('list', { name: 'Online users' });
+    await list.getByText('mixes Latin + Cyrillic').waitFor();
+  } finally {
+    await context.close();
+  }
 });
 
 test('login: empty fields warn, a wrong password is an error, the right one enters the room', async ({ server, page }) => {
@@ -70,6 +111,8 @@ test('login: empty fields warn, a wrong password is an error, the right one ente
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.getByRole('log', { name: 'Messages' }).waitFor();
   assert.ok(await page.evaluate(() => localStorage.getItem('chatroom.token')));
+  const devices = () => page.evaluate(() => localStorage.getItem('chatroom.devices'));
+  assert.match((await devices()) ?? '', /"[^"]+ dana":"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"/, 'the device token is kept');
 
   // The token survives a reload (validated by GET /api/me), then Log out returns to the form.
   await page.reload();
@@ -77,6 +120,7 @@ test('login: empty fields warn, a wrong password is an error, the right one ente
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('button', { name: 'Log in' }).waitFor();
   assert.is(await page.evaluate(() => localStorage.getItem('chatroom.token')), null);
+  assert.ok(await devices(), 'the device token survives the logout');
 });
 
 test('a saved session survives the server being unreachable at load, and resumes by itself', async ({ server, page }) => {

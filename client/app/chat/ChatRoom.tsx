@@ -40,10 +40,13 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const [error, setError] = useState<string | null>(null);
   const [enlarged, setEnlarged] = useState<{ url: string; name: string } | null>(null);
   const [dragging, setDragging] = useState(false);
+  /** The server refused this socket as one device too many (it says so just before closing it). */
+  const refusedAsExtraDevice = useRef(false);
   const { messages, add, shown } = useHistory(session.origin, session.user.username);
   const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
     onMessage: add,
     onError: (e: MeshError) => {
+      if (e.code === 'TOO_MANY_DEVICES') refusedAsExtraDevice.current = true;
       console.warn('mesh error', e.code, e.message, e.peerId ?? '', e.messageId ?? '');
       // The link state may change right after the error: judge once the mesh has settled.
       setTimeout(() => {
@@ -58,7 +61,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const enlarge = useCallback((url: string, name: string) => setEnlarged({ url, name }), []);
 
   useEffect(() => {
-    if (status === 'unauthorized') onLogout(t('sessionEnded'));
+    if (status === 'unauthorized') onLogout(refusedAsExtraDevice.current ? t('err.TOO_MANY_DEVICES') : t('sessionEnded'));
   }, [status]);
 
   function meshErrorText(e: MeshError): string {

@@ -1,11 +1,28 @@
 // The online users: yourself first, then every peer with how traffic reaches them.
 
 import type { PeerView } from '../../mesh/api';
-import { useI18n, type MessageKey } from '../../i18n';
+import { useI18n, type MessageKey, type Translate } from '../../i18n';
+import { mixedScripts } from '../../../shared/scriptMix';
 
 interface UserListProps {
   self: { username: string; displayName: string };
   peers: PeerView[];
+}
+
+/** "@name", and a mark when the name mixes writing systems ("аlice" with a Cyrillic а beside "alice"). */
+function Username({ name, t }: { name: string; t: Translate }) {
+  const scripts = mixedScripts(name);
+  return (
+    <>
+      <span class="username">@{name}</span>
+      {scripts.length > 0 && (
+        <>
+          {' '}
+          <span class="mixed-script">{t('mixedScripts', { scripts: scripts.join(' + ') })}</span>
+        </>
+      )}
+    </>
+  );
 }
 
 export function UserList({ self, peers }: UserListProps) {
@@ -18,12 +35,12 @@ export function UserList({ self, peers }: UserListProps) {
       </h2>
       <ul role="list" aria-label={t('onlineUsers')}>
         <li class="user user-self">
-          <span class="display-name">{self.displayName}</span> <span class="username">@{self.username}</span>{' '}
+          <span class="display-name">{self.displayName}</span> <Username name={self.username} t={t} />{' '}
           <span class="you">{t('you')}</span>
         </li>
         {sorted.map((peer) => (
           <li key={peer.peerId} class="user" data-peer-id={peer.peerId}>
-            <span class="display-name">{peer.displayName}</span> <span class="username">@{peer.username}</span>{' '}
+            <span class="display-name">{peer.displayName}</span> <Username name={peer.username} t={t} />{' '}
             <span class={`link link-${peer.link}`}>{t(`link.${peer.link}` as MessageKey)}</span>
           </li>
         ))}
