@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { IMAGE_MAX_BYTES } from '../shared/limits';
 import { startBenchServer, type BenchServer } from './benchServer';
 import { Baseline, baseline, rawDataChannel, RawRelay } from './floors';
-import type { FromWorker } from './worker';
+import { CpuMeter } from './cpu';
 import { roomBench } from './roomReport';
 import { SocketIoRelay } from './socketioRelay';
-import { median, REPEATS, Worker } from './workerProcess';
+import { MeshGroup } from './meshGroup';
+import { median, REPEATS } from './workerProcess';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const IMAGE_BYTES = IMAGE_MAX_BYTES;
@@ -66,12 +67,29 @@ interface Scenario {
    */
   socketIoMs?: number;
   meshToSocketIo?: number;
+  /**
+   * Relay only: CPU ms per image, all the processes of each together (mesh: sender, receivers and
+   * server; Socket.IO: the same parts), from /proc over the counted rounds: steadier than wall time
+   * on a shared machine, and on 2 cores what the wall time mostly follows.
+   */
+  meshCpuMs?: number;
+  socketIoCpuMs?: number;
+  /** The same per process: [server, sender, receivers...]. */
+  meshCpuByProcessMs?: number[];
+  socketIoCpuByProcessMs?: number[];
+  /** BENCH_BEFORE: the other checkout's mesh, timed round by round with this one: its image ms, / socket.io, this / it, its CPU. */
+  beforeImageMs?: number;
+  beforeToSocketIo?: number;
+  afterToBefore?: number;
+  beforeCpuMs?: number;
 }
 
-async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: number, tag: string): Promise<Scenario> {
-  const names = Array.from({ length: n }, (_, i) => `${tag}${i}`);
-  const tokens = await Promise.all(names.map((name) => server.registerAndLogin(name)));
-  const workers = names.map((name) => new Worker(name));
+/** Another checkout (BENCH_BEFORE=dir): its server and peers are timed too, round by round with this one's. */
+const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
+
+async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: number, tag: string, beforeServer?: BenchServer): Promise<Scenario> {
+  const mesh = new MeshGroup(server, n, tag);
+  const before = beforeServer && pathKind === 'relay' ? new MeshGroup(beforeServer, n, `${tag}b`, path.join(BEFORE!, 'bench', 'worker.ts')) : null;
   // The baseline runs between the image rounds, so both see the same machine (others' load comes and goes).
   const base = await new Baseline(n - 1).start();
   const rawRelay = pathKind === 'relay' ? await new RawRelay(n - 1, 'bare').start() : null;
@@ -79,45 +97,31 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
   const socketIo = pathKind === 'relay' ? await new SocketIoRelay(n - 1).start() : null;
   const rawChannelsMs = pathKind === 'direct' ? await rawDataChannel(n - 1) : undefined;
   try {
-    // Process start-up (tsx, wrtc) is not part of connecting.
-    await Promise.all(workers.map((w) => w.next((m) => m.ev === 'ready')));
-    const t0 = performance.now();
-    workers.forEach((w, i) => w.send({ cmd: 'start', wsUrl: server.wsUrl, token: tokens[i] }));
-    await Promise.all(workers.map((w) => w.next((m) => m.ev === 'links' && m.links.length === n - 1 && m.links.every((l) => l === pathKind))));
-    const connectMs = performance.now() - t0;
-    const [sender, ...receivers] = workers;
+    const connectMs = await mesh.connect(pathKind);
+    await before?.connect(pathKind);
+    await mesh.texts(`${tag}-warmup`, WARMUP_TEXTS, TEXT_INTERVAL_MS);
+    await before?.texts(`${tag}b-warmup`, WARMUP_TEXTS, TEXT_INTERVAL_MS);
+    const latencies = (await mesh.texts(`${tag}-text`, TEXTS, TEXT_INTERVAL_MS)).sort((a, b) => a - b);
 
-    const textRun = async (run: string, texts: number) => {
-      sender.send({ cmd: 'texts', run, count: texts, intervalMs: TEXT_INTERVAL_MS });
-      return Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'texts-done' }>>((m) => m.ev === 'texts-done' && m.run === run)));
+    const times = { image: [] as number[], before: [] as number[], baseline: [] as number[], rawRelay: [] as number[], verifiedRelay: [] as number[], socketIo: [] as number[] };
+    const cpu = { mesh: new CpuMeter(() => mesh.pids()), before: new CpuMeter(() => before?.pids() ?? []), socketIo: new CpuMeter(() => socketIo?.pids() ?? []) };
+    /** Round 0 warms up and is not counted. */
+    const timed = async <T>(r: number, into: number[], meter: CpuMeter | null, run: () => Promise<T> | undefined): Promise<void> => {
+      if (r > 0) meter?.start();
+      const ms = await run();
+      if (r > 0) meter?.stop();
+      if (r > 0 && typeof ms === 'number') into.push(ms);
     };
-    await textRun(`${tag}-warmup`, WARMUP_TEXTS);
-    const done = await textRun(`${tag}-text`, TEXTS);
-    const latencies = done.flatMap((d) => d.latenciesMs).sort((a, b) => a - b);
-
-    const imageTimes: number[] = [];
-    const baselineTimes: number[] = [];
-    const rawRelayTimes: number[] = [];
-    const verifiedRelayTimes: number[] = [];
-    const socketIoTimes: number[] = [];
     for (let r = 0; r <= REPEATS; r++) {
-      const baselineMs = await base.round();
-      if (r > 0) baselineTimes.push(baselineMs);
-      const rawRelayMs = await rawRelay?.round();
-      if (r > 0 && rawRelayMs !== undefined) rawRelayTimes.push(rawRelayMs);
-      const verifiedRelayMs = await verifiedRelay?.round();
-      if (r > 0 && verifiedRelayMs !== undefined) verifiedRelayTimes.push(verifiedRelayMs);
-      const socketIoMs = await socketIo?.round();
-      if (r > 0 && socketIoMs !== undefined) socketIoTimes.push(socketIoMs);
-      const run = `${tag}-img${r}`;
-      sender.send({ cmd: 'image', run, size: IMAGE_BYTES });
-      const got = await Promise.all(receivers.map((w) => w.next<Extract<FromWorker, { ev: 'image-received' }>>((m) => m.ev === 'image-received' && m.run === run, 120_000)));
-      const { startedAt, sha256 } = await sender.next<Extract<FromWorker, { ev: 'image-sent' }>>((m) => m.ev === 'image-sent' && m.run === run);
-      if (!got.every((g) => g.sha256 === sha256)) throw new Error('an image arrived corrupted');
-      if (r > 0) imageTimes.push(Math.max(...got.map((g) => g.receivedAt)) - startedAt); // round 0 warms up
+      await timed(r, times.baseline, null, () => base.round());
+      await timed(r, times.rawRelay, null, () => rawRelay?.round());
+      await timed(r, times.verifiedRelay, null, () => verifiedRelay?.round());
+      await timed(r, times.socketIo, cpu.socketIo, () => socketIo?.round());
+      await timed(r, times.before, cpu.before, () => before?.image(r));
+      await timed(r, times.image, cpu.mesh, () => mesh.image(r));
     }
-    const imageMs = median(imageTimes);
-    const baselineMs = median(baselineTimes);
+    const imageMs = median(times.image);
+    const baselineMs = median(times.baseline);
     const baselineTotalMiBps = ((n - 1) * IMAGE_BYTES) / MiB / (baselineMs / 1000);
     const imageTotalMiBps = ((n - 1) * IMAGE_BYTES) / MiB / (imageMs / 1000);
     return {
@@ -133,12 +137,25 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       baselineMs,
       baselineTotalMiBps,
       ratioToBaseline: imageTotalMiBps / baselineTotalMiBps,
-      ...floorOf(rawChannelsMs ?? median(rawRelayTimes), imageMs, pathKind === 'relay' ? 'bare relay' : 'raw data channels'),
-      ...(socketIoTimes.length > 0 && { socketIoMs: median(socketIoTimes), meshToSocketIo: imageMs / median(socketIoTimes) }),
-      ...(verifiedRelayTimes.length > 0 && { verifiedRelayMs: median(verifiedRelayTimes), verifiedRelayRatioToBaseline: baselineMs / median(verifiedRelayTimes) }),
+      ...floorOf(rawChannelsMs ?? median(times.rawRelay), imageMs, pathKind === 'relay' ? 'bare relay' : 'raw data channels'),
+      ...(times.socketIo.length > 0 && {
+        socketIoMs: median(times.socketIo),
+        meshToSocketIo: imageMs / median(times.socketIo),
+        meshCpuMs: cpu.mesh.perSpanMs,
+        socketIoCpuMs: cpu.socketIo.perSpanMs,
+        meshCpuByProcessMs: cpu.mesh.perProcessMs,
+        socketIoCpuByProcessMs: cpu.socketIo.perProcessMs,
+      }),
+      ...(times.before.length > 0 && {
+        beforeImageMs: median(times.before),
+        beforeToSocketIo: median(times.before) / median(times.socketIo),
+        afterToBefore: imageMs / median(times.before),
+        beforeCpuMs: cpu.before.perSpanMs,
+      }),
+      ...(times.verifiedRelay.length > 0 && { verifiedRelayMs: median(times.verifiedRelay), verifiedRelayRatioToBaseline: baselineMs / median(times.verifiedRelay) }),
     };
   } finally {
-    await Promise.all([...workers.map((w) => w.stop()), base.stop(), rawRelay?.stop(), verifiedRelay?.stop(), socketIo?.stop()]);
+    await Promise.all([mesh.stop(), before?.stop(), base.stop(), rawRelay?.stop(), verifiedRelay?.stop(), socketIo?.stop()]);
   }
 }
 
@@ -157,14 +174,15 @@ async function main(): Promise<void> {
   const peerCounts = process.env.BENCH_PEERS ? process.env.BENCH_PEERS.split(',').map(Number) : recipientCounts.map((r) => r + 1);
   for (const relay of modes) {
     const server = await startBenchServer(relay);
+    const beforeServer = BEFORE && relay === 'force' ? await startBenchServer(relay, BEFORE) : undefined;
     try {
       for (const n of peerCounts) {
-        const s = await scenario(server, relay === 'auto' ? 'direct' : 'relay', n, `${relay}${n}p`);
+        const s = await scenario(server, relay === 'auto' ? 'direct' : 'relay', n, `${relay}${n}p`, beforeServer);
         results.push(s);
         console.error(`done: ${s.path} ${s.peers} peers`);
       }
     } finally {
-      await server.stop();
+      await Promise.all([server.stop(), beforeServer?.stop()]);
     }
   }
   const out = {
@@ -188,7 +206,7 @@ async function main(): Promise<void> {
   const base1 = baselines.get(1);
   const vsWs = base1 ? ` (${f((rawDcMiBps / (IMAGE_BYTES / MiB / (base1 / 1000))) * 100, 0)} % of ws)` : '';
   console.log(`raw data channel (no mesh): 5 MiB in ${f(rawDcMs, 1)} ms = ${f(rawDcMiBps, 1)} MiB/s${vsWs}\n`);
-  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  total MiB/s  ws ms  ws MiB/s  ratio  floor ms  vs floor  verified relay ms  its ratio  socket.io ms  mesh/sio');
+  console.log('path    peers  connect ms  text p50 ms  text p99 ms  image to  image ms  total MiB/s  ws ms  ws MiB/s  ratio  floor ms  vs floor  verified relay ms  its ratio  socket.io ms  mesh/sio  CPU ms: mesh  sio');
   for (const r of results) {
     console.log(
       [r.path.padEnd(6), String(r.peers).padStart(5), String(r.connectMs).padStart(10), f(r.textP50Ms, 3).padStart(11), f(r.textP99Ms, 3).padStart(11),
@@ -197,7 +215,20 @@ async function main(): Promise<void> {
         f(r.floorMs, 0).padStart(8), `${f(r.ratioToFloor * 100, 0)} %`.padStart(8),
         (r.verifiedRelayMs === undefined ? '-' : f(r.verifiedRelayMs, 0)).padStart(17),
         (r.verifiedRelayRatioToBaseline === undefined ? '-' : `${f(r.verifiedRelayRatioToBaseline * 100, 0)} %`).padStart(9),
-        (r.socketIoMs === undefined ? '-' : f(r.socketIoMs, 0)).padStart(12), (r.meshToSocketIo === undefined ? '-' : f(r.meshToSocketIo, 2)).padStart(8)].join('  '),
+        (r.socketIoMs === undefined ? '-' : f(r.socketIoMs, 0)).padStart(12), (r.meshToSocketIo === undefined ? '-' : f(r.meshToSocketIo, 2)).padStart(8),
+        (r.meshCpuMs === undefined ? '-' : f(r.meshCpuMs, 0)).padStart(12), (r.socketIoCpuMs === undefined ? '-' : f(r.socketIoCpuMs, 0)).padStart(4)].join('  '),
+    );
+  }
+  for (const r of results) {
+    if (!r.meshCpuByProcessMs || !r.socketIoCpuByProcessMs) continue;
+    const parts = (xs: number[]) => `server ${f(xs[0], 0)}, sender ${f(xs[1], 0)}, receivers ${xs.slice(2).map((x) => f(x, 0)).join('/')}`;
+    console.log(`CPU ms per image, ${r.path} ${r.peers} peers: mesh ${parts(r.meshCpuByProcessMs)}; socket.io ${parts(r.socketIoCpuByProcessMs)}`);
+  }
+  for (const r of results) {
+    if (r.beforeImageMs === undefined) continue;
+    console.log(
+      `before/after, ${r.path} ${r.peers} peers (BENCH_BEFORE=${BEFORE}, rounds interleaved): before ${f(r.beforeImageMs, 0)} ms (/sio ${f(r.beforeToSocketIo!, 2)}, CPU ${f(r.beforeCpuMs!, 0)} ms), ` +
+        `after ${f(r.imageMs, 0)} ms (/sio ${f(r.meshToSocketIo!, 2)}, CPU ${f(r.meshCpuMs!, 0)} ms): after/before ${f(r.afterToBefore!, 2)}`,
     );
   }
   console.log(`\ntext p50/p99: ${TEXTS} texts ${TEXT_INTERVAL_MS} ms apart from one peer to every other, after ${WARMUP_TEXTS} that are not counted.`);
@@ -210,6 +241,7 @@ async function main(): Promise<void> {
   console.log('  256 KiB messages. its ratio = ws ms / verified relay ms: the most any relay that verifies its images reaches here.');
   console.log('socket.io ms: a Socket.IO room relay (server re-emits each 64 KiB chunk to the room; WebSocket transport), 5 MiB to as many receivers,');
   console.log('  each verifying SHA-256, processes placed like the mesh\'s, one round before each image round. mesh/sio = image ms / socket.io ms (issue 10: <= 1).');
+  console.log('CPU ms: per image, user + system time of every process of the transfer together (mesh: sender, receivers, server), from /proc.');
   console.log('The server runs in its own process, started as `npm start` starts it.');
   // The room scenario (issue 10 point 3); BENCH_ROOM=0 leaves it out, `npm run bench:room` runs it alone.
   if (process.env.BENCH_ROOM !== '0') await roomBench();

@@ -14,6 +14,8 @@ export const ROOM_PEERS = env('BENCH_ROOM_PEERS', 50);
 export const ROOM_PROCS = env('BENCH_ROOM_PROCS', 10);
 const JOIN_SPACING_MS = 100;
 /** After the last join: how long to wait for every pair to carry, then for links to settle (ms). */
+/** The server's relay mode: auto (relay first, then direct within the budget), or force (BENCH_ROOM_RELAY=force: no WebRTC at all). */
+export const ROOM_RELAY = process.env.BENCH_ROOM_RELAY === 'force' ? 'force' : 'auto';
 const CARRY_WAIT_MS = env('BENCH_ROOM_CARRY_WAIT_MS', 60_000);
 const SETTLE_WAIT_MS = env('BENCH_ROOM_SETTLE_WAIT_MS', 60_000);
 /** Links are settled after this long with no link change (ms). */
@@ -61,6 +63,9 @@ export interface RoomResult {
   imageMedianMs: number;
   imageReceipts: { verified: number; expected: number };
   errors: Record<string, number>;
+  /** Processes that died during the run (how), and so the peers lost with them: later figures count the living. */
+  processesEnded: Record<string, string>;
+  peersLost: number;
 }
 
 async function registerAll(register: (name: string) => Promise<string>, count: number): Promise<string[]> {
@@ -72,7 +77,7 @@ async function registerAll(register: (name: string) => Promise<string>, count: n
 
 export async function roomScenario(log: (line: string) => void = (l) => console.error(l)): Promise<RoomResult> {
   const n = ROOM_PEERS;
-  const server = await startBenchServer('auto');
+  const server = await startBenchServer(ROOM_RELAY);
   const state = new RoomState(n);
   const procs = new RoomProcesses(ROOM_PROCS, (e) => state.add(e));
   const debug = process.env.BENCH_ROOM_DEBUG
@@ -102,30 +107,39 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
     await procs.until(() => state.textsOf('join').length >= (n * (n - 1)) / 2, 1_000);
 
     // Text fan-out: each text from the next peer in turn.
+    const living = () => Array.from({ length: n }, (_, i) => i).filter((i) => procs.alive(i));
+    const textLiving = living();
     for (let k = 0; k < TEXTS; k++) {
-      procs.send(k % n, { cmd: 'text', index: k % n, run: 'fanout', i: k });
+      const from = textLiving[k % textLiving.length];
+      procs.send(from, { cmd: 'text', index: from, run: 'fanout', i: k });
       await new Promise((r) => setTimeout(r, TEXT_SPACING_MS));
     }
-    await procs.until(() => state.textsOf('fanout').length >= TEXTS * (n - 1), 30_000);
-    log(`room: texts delivered ${state.textsOf('fanout').length} of ${TEXTS * (n - 1)}`);
+    const textsExpected = TEXTS * (textLiving.length - 1);
+    await procs.until(() => state.textsOf('fanout').length >= textsExpected, 30_000);
+    log(`room: texts delivered ${state.textsOf('fanout').length} of ${textsExpected}`);
 
     // 1 MiB images, each round from another peer (round 0 warms up and is not counted).
     const imageMs: number[] = [];
     let verified = 0;
+    let expected = 0;
     for (let r = 0; r <= IMAGE_ROUNDS; r++) {
       const run = `img${r}`;
-      const sender = (r * 7 + 3) % n;
+      const peers = living();
+      const sender = peers[(r * 7 + 3) % peers.length];
+      const others = peers.length - 1;
       procs.send(sender, { cmd: 'image', index: sender, run, size: IMAGE_BYTES });
-      await procs.until(() => state.imagesOf(run).length >= n - 1 && state.imagesSent.has(run), ROUND_WAIT_MS);
+      await procs.until(() => state.imagesOf(run).length >= others && state.imagesSent.has(run), ROUND_WAIT_MS);
       const got = state.imagesOf(run);
       const sent = state.imagesSent.get(run);
       const good = got.filter((g) => g.ok && g.sha256 === sent?.sha256 && g.index !== sender);
-      log(`room: image round ${r}: ${good.length} of ${n - 1} verified`);
+      log(`room: image round ${r}: ${good.length} of ${others} verified`);
       if (r === 0) continue;
       verified += good.length;
-      imageMs.push(sent && good.length === n - 1 ? Math.max(...good.map((g) => g.at)) - sent.startedAt : Infinity);
+      expected += others;
+      imageMs.push(sent && good.length === others ? Math.max(...good.map((g) => g.at)) - sent.startedAt : Infinity);
     }
-    return figures(state, { firstJoin, settledAt, changesAfterSettled: settled ? state.linkEvents.length - changesBefore : NaN, imageMs, verified });
+    const peersLost = n - living().length;
+    return figures(state, { firstJoin, settledAt, changesAfterSettled: settled ? state.linkEvents.length - changesBefore : NaN, imageMs, verified, expected, textLiving: textLiving.length, ended: procs.ended, peersLost });
   } finally {
     clearInterval(debug);
     await procs.stop();
@@ -139,6 +153,11 @@ interface RunFacts {
   changesAfterSettled: number;
   imageMs: number[];
   verified: number;
+  expected: number;
+  /** Peers alive for the text run (its senders and receivers). */
+  textLiving: number;
+  ended: Map<number, string>;
+  peersLost: number;
 }
 
 function figures(state: RoomState, run: RunFacts): RoomResult {
@@ -150,7 +169,7 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
   const toAll: number[] = [];
   for (let k = 0; k < TEXTS; k++) {
     const got = fanout.filter((t) => t.i === k);
-    toAll.push(got.length === n - 1 ? Math.max(...got.map((t) => t.at - t.sentAt)) : Infinity);
+    toAll.push(got.length === run.textLiving - 1 ? Math.max(...got.map((t) => t.at - t.sentAt)) : Infinity);
   }
   return {
     peers: n,
@@ -167,10 +186,12 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
     pairReady: { ...spread(pairReady), within: pairReady.filter((ms) => ms <= TARGET_READY_MS).length, pairs: pairReady.length },
     joinText: { ...spread(joinTexts), within: joinTexts.filter((ms) => ms <= TARGET_READY_MS).length, expected: (n * (n - 1)) / 2 },
     textToAll: spread(toAll),
-    textDelivery: { ...spread(fanout.map((t) => t.at - t.sentAt)), missing: TEXTS * (n - 1) - fanout.length },
+    textDelivery: { ...spread(fanout.map((t) => t.at - t.sentAt)), missing: TEXTS * (run.textLiving - 1) - fanout.length },
     imageMs: run.imageMs,
     imageMedianMs: [...run.imageMs].sort((a, b) => a - b)[Math.floor(run.imageMs.length / 2)],
-    imageReceipts: { verified: run.verified, expected: IMAGE_ROUNDS * (n - 1) },
+    imageReceipts: { verified: run.verified, expected: run.expected },
     errors: Object.fromEntries(state.errors),
+    processesEnded: Object.fromEntries([...run.ended].map(([k, v]) => [String(k), v])),
+    peersLost: run.peersLost,
   };
 }

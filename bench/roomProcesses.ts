@@ -27,12 +27,14 @@ export class RoomProcesses {
   private readonly waiters = new Set<() => void>();
   private readyCount = 0;
   private stopping = false;
+  /** Processes that ended before stop() (wrtc has crashed one now and then: SIGSEGV), and how. */
+  readonly ended = new Map<number, string>();
 
   constructor(
     count: number,
     private readonly onEvent: (event: RoomEvent) => void,
   ) {
-    this.children = Array.from({ length: count }, () => {
+    this.children = Array.from({ length: count }, (_, n) => {
       const child = fork(path.join(HERE, 'roomWorker.ts'), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
       passStderr(child);
       child.on('message', (m: FromRoomWorker) => {
@@ -41,7 +43,10 @@ export class RoomProcesses {
         this.wake();
       });
       child.on('exit', (code, signal) => {
-        if (!this.stopping) console.error(`room process ${child.pid} ended early (${signal ?? `exit code ${code}`})`);
+        if (!this.stopping) {
+          this.ended.set(n, signal ?? `exit code ${code}`);
+          console.error(`room process ${n} (pid ${child.pid}) ended early (${signal ?? `exit code ${code}`})`);
+        }
         this.wake();
       });
       return child;
@@ -53,6 +58,11 @@ export class RoomProcesses {
     const child = this.children[index % this.children.length];
     // A process that died is reported once, when it ends; its peers' figures show the rest.
     if (child.connected) child.send(m, undefined, {}, () => {});
+  }
+
+  /** True while the process holding peer `index` runs. */
+  alive(index: number): boolean {
+    return !this.ended.has(index % this.children.length);
   }
 
   ready(timeoutMs = 60_000): Promise<boolean> {

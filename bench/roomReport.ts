@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIRECT_LINKS_MAX, ROOM_PROCS, roomScenario, TARGET_READY_MS, TARGET_TEXT_P99_MS, type RoomResult } from './room';
+import { DIRECT_LINKS_MAX, ROOM_PROCS, ROOM_RELAY, roomScenario, TARGET_READY_MS, TARGET_TEXT_P99_MS, type RoomResult } from './room';
 import type { Spread } from './roomState';
 
 const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : Number.isNaN(x) ? 'never' : 'never');
@@ -15,7 +15,9 @@ const verdict = (ok: boolean) => (ok ? 'MET' : 'NOT MET');
 
 export function printRoom(r: RoomResult, meshVersion: string): void {
   const others = r.peers - 1;
-  console.log(`\nRoom of ${r.peers} (mesh ${meshVersion}): ${r.peers} peers in ${r.processes} processes (peer i in process i % ${ROOM_PROCS}), joining 100 ms apart; relay mode auto.`);
+  console.log(`\nRoom of ${r.peers} (mesh ${meshVersion}): ${r.peers} peers in ${r.processes} processes (peer i in process i % ${ROOM_PROCS}), joining 100 ms apart; relay mode ${ROOM_RELAY}.`);
+  const ended = Object.entries(r.processesEnded);
+  if (ended.length) console.log(`  ${ended.length} process(es) died during the run (${ended.map(([k, v]) => `#${k}: ${v}`).join(', ')}): ${r.peersLost} peers lost; texts and images after that count the living`);
   console.log(`  every peer lists every other:      ${s(r.allSeenMs)} after the first join`);
   console.log(`  every pair carries (relay/direct): ${s(r.allCarryingMs)} after the first join`);
   console.log(`  links settled (no change for 5 s): ${r.settledMs >= 0 ? `${s(r.settledMs)} after the first join (its last change)` : 'NOT within the wait'}; ${r.changesAfterSettled} link changes after that (last ${s(r.lastLinkChangeMs)} after the first join)`);
@@ -24,9 +26,9 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   console.log(`  RTCPeerConnections held by a peer: at most ${r.maxPeerConnections} at once (most made by one peer: ${r.maxPeerConnectionsMade}); ${budget}`);
   console.log(`  a pair carries both ways, from the later peer's join: ${spreadOf(r.pairReady)}; ${r.pairReady.within} of ${r.pairReady.pairs} pairs within ${TARGET_READY_MS} ms: ${verdict(r.pairReady.within === r.pairReady.pairs)}`);
   console.log(`  newcomer's text sent when online, at each earlier peer, from its join: ${spreadOf(r.joinText)}; ${r.joinText.count} of ${r.joinText.expected} arrived, ${r.joinText.within} within ${TARGET_READY_MS} ms: ${verdict(r.joinText.within === r.joinText.expected)}`);
-  console.log(`  text to all ${others} (100 texts, from each peer in turn, 20 ms apart): ${spreadOf(r.textToAll)}; p99 <= ${TARGET_TEXT_P99_MS} ms: ${verdict(r.textToAll.p99 <= TARGET_TEXT_P99_MS)}`);
+  console.log(`  text to all the others (100 texts, from each peer in turn, 20 ms apart): ${spreadOf(r.textToAll)}; p99 <= ${TARGET_TEXT_P99_MS} ms: ${verdict(r.textToAll.p99 <= TARGET_TEXT_P99_MS)}`);
   console.log(`    per delivery: ${spreadOf(r.textDelivery)}; ${r.textDelivery.missing} missing`);
-  console.log(`  1 MiB image to all ${others}: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
+  console.log(`  1 MiB image to all the others: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
   const errors = Object.entries(r.errors);
   if (errors.length) console.log(`  mesh error events: ${errors.map(([k, v]) => `${k} x${v}`).join(', ')}`);
   if (DIRECT_LINKS_MAX === undefined) console.log('  (no direct-link budget in this mesh: every pair tries a direct link)');

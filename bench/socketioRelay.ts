@@ -36,6 +36,11 @@ export class SocketIoRelay {
     return timedRound(this.source, this.sinks, round, () => this.source.send({ cmd: 'sio-source', url: this.url, size: IMAGE_BYTES, round }));
   }
 
+  /** Every process of this relay (for their CPU time). */
+  pids(): (number | undefined)[] {
+    return [this.server, this.source, ...this.sinks].map((w) => w.child.pid);
+  }
+
   stop(): Promise<void> {
     return Promise.all([this.server.stop(), this.source.stop(), ...this.sinks.map((s) => s.stop())]).then(() => {});
   }

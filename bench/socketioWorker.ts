@@ -13,6 +13,7 @@ import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { CHUNK_BYTES } from '../shared/limits';
 import { paddedPng } from '../test/helpers/imageFixtures';
+import { uninitializedBytes } from '../shared/uninitializedBytes';
 import type { FromWorker } from './worker';
 
 export type ToSocketIoWorker =
@@ -48,8 +49,8 @@ function sink(url: string, size: number): void {
   let image: Uint8Array | null = null;
   let hash: Hash | null = null;
   socket.on('chunk', (chunk: Buffer) => {
-    // Made at an image's first chunk, as the mesh does at its start: inside the timed round.
-    if (got === 0) [image, hash] = [new Uint8Array(size), createHash('sha256')];
+    // Made at an image's first chunk, as the mesh does at its start (and allocated as it is): inside the timed round.
+    if (got === 0) [image, hash] = [uninitializedBytes(size), createHash('sha256')];
     image!.set(chunk.subarray(0, size - got), got);
     hash!.update(chunk);
     got += chunk.byteLength;

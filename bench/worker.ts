@@ -12,6 +12,7 @@ import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh } from '../client/mesh/api';
 import { CHUNK_BYTES } from '../shared/limits';
 import { paddedPng } from '../test/helpers/imageFixtures';
+import { uninitializedBytes } from '../shared/uninitializedBytes';
 
 export type ToWorker =
   | { cmd: 'start'; wsUrl: string; token: string }
@@ -217,8 +218,8 @@ process.on('message', async (m: ToWorker) => {
       let hasher: Sha256Hasher | null = null;
       ws.on('message', (data: Buffer) => {
         if (m.verify) {
-          // Made at an image's first message, as the mesh does at its start: inside the timed round.
-          if (got === 0) [image, hasher] = [new Uint8Array(m.size), nodeSha256()];
+          // Made at an image's first message, as the mesh does at its start (and allocated as it is): inside the timed round.
+          if (got === 0) [image, hasher] = [uninitializedBytes(m.size), nodeSha256()];
           image!.set(data.subarray(0, m.size - got), got);
           hasher!.update(data);
         }

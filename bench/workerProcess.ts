@@ -21,12 +21,15 @@ export class Worker {
   readonly log: FromWorker[] = [];
   private waiters: (() => void)[] = [];
   readonly child: ChildProcess;
-  /** `script`: the bench file the process runs (worker.ts: a mesh peer, a baseline or a floor). */
+  /**
+   * `script`: the bench file the process runs (worker.ts: a mesh peer, a baseline or a floor), relative
+   * to bench/ or absolute (another checkout's worker, for a before/after run).
+   */
   constructor(
     readonly name: string,
     script = 'worker.ts',
   ) {
-    this.child = fork(path.join(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.child = fork(path.resolve(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
     this.child.on('message', (m: FromWorker) => {
       if (m.ev === 'error') return void (process.env.BENCH_VERBOSE && console.error(`${this.name}: ${m.message}`));
       this.log.push(m);

@@ -7,6 +7,7 @@
 import { ChatError } from './errors';
 import { PEER_ID_CHARS, RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from './limits';
 import { isPeerId, type PeerId } from './protocol';
+import { uninitializedBytes } from './uninitializedBytes';
 
 export interface RelayEnvelope {
   peerId: PeerId;
@@ -64,13 +65,14 @@ export function encodeRelayRequest(peerIds: readonly PeerId[], payload: Uint8Arr
 /**
  * Allocates a request for `peerIds` with room for `payloadBytes` and lets `writePayload` fill the
  * payload in place, so a payload assembled from parts (a bundle) is copied once, not twice.
+ * `writePayload` must write every byte of it: the memory is not zero-filled (uninitializedBytes).
  */
 export function buildRelayRequest(peerIds: readonly PeerId[], payloadBytes: number, writePayload: (payload: Uint8Array) => void): Uint8Array {
   if (peerIds.length < 1 || peerIds.length > RELAY_RECIPIENTS_MAX) throw new ChatError('BAD_MESSAGE', `a relay envelope names 1 to ${RELAY_RECIPIENTS_MAX} receivers`);
   if (payloadBytes > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
   const unicast = peerIds.length === 1;
   const headerBytes = unicast ? UNICAST_HEADER_BYTES : 2 + peerIds.length * PEER_ID_CHARS;
-  const out = new Uint8Array(headerBytes + payloadBytes);
+  const out = uninitializedBytes(headerBytes + payloadBytes);
   if (unicast) {
     out[0] = PEER_ID_CHARS;
     writePeerId(out, 1, peerIds[0]);

@@ -8,6 +8,7 @@ import type { ImageStartPayload } from '../../shared/frames';
 import { createSha256, nativeSha256Hex, type Sha256Hasher } from '../../shared/sha256';
 import { sniffImage } from '../../shared/imageSniff';
 import { checkImage } from '../../shared/imageCheck';
+import { uninitializedBytes } from '../../shared/uninitializedBytes';
 
 export interface CompletedImage {
   bytes: Uint8Array;
@@ -29,7 +30,8 @@ export class Reassembly {
    */
   constructor(readonly start: ImageStartPayload, now: number, private readonly nativeHash = false, hasher?: Sha256Hasher) {
     this.hasher = hasher ?? createSha256();
-    this.bytes = new Uint8Array(start.size);
+    // Not zero-filled: the image is handed on only once every chunk (each of its exact size) is in.
+    this.bytes = uninitializedBytes(start.size);
     this.startedAt = now;
     this.lastChunkAt = now;
   }

@@ -133,9 +133,12 @@ export interface ServerProcess {
   kill9(): Promise<void>;
 }
 
-/** Starts rendezvous/main.ts (with `nodeFlags` for node itself) and resolves once it printed its address. */
-export async function spawnServerProcess(args: string[], timeoutMs = 15_000, nodeFlags: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts rendezvous/main.ts (with `nodeFlags` for node itself) and resolves once it printed its address.
+ * `root`: the checkout to run it from (the bench compares another one's server with this one's).
+ */
+export async function spawnServerProcess(args: string[], timeoutMs = 15_000, nodeFlags: string[] = [], root = REPO): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', path.join(root, 'rendezvous', 'main.ts'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
