@@ -33,6 +33,8 @@ export const FrameType = {
   CHUNK_ACK: 11,
   /** Relay only: several frames in one message (RELAY_BUNDLE_FRAMES_MAX); seq = count, body = count x [u32 BE length][frame]. */
   BUNDLE: 12,
+  /** "I am typing": header only, never acknowledged or stored; sent at most every TYPING_SEND_EVERY_MS. */
+  TYPING: 13,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -76,6 +78,7 @@ export type Frame =
   | (Head & { type: typeof FrameType.IMAGE_CHUNK; body: Uint8Array })
   | (Head & { type: typeof FrameType.ACK })
   | (Head & { type: typeof FrameType.CHUNK_ACK })
+  | (Head & { type: typeof FrameType.TYPING })
   | (Head & { type: typeof FrameType.REJECT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.ABORT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.PING; body: Uint8Array })
@@ -287,7 +290,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
       return { type, id, seq, body };
     case FrameType.ACK:
     case FrameType.CHUNK_ACK:
-      if (type === FrameType.CHUNK_ACK && body.byteLength !== 0) bad('chunk ack carries no payload', id);
+    case FrameType.TYPING:
+      if (type !== FrameType.ACK && body.byteLength !== 0) bad('this frame carries no payload', id);
       return { type, id, seq };
     case FrameType.REJECT:
     case FrameType.ABORT:

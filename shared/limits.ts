@@ -249,6 +249,11 @@ export const PROGRESS_RENDER_MS = 100;
  */
 export const HISTORY_IMAGE_WRITE_LATEST_MS = 5_000;
 
+/** "Typing" notices go out at most this often while someone types (ms). Never stored. */
+export const TYPING_SEND_EVERY_MS = 3_000;
+/** "alice is typing…" is shown this long after her last notice (ms), or until her message arrives. */
+export const TYPING_SHOW_MS = 5_000;
+
 // ---- Peer transport -------------------------------------------------------------------------
 /** Encoded chunks of an outgoing image kept for the other peers it goes to (16 x 64 KiB = 1 MiB per image at most). */
 export const IMAGE_FRAME_CACHE_CHUNKS = 16;

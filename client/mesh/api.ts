@@ -77,6 +77,8 @@ export interface MeshEvents {
   message: (message: ChatMessage) => void;
   progress: (progress: TransferProgress) => void;
   error: (error: MeshError) => void;
+  /** `peer` is typing (at most about every TYPING_SEND_EVERY_MS while it types; nothing says when it stops). */
+  typing: (peer: PeerInfo) => void;
 }
 
 export interface MeshOptions {
@@ -122,6 +124,8 @@ export interface Mesh {
    */
   sendImage(bytes: Uint8Array, name: string): Promise<ImageMessage>;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
+  /** The user is typing: tells everyone online, at most every TYPING_SEND_EVERY_MS however often it is called. */
+  typing(): void;
   /** Resolves true once everything sent so far is acknowledged by every peer, false after `timeoutMs`. */
   drained?(timeoutMs?: number): Promise<boolean>;
 }

@@ -3,7 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, TYPING_SEND_EVERY_MS, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
@@ -48,6 +48,9 @@ export class MeshImpl implements Mesh {
   private readonly timeouts: MeshTimeouts;
   private readonly ctx: PairContext;
   private textSeq = 1;
+  private lastTypingSent = -Infinity;
+  /** When each peer's last typing notice was passed on: a peer sending them faster is not echoed faster. */
+  private readonly typingHeard = new Map<PeerId, number>();
   /** Shared by every relayed pair: the server's rate limit is per socket. */
   private readonly relayBudget = new TokenBucket();
   private readonly relayWriter: RelayWriter;
@@ -160,6 +163,14 @@ export class MeshImpl implements Mesh {
     for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
     this.events.emit('message', message);
     return message;
+  }
+
+  typing(): void {
+    const now = Date.now();
+    if (!this.self || now - this.lastTypingSent < TYPING_SEND_EVERY_MS) return;
+    this.lastTypingSent = now;
+    const frame = encodeFrame(FrameType.TYPING, undefined, 0);
+    for (const pair of this.pairs.values()) if (pair.state === 'direct' || pair.state === 'relay') pair.queue.pushControl(frame);
   }
 
   async sendImage(input: Uint8Array, name: string): Promise<ImageMessage> {
@@ -295,6 +306,7 @@ export class MeshImpl implements Mesh {
     const pair = this.pairs.get(id);
     if (!pair) return;
     this.pairs.delete(id);
+    this.typingHeard.delete(id);
     pair.destroy(peerLeft);
     this.receivers.close(id);
     if (emit) this.emitPeers();
@@ -325,6 +337,12 @@ export class MeshImpl implements Mesh {
         return; // probes belong to a direct link; over the relay they mean nothing
       case FrameType.ACK:
         return pair.onAck(frame.id);
+      case FrameType.TYPING: {
+        const now = Date.now();
+        if (now - (this.typingHeard.get(pair.peerId) ?? -Infinity) < TYPING_SEND_EVERY_MS / 2) return;
+        this.typingHeard.set(pair.peerId, now);
+        return this.events.emit('typing', pair.info);
+      }
       case FrameType.CHUNK_ACK:
         return pair.onChunkAck(frame.id, frame.seq);
       case FrameType.REJECT:

@@ -19,6 +19,9 @@ import { Transfers } from './Transfers';
 import { UserList } from './UserList';
 import { useHistory } from './useHistory';
 import { useMesh } from './useMesh';
+import { TypingLine } from './TypingLine';
+import { useTyping } from './useTyping';
+import { useUnread } from './useUnread';
 
 /** Mesh errors that concern the user; the rest (a direct link replaced by the relay, a peer gone) are handled already. */
 const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_DISABLED', 'PEER_LEFT', 'RELAY_BACKED_UP']);
@@ -44,7 +47,10 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const refusedAsExtraDevice = useRef(false);
   const { messages, add, shown } = useHistory(session.origin, session.user.username);
   const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
-    onMessage: add,
+    onMessage: (m) => {
+      add(m);
+      typing.messageFrom(m);
+    },
     onError: (e: MeshError) => {
       if (e.code === 'TOO_MANY_DEVICES') refusedAsExtraDevice.current = true;
       console.warn('mesh error', e.code, e.message, e.peerId ?? '', e.messageId ?? '');
@@ -54,6 +60,8 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       }, 0);
     },
   });
+  const typing = useTyping(mesh);
+  const unread = useUnread(messages, t('appTitle'));
   const meshRef = useRef(mesh);
   meshRef.current = mesh;
   const maxImageBytes = settings?.maxImageBytes ?? IMAGE_MAX_BYTES;
@@ -78,6 +86,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
     try {
       mesh.sendText(text);
       setError(null);
+      unread.clear();
       return true;
     } catch (err) {
       setError(errorText(t, err, { limit: 10_000 }));
@@ -126,10 +135,11 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       </div>
       <UserList self={me} peers={peers} />
       <section class="conversation">
-        <MessageLog messages={messages} onEnlarge={enlarge} onImageShown={shown} />
+        <MessageLog messages={messages} onEnlarge={enlarge} onImageShown={shown} firstUnreadId={unread.firstUnreadId} />
+        <TypingLine typing={typing.typing} />
         <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />
-        <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} />
+        <Composer onSend={sendText} onFiles={(files) => void sendFiles(files)} onTyping={() => mesh?.typing()} />
       </section>
       {enlarged && <Lightbox url={enlarged.url} name={enlarged.name} onClose={() => setEnlarged(null)} />}
     </div>

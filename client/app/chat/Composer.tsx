@@ -9,9 +9,11 @@ interface ComposerProps {
   /** Returns false when the text was not sent (it then stays in the box). */
   onSend: (text: string) => boolean;
   onFiles: (files: File[]) => void;
+  /** The user typed something (the mesh tells the others, throttled). */
+  onTyping?: () => void;
 }
 
-export function Composer({ onSend, onFiles }: ComposerProps) {
+export function Composer({ onSend, onFiles, onTyping }: ComposerProps) {
   const { t } = useI18n();
   const id = useId();
   const [text, setText] = useState('');
@@ -41,7 +43,10 @@ export function Composer({ onSend, onFiles }: ComposerProps) {
         autoFocus
         maxLength={TEXT_MAX_CHARS}
         value={text}
-        onInput={(e) => setText(e.currentTarget.value)}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          if (e.currentTarget.value.trim()) onTyping?.();
+        }}
         onKeyDown={(e) => {
           // isComposing: Enter that confirms an IME candidate (e.g. pinyin) must not send.
           if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

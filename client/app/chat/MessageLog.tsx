@@ -1,6 +1,6 @@
 // The messages, oldest first, kept scrolled to the newest unless the reader scrolled up.
 
-import { Component } from 'preact';
+import { Component, Fragment } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useI18n } from '../../i18n';
 import type { StoredMessage } from './history';
@@ -11,6 +11,8 @@ interface MessageLogProps {
   onEnlarge: (url: string, name: string) => void;
   /** An image message loaded (or failed to), by id. */
   onImageShown?: (id: string) => void;
+  /** The first message that arrived while the page was hidden: a "New messages" line goes before it. */
+  firstUnreadId?: string | null;
 }
 
 type ItemProps = { message: StoredMessage } & Pick<MessageLogProps, 'onEnlarge' | 'onImageShown'>;
@@ -53,7 +55,7 @@ class MessageRow extends Component<ItemProps> {
   }
 }
 
-export function MessageLog({ messages, onEnlarge, onImageShown }: MessageLogProps) {
+export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId }: MessageLogProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -78,7 +80,14 @@ export function MessageLog({ messages, onEnlarge, onImageShown }: MessageLogProp
     >
       {messages.length === 0 && <p class="muted empty">{t('noMessages')}</p>}
       {messages.map((m) => (
-        <MessageRow key={m.id} message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} />
+        <Fragment key={m.id}>
+          {m.id === firstUnreadId && (
+            <p class="new-messages" role="separator" aria-label={t('newMessages')}>
+              {t('newMessages')}
+            </p>
+          )}
+          <MessageRow message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} />
+        </Fragment>
       ))}
     </div>
   );
