@@ -35,6 +35,8 @@ export const FrameType = {
   BUNDLE: 12,
   /** "I am typing": header only, never acknowledged or stored; sent at most every TYPING_SEND_EVERY_MS. */
   TYPING: 13,
+  /** "I have stored and shown message <id>" (its receiver's app said so): drives "Delivered to k of n". Header only. */
+  RECEIPT: 14,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -79,6 +81,7 @@ export type Frame =
   | (Head & { type: typeof FrameType.ACK })
   | (Head & { type: typeof FrameType.CHUNK_ACK })
   | (Head & { type: typeof FrameType.TYPING })
+  | (Head & { type: typeof FrameType.RECEIPT })
   | (Head & { type: typeof FrameType.REJECT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.ABORT; body: ReasonPayload })
   | (Head & { type: typeof FrameType.PING; body: Uint8Array })
@@ -291,6 +294,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case FrameType.ACK:
     case FrameType.CHUNK_ACK:
     case FrameType.TYPING:
+    case FrameType.RECEIPT:
       if (type !== FrameType.ACK && body.byteLength !== 0) bad('this frame carries no payload', id);
       return { type, id, seq };
     case FrameType.REJECT:

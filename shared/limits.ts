@@ -251,6 +251,8 @@ export const HISTORY_IMAGE_WRITE_LATEST_MS = 5_000;
 
 /** "Typing" notices go out at most this often while someone types (ms). Never stored. */
 export const TYPING_SEND_EVERY_MS = 3_000;
+/** Own messages whose delivery ("Delivered to k of n") is followed at once; older ones stop updating. */
+export const DELIVERY_TRACKED_MAX = 1_000;
 /** "alice is typing…" is shown this long after her last notice (ms), or until her message arrives. */
 export const TYPING_SHOW_MS = 5_000;
 

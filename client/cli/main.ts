@@ -42,7 +42,11 @@ function watchRoom(mesh: Mesh): void {
     for (const [id, p] of known) if (!next.has(id)) console.log(formatLeave(p));
     known = next;
   });
-  mesh.on('message', (m) => console.log(formatMessage(m)));
+  mesh.on('message', (m) => {
+    console.log(formatMessage(m));
+    // Printed is shown for a terminal: the sender may count it as delivered.
+    mesh.receipt(m);
+  });
   mesh.on('status', (s) => console.error(`(${s})`));
   mesh.on('error', (e) => console.error(`! ${e.code}: ${e.message}`));
 }

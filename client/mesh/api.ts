@@ -60,6 +60,13 @@ export interface TransferProgress {
   done: boolean;
 }
 
+/** How far one own message got: `delivered` of the `total` other accounts online when it was sent have stored and shown it. */
+export interface DeliveryState {
+  messageId: string;
+  delivered: number;
+  total: number;
+}
+
 export interface MeshError {
   code: ErrorCode;
   message: string;
@@ -77,6 +84,8 @@ export interface MeshEvents {
   message: (message: ChatMessage) => void;
   progress: (progress: TransferProgress) => void;
   error: (error: MeshError) => void;
+  /** An own message's delivery changed (also emitted once when it is sent, with delivered 0). */
+  delivery: (state: DeliveryState) => void;
   /** `peer` is typing (at most about every TYPING_SEND_EVERY_MS while it types; nothing says when it stops). */
   typing: (peer: PeerInfo) => void;
 }
@@ -124,6 +133,8 @@ export interface Mesh {
    */
   sendImage(bytes: Uint8Array, name: string): Promise<ImageMessage>;
   on<E extends keyof MeshEvents>(event: E, handler: MeshEvents[E]): () => void;
+  /** The app has stored and shown `message` (not own): its sender counts it as delivered to this account. */
+  receipt(message: ChatMessage): void;
   /** The user is typing: tells everyone online, at most every TYPING_SEND_EVERY_MS however often it is called. */
   typing(): void;
   /** Resolves true once everything sent so far is acknowledged by every peer, false after `timeoutMs`. */

@@ -9,7 +9,7 @@ import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
 import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
-import type { ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
+import type { ChatMessage, ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
 import { Emitter } from './emitter';
 import { TokenBucket } from './tokenBucket';
 import { ImageDigest } from './imageDigest';
@@ -24,6 +24,7 @@ import { Receivers } from './receivers';
 import { SignalingClient } from './signalingClient';
 import type { Transport } from './sendQueue';
 import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
+import { DeliveryTracker } from './deliveryTracker';
 
 const ZERO_ID = '0'.repeat(32);
 
@@ -49,6 +50,7 @@ export class MeshImpl implements Mesh {
   private readonly ctx: PairContext;
   private textSeq = 1;
   private lastTypingSent = -Infinity;
+  private readonly deliveries = new DeliveryTracker();
   /** When each peer's last typing notice was passed on: a peer sending them faster is not echoed faster. */
   private readonly typingHeard = new Map<PeerId, number>();
   /** Shared by every relayed pair: the server's rate limit is per socket. */
@@ -162,7 +164,23 @@ export class MeshImpl implements Mesh {
     const seq = this.textSeq++;
     for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
     this.events.emit('message', message);
+    this.trackDelivery(message.id);
     return message;
+  }
+
+  receipt(message: ChatMessage): void {
+    if (message.own) return;
+    this.pairs.get(message.from.peerId)?.queue.pushControl(encodeFrame(FrameType.RECEIPT, message.id, 0));
+  }
+
+  /** The other accounts online now (my own other devices are not "others"). */
+  private otherAccounts(): Set<string> {
+    const own = this.self?.username;
+    return new Set([...this.pairs.values()].map((p) => p.info.username).filter((u) => u !== own));
+  }
+
+  private trackDelivery(messageId: string): void {
+    this.events.emit('delivery', this.deliveries.track(messageId, this.otherAccounts()));
   }
 
   typing(): void {
@@ -188,11 +206,14 @@ export class MeshImpl implements Mesh {
     const digest = new ImageDigest(bytes, this.options.sha256);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
     const frames = new ImageFrames(id, start, bytes);
+    // Followed from now: receipts may come back before the hash below is done.
+    this.deliveries.track(id, this.otherAccounts());
     for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest, frames });
     // Hashing overlaps the first chunks already on their way.
     const sha256 = await digest.complete();
     const message: ImageMessage = { kind: 'image', id, from, sentAt, own: true, name: cutName, mime, bytes, sha256 };
     this.events.emit('message', message);
+    this.events.emit('delivery', this.deliveries.state(id)!);
     return message;
   }
 
@@ -337,6 +358,11 @@ export class MeshImpl implements Mesh {
         return; // probes belong to a direct link; over the relay they mean nothing
       case FrameType.ACK:
         return pair.onAck(frame.id);
+      case FrameType.RECEIPT: {
+        const state = this.deliveries.receipt(frame.id, pair.info.username);
+        if (state) this.events.emit('delivery', state);
+        return;
+      }
       case FrameType.TYPING: {
         const now = Date.now();
         if (now - (this.typingHeard.get(pair.peerId) ?? -Infinity) < TYPING_SEND_EVERY_MS / 2) return;

@@ -1,6 +1,7 @@
-// Unread and typing in real Chromium through the UI (issue 11, point 4): "Bo is typing…" under the
+// Unread, typing and delivery state in real Chromium through the UI (issue 11, points 3 and 4): "Bo is typing…" under the
 // log while Bo types, gone when his message arrives; while the page is hidden the tab title counts
-// what arrived, and a "New messages" line marks the first of it when the reader is back.
+// what arrived, and a "New messages" line marks the first of it when the reader is back; an own
+// message says how many of the others have stored and shown it.
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const ann: Account = { username: 'ann', password: 'ann password 12', displayName: 'Ann' };
 const bo: Account = { username: 'bo', password: 'bo password 123', displayName: 'Bo' };
 
-const test = suite<{ server: TestServer; browser: Browser; a: Page; b: Page }>('unread and typing');
+const test = suite<{ server: TestServer; browser: Browser; a: Page; b: Page }>('unread, typing and delivery');
 
 test.before(async (ctx) => {
   ctx.server = await startTestServer({ staticDir: path.join(root, 'dist') });
@@ -63,6 +64,13 @@ test('messages that arrive while the page is hidden are counted in the title and
   assert.match(next, 'one while away');
   await sendText(a, 'back');
   await messageLog(a).getByRole('separator', { name: 'New messages' }).waitFor({ state: 'detached', timeout: 5_000 });
+});
+
+test('an own message says "Delivered to 1 of 1" once the other page has stored and shown it', async ({ a, b }) => {
+  await sendText(a, 'did you get this?');
+  const own = await messageWithText(a, 'did you get this?');
+  await messageWithText(b, 'did you get this?');
+  await own.getByText('Delivered to 1 of 1').waitFor({ timeout: 10_000 });
 });
 
 test.run();

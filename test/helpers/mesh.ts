@@ -92,7 +92,7 @@ export function until(peers: TestPeer[], check: () => boolean, timeoutMs = 20_00
       if (check()) done();
     };
     for (const p of peers) {
-      for (const event of ['status', 'peers', 'message', 'progress', 'error'] as const) offs.push(p.mesh.on(event, recheck));
+      for (const event of ['status', 'peers', 'message', 'progress', 'error', 'delivery', 'typing'] as const) offs.push(p.mesh.on(event, recheck));
     }
   });
 }

@@ -21,6 +21,7 @@ import { useHistory } from './useHistory';
 import { useMesh } from './useMesh';
 import { TypingLine } from './TypingLine';
 import { useTyping } from './useTyping';
+import { useDelivery } from './useDelivery';
 import { useUnread } from './useUnread';
 
 /** Mesh errors that concern the user; the rest (a direct link replaced by the relay, a peer gone) are handled already. */
@@ -48,7 +49,8 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const { messages, add, shown } = useHistory(session.origin, session.user.username);
   const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
     onMessage: (m) => {
-      add(m);
+      // Delivered means stored and shown here: only then does the sender hear of it.
+      void add(m).then(() => meshRef.current?.receipt(m));
       typing.messageFrom(m);
     },
     onError: (e: MeshError) => {
@@ -61,6 +63,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
     },
   });
   const typing = useTyping(mesh);
+  const delivery = useDelivery(mesh);
   const unread = useUnread(messages, t('appTitle'));
   const meshRef = useRef(mesh);
   meshRef.current = mesh;
@@ -135,7 +138,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       </div>
       <UserList self={me} peers={peers} />
       <section class="conversation">
-        <MessageLog messages={messages} onEnlarge={enlarge} onImageShown={shown} firstUnreadId={unread.firstUnreadId} />
+        <MessageLog messages={messages} onEnlarge={enlarge} onImageShown={shown} firstUnreadId={unread.firstUnreadId} delivery={delivery} />
         <TypingLine typing={typing.typing} />
         <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />

@@ -5,6 +5,8 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 import { useI18n } from '../../i18n';
 import type { StoredMessage } from './history';
 import { ImageBubble } from './ImageBubble';
+import type { DeliveryState } from '../../mesh/api';
+import type { Deliveries } from './useDelivery';
 
 interface MessageLogProps {
   messages: StoredMessage[];
@@ -13,11 +15,20 @@ interface MessageLogProps {
   onImageShown?: (id: string) => void;
   /** The first message that arrived while the page was hidden: a "New messages" line goes before it. */
   firstUnreadId?: string | null;
+  /** Delivery of own messages, by id. */
+  delivery?: Deliveries;
 }
 
-type ItemProps = { message: StoredMessage } & Pick<MessageLogProps, 'onEnlarge' | 'onImageShown'>;
+type ItemProps = { message: StoredMessage; delivery?: DeliveryState } & Pick<MessageLogProps, 'onEnlarge' | 'onImageShown'>;
 
-function MessageItem({ message, onEnlarge, onImageShown }: ItemProps) {
+/** "Sending", "Delivered to 1 of 2", "Nobody else was online": what became of an own message. */
+function DeliveryLine({ state }: { state: DeliveryState }) {
+  const { t } = useI18n();
+  const text = state.total === 0 ? t('deliveredToNobody') : state.delivered === 0 ? t('sendingState') : t('deliveredTo', { k: state.delivered, n: state.total });
+  return <p class="delivery">{text}</p>;
+}
+
+function MessageItem({ message, onEnlarge, onImageShown, delivery }: ItemProps) {
   const { lang } = useI18n();
   const date = new Date(message.sentAt);
   const valid = Number.isFinite(date.getTime());
@@ -34,6 +45,7 @@ function MessageItem({ message, onEnlarge, onImageShown }: ItemProps) {
       ) : (
         message.blob && <ImageBubble blob={message.blob} name={message.name ?? ''} onEnlarge={onEnlarge} onShown={() => onImageShown?.(message.id)} />
       )}
+      {message.own && delivery && <DeliveryLine state={delivery} />}
     </article>
   );
 }
@@ -47,7 +59,7 @@ function MessageItem({ message, onEnlarge, onImageShown }: ItemProps) {
 class MessageRow extends Component<ItemProps> {
   override shouldComponentUpdate(next: ItemProps): boolean {
     const props = this.props;
-    return next.message !== props.message || next.onEnlarge !== props.onEnlarge || next.onImageShown !== props.onImageShown;
+    return next.message !== props.message || next.delivery !== props.delivery || next.onEnlarge !== props.onEnlarge || next.onImageShown !== props.onImageShown;
   }
 
   override render(props: ItemProps) {
@@ -55,7 +67,7 @@ class MessageRow extends Component<ItemProps> {
   }
 }
 
-export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId }: MessageLogProps) {
+export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, delivery }: MessageLogProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -86,7 +98,7 @@ export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId }:
               {t('newMessages')}
             </p>
           )}
-          <MessageRow message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} />
+          <MessageRow message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} delivery={delivery?.get(m.id)} />
         </Fragment>
       ))}
     </div>

@@ -10,10 +10,13 @@ import { mergeMessages, toStored } from './messages';
 export function useHistory(origin: string, username: string) {
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const historyRef = useRef<Promise<History | null> | null>(null);
-  const pendingImages = useRef(new Map<string, { stored: StoredMessage; timer: ReturnType<typeof setTimeout> }>());
+  const pendingImages = useRef(new Map<string, { stored: StoredMessage; timer: ReturnType<typeof setTimeout>; kept: () => void }>());
 
-  function write(stored: StoredMessage): void {
-    historyRef.current?.then((history) => history?.add(stored)).catch((err) => console.warn('history write failed', err));
+  /** Resolves once written (or once the write failed: the message is still shown, just not kept). */
+  function write(stored: StoredMessage): Promise<void> {
+    return (historyRef.current ?? Promise.resolve(null))
+      .then((history) => history?.add(stored))
+      .catch((err) => console.warn('history write failed', err));
   }
 
   /** The image `id` is on screen (or failed to load): write it now if it waits. The same function every render. */
@@ -22,7 +25,7 @@ export function useHistory(origin: string, username: string) {
     if (!pending) return;
     pendingImages.current.delete(id);
     clearTimeout(pending.timer);
-    write(pending.stored);
+    void write(pending.stored).then(pending.kept);
   }, []);
 
   useEffect(() => {
@@ -46,14 +49,17 @@ export function useHistory(origin: string, username: string) {
     };
   }, [origin, username]);
 
-  function add(message: ChatMessage): void {
+  /** Shows `message` and keeps it; resolves once it is both shown and stored (an image: once it has loaded). */
+  function add(message: ChatMessage): Promise<void> {
     const stored = toStored(message, Date.now());
     setMessages((current) => mergeMessages(current, [stored]));
     if (stored.kind !== 'image') return write(stored);
     // Shown first, stored second: see HISTORY_IMAGE_WRITE_LATEST_MS.
     const pending = pendingImages.current;
-    if (pending.has(stored.id)) return;
-    pending.set(stored.id, { stored, timer: setTimeout(() => shown(stored.id), HISTORY_IMAGE_WRITE_LATEST_MS) });
+    if (pending.has(stored.id)) return Promise.resolve();
+    return new Promise((kept) => {
+      pending.set(stored.id, { stored, kept, timer: setTimeout(() => shown(stored.id), HISTORY_IMAGE_WRITE_LATEST_MS) });
+    });
   }
 
 
