@@ -251,6 +251,12 @@ export const HISTORY_IMAGE_WRITE_LATEST_MS = 5_000;
 
 /** "Typing" notices go out at most this often while someone types (ms). Never stored. */
 export const TYPING_SEND_EVERY_MS = 3_000;
+/**
+ * A received message's sent time counts for the room's order (a new message is stamped after the
+ * newest one seen) only when it is at most this far ahead of our clock (ms): a peer with a clock
+ * far ahead, or lying, cannot push everyone's times into its future. Default 1 minute.
+ */
+export const CLOCK_AHEAD_MAX_MS = 60_000;
 /** Own messages whose delivery ("Delivered to k of n") is followed at once; older ones stop updating. */
 export const DELIVERY_TRACKED_MAX = 1_000;
 /** "alice is typing…" is shown this long after her last notice (ms), or until her message arrives. */

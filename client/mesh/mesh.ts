@@ -3,7 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, TYPING_SEND_EVERY_MS, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, CLOCK_AHEAD_MAX_MS, DIRECT_LINKS_MAX, TYPING_SEND_EVERY_MS, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
@@ -50,6 +50,8 @@ export class MeshImpl implements Mesh {
   private readonly ctx: PairContext;
   private textSeq = 1;
   private lastTypingSent = -Infinity;
+  /** The newest sent time seen in the room (own or received, within CLOCK_AHEAD_MAX_MS of our clock). */
+  private newestSentAt = 0;
   private readonly deliveries = new DeliveryTracker();
   /** When each peer's last typing notice was passed on: a peer sending them faster is not echoed faster. */
   private readonly typingHeard = new Map<PeerId, number>();
@@ -100,7 +102,10 @@ export class MeshImpl implements Mesh {
       (peerId, from) =>
         new Receiver({
           maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
-          deliver: (m) => this.events.emit('message', { ...m, from: from(), own: false }),
+          deliver: (m) => {
+            this.sawSentAt(m.sentAt);
+            this.events.emit('message', { ...m, from: from(), own: false });
+          },
           sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
           progress: (p) => this.events.emit('progress', { ...p, peerId, direction: 'receive' }),
           error: (e) => this.error({ ...e, peerId, incoming: true }),
@@ -160,12 +165,26 @@ export class MeshImpl implements Mesh {
   sendText(text: string): TextMessage {
     if (typeof text !== 'string' || text.length > TEXT_MAX_CHARS) throw new ChatError('TEXT_TOO_LONG', `text over ${TEXT_MAX_CHARS} characters`);
     const from = this.requireSelf();
-    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: Date.now(), own: true, text };
+    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: this.nextSentAt(), own: true, text };
     const seq = this.textSeq++;
     for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
     this.events.emit('message', message);
     this.trackDelivery(message.id);
     return message;
+  }
+
+  /**
+   * A sent time after everything seen so far: every page then sorts the room's messages by
+   * (sentAt, id) the same way, whatever the clocks (a message never sorts above one it answers).
+   */
+  private nextSentAt(): number {
+    this.newestSentAt = Math.max(Date.now(), this.newestSentAt + 1);
+    return this.newestSentAt;
+  }
+
+  private sawSentAt(sentAt: number): void {
+    // A peer whose clock (or claim) is far ahead must not drag everyone's times into its future.
+    if (sentAt <= Date.now() + CLOCK_AHEAD_MAX_MS) this.newestSentAt = Math.max(this.newestSentAt, sentAt);
   }
 
   receipt(message: ChatMessage): void {
@@ -202,7 +221,7 @@ export class MeshImpl implements Mesh {
     const bytes = input;
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
     const id = newMessageId();
-    const sentAt = Date.now();
+    const sentAt = this.nextSentAt();
     const digest = new ImageDigest(bytes, this.options.sha256);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
     const frames = new ImageFrames(id, start, bytes);

@@ -14,10 +14,15 @@ export function toStored(message: ChatMessage, receivedAt: number): StoredMessag
   return { ...base, kind: 'image', name: message.name, mime: message.mime, blob, size: blob.size };
 }
 
-/** Appends messages not seen before (by id), keeping arrival order and the history's bound. */
+/** The room's order, the same in every page: sent time, then message id (mesh.ts nextSentAt stamps after the newest seen). */
+export function roomOrder(a: StoredMessage, b: StoredMessage): number {
+  return a.sentAt - b.sentAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Adds messages not seen before (by id), each at its place in the room's order, within the history's bound. */
 export function mergeMessages(current: StoredMessage[], incoming: StoredMessage[]): StoredMessage[] {
   const known = new Set(current.map((m) => m.id));
   const fresh = incoming.filter((m) => !known.has(m.id) && (known.add(m.id), true));
   if (!fresh.length) return current;
-  return [...current, ...fresh].sort((a, b) => a.receivedAt - b.receivedAt).slice(-HISTORY_MAX_MESSAGES);
+  return [...current, ...fresh].sort(roomOrder).slice(-HISTORY_MAX_MESSAGES);
 }
