@@ -3,7 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, CLOCK_AHEAD_MAX_MS, DIRECT_LINKS_MAX, TYPING_SEND_EVERY_MS, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
+import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
@@ -25,6 +25,8 @@ import { SignalingClient } from './signalingClient';
 import type { Transport } from './sendQueue';
 import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
 import { DeliveryTracker } from './deliveryTracker';
+import { RoomClock } from './roomClock';
+import { TypingGate } from './typingGate';
 
 const ZERO_ID = '0'.repeat(32);
 
@@ -49,12 +51,9 @@ export class MeshImpl implements Mesh {
   private readonly timeouts: MeshTimeouts;
   private readonly ctx: PairContext;
   private textSeq = 1;
-  private lastTypingSent = -Infinity;
-  /** The newest sent time seen in the room (own or received, within CLOCK_AHEAD_MAX_MS of our clock). */
-  private newestSentAt = 0;
+  private readonly clock = new RoomClock();
+  private readonly typingGate = new TypingGate();
   private readonly deliveries = new DeliveryTracker();
-  /** When each peer's last typing notice was passed on: a peer sending them faster is not echoed faster. */
-  private readonly typingHeard = new Map<PeerId, number>();
   /** Shared by every relayed pair: the server's rate limit is per socket. */
   private readonly relayBudget = new TokenBucket();
   private readonly relayWriter: RelayWriter;
@@ -103,7 +102,7 @@ export class MeshImpl implements Mesh {
         new Receiver({
           maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
           deliver: (m) => {
-            this.sawSentAt(m.sentAt);
+            this.clock.saw(m.sentAt);
             this.events.emit('message', { ...m, from: from(), own: false });
           },
           sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
@@ -165,26 +164,12 @@ export class MeshImpl implements Mesh {
   sendText(text: string): TextMessage {
     if (typeof text !== 'string' || text.length > TEXT_MAX_CHARS) throw new ChatError('TEXT_TOO_LONG', `text over ${TEXT_MAX_CHARS} characters`);
     const from = this.requireSelf();
-    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: this.nextSentAt(), own: true, text };
+    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: this.clock.next(), own: true, text };
     const seq = this.textSeq++;
     for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
     this.events.emit('message', message);
     this.trackDelivery(message.id);
     return message;
-  }
-
-  /**
-   * A sent time after everything seen so far: every page then sorts the room's messages by
-   * (sentAt, id) the same way, whatever the clocks (a message never sorts above one it answers).
-   */
-  private nextSentAt(): number {
-    this.newestSentAt = Math.max(Date.now(), this.newestSentAt + 1);
-    return this.newestSentAt;
-  }
-
-  private sawSentAt(sentAt: number): void {
-    // A peer whose clock (or claim) is far ahead must not drag everyone's times into its future.
-    if (sentAt <= Date.now() + CLOCK_AHEAD_MAX_MS) this.newestSentAt = Math.max(this.newestSentAt, sentAt);
   }
 
   receipt(message: ChatMessage): void {
@@ -203,9 +188,7 @@ export class MeshImpl implements Mesh {
   }
 
   typing(): void {
-    const now = Date.now();
-    if (!this.self || now - this.lastTypingSent < TYPING_SEND_EVERY_MS) return;
-    this.lastTypingSent = now;
+    if (!this.self || !this.typingGate.send()) return;
     const frame = encodeFrame(FrameType.TYPING, undefined, 0);
     for (const pair of this.pairs.values()) if (pair.state === 'direct' || pair.state === 'relay') pair.queue.pushControl(frame);
   }
@@ -221,7 +204,7 @@ export class MeshImpl implements Mesh {
     const bytes = input;
     const cutName = [...String(name)].slice(0, IMAGE_NAME_MAX_CHARS).join('');
     const id = newMessageId();
-    const sentAt = this.nextSentAt();
+    const sentAt = this.clock.next();
     const digest = new ImageDigest(bytes, this.options.sha256);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
     const frames = new ImageFrames(id, start, bytes);
@@ -346,7 +329,7 @@ export class MeshImpl implements Mesh {
     const pair = this.pairs.get(id);
     if (!pair) return;
     this.pairs.delete(id);
-    this.typingHeard.delete(id);
+    this.typingGate.forget(id);
     pair.destroy(peerLeft);
     this.receivers.close(id);
     if (emit) this.emitPeers();
@@ -382,12 +365,9 @@ export class MeshImpl implements Mesh {
         if (state) this.events.emit('delivery', state);
         return;
       }
-      case FrameType.TYPING: {
-        const now = Date.now();
-        if (now - (this.typingHeard.get(pair.peerId) ?? -Infinity) < TYPING_SEND_EVERY_MS / 2) return;
-        this.typingHeard.set(pair.peerId, now);
-        return this.events.emit('typing', pair.info);
-      }
+      case FrameType.TYPING:
+        if (this.typingGate.heard(pair.peerId)) this.events.emit('typing', pair.info);
+        return;
       case FrameType.CHUNK_ACK:
         return pair.onChunkAck(frame.id, frame.seq);
       case FrameType.REJECT:
