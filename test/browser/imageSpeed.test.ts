@@ -21,8 +21,8 @@ import { pickFileFromDisk, recordTimeline, removePickedFiles, stamp } from './su
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = 5;
-/** Texts sent during the images of the direct rounds, one every this many ms while an image is on its way. */
-const TEXT_EVERY_MS = 40;
+/** Texts sent during the images of the direct rounds, one every this many ms (a fast typist) while an image is on its way. */
+const TEXT_EVERY_MS = 250;
 const TEXTS_MIN = 20;
 
 const alice: Account = { username: 'alice', password: 'alice password 1', displayName: 'Alice' };
