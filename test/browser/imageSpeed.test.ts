@@ -21,8 +21,8 @@ import { pickFileFromDisk, recordTimeline, removePickedFiles, stamp } from './su
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = 5;
-/** Texts sent during the images of the direct rounds, one every this many ms while an image is on its way. */
-const TEXT_EVERY_MS = 40;
+/** Texts sent during the images of the direct rounds, one every this many ms (a fast typist) while an image is on its way. */
+const TEXT_EVERY_MS = 250;
 const TEXTS_MIN = 20;
 
 const alice: Account = { username: 'alice', password: 'alice password 1', displayName: 'Alice' };
@@ -116,23 +116,12 @@ test('first 5 MiB image on fresh links, next to the raw channels\' first transfe
   assert.ok(shown < 30_000, `first image took ${shown} ms`);
 });
 
-test('later 5 MiB images to 2 direct pages vs the raw channels\' later transfer; texts sent meanwhile', async (ctx) => {
+test('later 5 MiB images to 2 direct pages vs the raw channels\' later transfer', async (ctx) => {
   const { raw, a, b, d } = ctx;
-  const texts: number[] = [];
-  // At least ROUNDS images, and as many more as it takes to send TEXTS_MIN texts during them.
-  for (let i = 0; i < ROUNDS || (texts.length < TEXTS_MIN && i < 4 * ROUNDS); i++) {
+  for (let i = 0; i < ROUNDS; i++) {
     // Alternated, so both see the same moments of a shared machine.
     ctx.rawLater.push(Math.max(...(await raw.transfer(IMAGE_MAX_BYTES))));
-    const name = `speed-${i}.png`;
-    const { shown, sent } = await sendBigImage(a, [b, d], name, true);
-    ctx.direct.push(Math.max(...shown));
-    for (const text of sent) {
-      const entered = await stamp(a, `enter:${text}`);
-      for (const page of [b, d]) {
-        // Only texts sent while this page still waited for the image count.
-        if (entered < (await stamp(page, `img:${name}`))) texts.push((await stamp(page, `text:${text}`)) - entered);
-      }
-    }
+    ctx.direct.push(Math.max(...(await sendBigImage(a, [b, d], `speed-${i}.png`)).shown));
   }
   const rawMedian = median(ctx.rawLater);
   const appMedian = median(ctx.direct);
@@ -142,9 +131,31 @@ test('later 5 MiB images to 2 direct pages vs the raw channels\' later transfer;
     `  app, later 5 MiB to 2 direct pages, picked -> shown: median ${ms(appMedian)} ${list(ctx.direct)} = ${ratio(appMedian, rawMedian)} the raw floor ` +
       `(per round ${perRound.map((r) => r.toFixed(2)).join(', ')}; target <= 1.5x)`,
   );
-  console.log(`  texts sent during those images, Enter -> shown on bob and dave (each text counted on each page still waiting for the image): p50 ${ms(median(texts))}, p95 ${ms(p95(texts))} over ${texts.length} (target p95 <= 50 ms)`);
-  assert.ok(texts.length >= TEXTS_MIN, `only ${texts.length} texts were sent during the images`);
   assert.ok(appMedian < 6 * rawMedian, `later images ${appMedian} ms vs raw ${rawMedian} ms`);
+});
+
+test('texts sent while a 5 MiB image is on its way', async ({ a, b, d }) => {
+  const texts: number[] = [];
+  const images: number[] = [];
+  // As many images as it takes to send TEXTS_MIN texts during them (in rounds of their own, so that the
+  // texts do not weigh on the image figures above).
+  for (let i = 0; texts.length < TEXTS_MIN && i < 4 * ROUNDS; i++) {
+    const name = `typing-${i}.png`;
+    const { shown, sent } = await sendBigImage(a, [b, d], name, true);
+    images.push(Math.max(...shown));
+    for (const text of sent) {
+      const entered = await stamp(a, `enter:${text}`);
+      for (const page of [b, d]) {
+        // Only texts sent while this page still waited for the image count.
+        if (entered < (await stamp(page, `img:${name}`))) texts.push((await stamp(page, `text:${text}`)) - entered);
+      }
+    }
+  }
+  console.log(
+    `  texts sent during ${images.length} images (${list(images)} ms), Enter -> shown on bob and dave (each text counted on each page still ` +
+      `waiting for the image): p50 ${ms(median(texts))}, p95 ${ms(p95(texts))} over ${texts.length} (target p95 <= 50 ms)`,
+  );
+  assert.ok(texts.length >= TEXTS_MIN, `only ${texts.length} texts were sent during the images`);
   assert.ok(p95(texts) < 2_000, `texts during images p95 ${p95(texts)} ms`);
 });
 
