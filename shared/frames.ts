@@ -133,10 +133,21 @@ export type OutFrame = Uint8Array | FrameParts;
 const isParts = (frame: OutFrame): frame is FrameParts => !(frame instanceof Uint8Array);
 
 /** The frame in one buffer (the parts copied together). */
+/**
+ * Frames laid out for a data channel, by parts object: one image chunk goes to every direct peer in
+ * step as the same parts (imageFrames.ts), so it is laid out once, not once per peer (a fresh
+ * buffer costs more than its copy in a browser). Entries go with their parts.
+ */
+const laidOut = new WeakMap<FrameParts, Uint8Array>();
+
 export function frameBuffer(frame: OutFrame): Uint8Array {
   if (!isParts(frame)) return frame;
-  const out = new Uint8Array(frame.byteLength);
-  writeFrame(out, 0, frame);
+  let out = laidOut.get(frame);
+  if (!out) {
+    out = new Uint8Array(frame.byteLength);
+    writeFrame(out, 0, frame);
+    laidOut.set(frame, out);
+  }
   return out;
 }
 
