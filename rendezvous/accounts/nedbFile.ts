@@ -71,24 +71,30 @@ function guardAppends(db: Datastore<any>, filename: string, log: (message: strin
  */
 export const STORE_FILE_MODE = 0o600;
 
-/** A store file readable or writable by others is made owner-only (the owner's own bits kept: a read-only file stays so), with a warning. */
-async function restrictMode(filename: string, log: (message: string) => void): Promise<void> {
+/**
+ * A store file readable or writable by others is made owner-only (the owner's own bits kept: a
+ * read-only file stays so), with a warning. Returns the mode the store's files are to have: its
+ * owner bits when it exists, so the rewrite NeDB makes at every load and compaction does not turn a
+ * file the operator made read-only writable again; STORE_FILE_MODE for a new store.
+ */
+async function restrictMode(filename: string, log: (message: string) => void): Promise<number> {
   let mode: number;
   try {
     mode = (await stat(filename)).mode & 0o777;
   } catch {
-    return; // not created yet: NeDB creates it with STORE_FILE_MODE
+    return STORE_FILE_MODE; // not created yet: NeDB creates it with this mode
   }
-  if ((mode & 0o077) === 0) return;
   const ownerOnly = mode & 0o700;
+  if ((mode & 0o077) === 0) return ownerOnly;
   await chmod(filename, ownerOnly);
   log(`${filename}: was mode ${mode.toString(8)} (open to other users); changed to ${ownerOnly.toString(8).padStart(3, '0')}`);
+  return ownerOnly;
 }
 
 export async function openDatastore(filename: string, log: (message: string) => void): Promise<Datastore<any>> {
-  await restrictMode(filename, log);
+  const fileMode = await restrictMode(filename, log);
   if (await dropTornLastLine(filename)) log(`${filename}: dropped a torn last line left by a crash`);
-  const db = Datastore.create({ filename, autoload: false, modes: { fileMode: STORE_FILE_MODE } } as Parameters<typeof Datastore.create>[0]);
+  const db = Datastore.create({ filename, autoload: false, modes: { fileMode } } as Parameters<typeof Datastore.create>[0]);
   await db.load();
   guardAppends(db, filename, log);
   return db;
