@@ -55,7 +55,7 @@ test('every kind of malformed message gets an error reply with its code', async 
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', data: {} }), 'BAD_MESSAGE'],
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: 'not an object' }), 'BAD_MESSAGE'],
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: '../../etc', data: {} }), 'BAD_MESSAGE'],
-    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: newPeerSecret() }), 'ALREADY_AUTHENTICATED'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: newPeerSecret(), ...deviceFields('x') }), 'ALREADY_AUTHENTICATED'],
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: { big: 'x'.repeat(66_000) } }), 'TOO_LARGE'],
     [Buffer.from([0xff, 0x00, 0x13, 0x37]), 'BAD_MESSAGE'],
     [Buffer.from([]), 'BAD_MESSAGE'],
