@@ -45,6 +45,20 @@ export function parsePublicKey(text: unknown): Uint8Array {
   return bytes;
 }
 
+/**
+ * What a client signs to bind its device key to its account: the session token the server issued
+ * at login (a random 256-bit nonce of this server's, good for this account only), so a proof is
+ * worth nothing without the token it was made for.
+ */
+export function deviceProofBytes(sessionToken: string): Uint8Array {
+  return new TextEncoder().encode(`chatroom-device-proof-v1\u0000${sessionToken}`);
+}
+
+/** The auth message's device fields: the public key and its proof for this session token. */
+export function deviceAuth(key: DeviceKeyPair, sessionToken: string): { deviceKey: string; proof: string } {
+  return { deviceKey: key.publicKey, proof: encodeBase64url(signWithDevice(key, deviceProofBytes(sessionToken))) };
+}
+
 export function signWithDevice(key: DeviceKeyPair, message: Uint8Array): Uint8Array {
   return ed25519.sign(message, key.secretKey);
 }

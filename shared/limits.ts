@@ -5,8 +5,9 @@
  * Version of the WebSocket protocol (rendezvous <-> client), including the peer signals it carries
  * (shared/peerSignal.ts). Bumped on any incompatible change; the server refuses any other version, so
  * a room never mixes versions. 2: relay first, and a responder may decline a direct link (budget).
+ * 3: every socket binds a device key (Ed25519) to its account, and presence carries it.
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** Version of the peer frame format (data channel and relay). */
 export const FRAME_VERSION = 1;
 
@@ -194,6 +195,12 @@ export const PEER_SECRET_MAX_CHARS = 64;
 export const DEVICE_KEY_BYTES = 32;
 /** An Ed25519 signature (bytes); base64url, 86 chars. */
 export const DEVICE_SIGNATURE_BYTES = 64;
+/**
+ * Device keys kept per account (keys): a new browser profile or CLI state folder is a new key; past
+ * this the key seen least recently is forgotten (its old messages can then no longer be verified).
+ * Default 32, far above the devices one person uses, while a user clearing storage every day keeps a month.
+ */
+export const DEVICE_KEYS_PER_ACCOUNT_MAX = 32;
 
 // ---- Messages ------------------------------------------------------------------------------
 /** Text message length, in UTF-16 code units (what a textarea counts). */

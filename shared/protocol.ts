@@ -6,6 +6,8 @@
 
 import { ChatError, isErrorCode, type ErrorCode } from './errors';
 import {
+  DEVICE_KEY_BYTES,
+  DEVICE_SIGNATURE_BYTES,
   DISPLAY_NAME_MAX_CHARS,
   PEER_ID_CHARS,
   PEER_SECRET_MAX_CHARS,
@@ -23,6 +25,8 @@ export interface PeerInfo {
   peerId: PeerId;
   username: string;
   displayName: string;
+  /** The device's Ed25519 public key (base64url, 43 chars), bound to the account by the server (proof checked). */
+  deviceKey: string;
 }
 
 /** How peer traffic may travel, decided by the server configuration. */
@@ -51,6 +55,10 @@ export interface AuthMessage {
   token: string;
   /** Client-chosen random secret; the server derives a stable peer id from it and the user, so a reconnect resumes the same peer id. */
   peerSecret: string;
+  /** This device's Ed25519 public key (base64url). */
+  deviceKey: string;
+  /** Its signature over deviceProofBytes(token) (base64url): proof that the client holds the key. */
+  proof: string;
 }
 export interface SignalToMessage {
   v: number;
@@ -128,12 +136,24 @@ function peerId(obj: Json, key: string): PeerId {
   return value;
 }
 
+/** base64url of exactly `chars` characters (a key or a signature; the curve check is the server's). */
+function base64url(obj: Json, key: string, chars: number): string {
+  const value = str(obj, key, chars, chars);
+  if (!BASE64URL_PATTERN.test(value)) fail('BAD_MESSAGE', `"${key}" must be base64url`);
+  return value;
+}
+
+/** Characters of base64url for a device key and for a signature. */
+const DEVICE_KEY_CHARS = Math.ceil((DEVICE_KEY_BYTES * 4) / 3);
+const DEVICE_SIGNATURE_CHARS = Math.ceil((DEVICE_SIGNATURE_BYTES * 4) / 3);
+
 function peerInfo(value: unknown): PeerInfo {
   if (!isObject(value)) fail('BAD_MESSAGE', 'peer must be an object');
   return {
     peerId: peerId(value, 'peerId'),
     username: str(value, 'username', 1, USERNAME_MAX_CHARS * 2),
     displayName: str(value, 'displayName', 0, DISPLAY_NAME_MAX_CHARS * 2),
+    deviceKey: base64url(value, 'deviceKey', DEVICE_KEY_CHARS),
   };
 }
 
@@ -208,7 +228,9 @@ export function parseClientMessage(raw: string): ClientMessage {
       const token = str(msg, 'token', 1, 128);
       const peerSecret = str(msg, 'peerSecret', PEER_SECRET_MIN_CHARS, PEER_SECRET_MAX_CHARS);
       if (!BASE64URL_PATTERN.test(peerSecret)) fail('BAD_MESSAGE', '"peerSecret" must be base64url');
-      return { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret };
+      const deviceKey = base64url(msg, 'deviceKey', DEVICE_KEY_CHARS);
+      const proof = base64url(msg, 'proof', DEVICE_SIGNATURE_CHARS);
+      return { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret, deviceKey, proof };
     }
     case 'signal':
       return { v: PROTOCOL_VERSION, type: 'signal', to: peerId(msg, 'to'), data: signalData(msg) };

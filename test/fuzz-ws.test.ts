@@ -17,7 +17,7 @@ import { encodeMessage, type ServerMessage } from '../shared/protocol';
 import { decodeRelayEnvelope, encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { fuzzBatch, fuzzSeed, Rng, type FuzzBatch } from './helpers/fuzz';
 import { DEFAULT_PASSWORD, postJson, spawnServerProcess, type ServerProcess } from './helpers/server';
-import { connectPeer, newPeerSecret, waitFor, type OnlineSocket } from './helpers/ws';
+import { connectPeer, deviceFields, newPeerSecret, waitFor, type OnlineSocket } from './helpers/ws';
 
 const FRAMES = Number(process.env.FUZZ_FRAMES ?? 10_000);
 /** Fuzzing sockets open at once. */
@@ -118,7 +118,7 @@ async function runBatch(url: string, batch: FuzzBatch, token: string, outcome: O
   });
   try {
     if (batch.online) {
-      ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret() }));
+      ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret(), ...deviceFields(token) }));
       await waitFor(() => messages.some((m) => m.type === 'welcome' || m.type === 'error'), BATCH_ANSWER_MS, 'welcome');
       if (!messages.some((m) => m.type === 'welcome')) throw new Error(`auth refused: ${JSON.stringify(messages)}`);
     }

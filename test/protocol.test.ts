@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { generateDeviceKey } from '../shared/deviceKey';
 import { ChatError, closeCodeFor, httpStatusFor, isFatalCloseCode } from '../shared/errors';
 import { PROTOCOL_VERSION, SIGNAL_MAX_BYTES, WS_CONTROL_MESSAGE_MAX_BYTES, WS_SERVER_MESSAGE_MAX_BYTES } from '../shared/limits';
 import { encodeMessage, isPeerId, parseClientMessage, parseServerMessage, type ServerMessage } from '../shared/protocol';
@@ -17,8 +18,11 @@ function code(fn: () => unknown): string {
   throw new Error('expected a ChatError');
 }
 
+const KEY = generateDeviceKey().publicKey;
+const DEVICE = { deviceKey: KEY, proof: 'A'.repeat(86) };
+
 test('client messages round-trip through encode and parse', () => {
-  assert.equal(parseClientMessage(encodeMessage({ type: 'auth', token: 't'.repeat(43), peerSecret: SECRET })), { v: PROTOCOL_VERSION, type: 'auth', token: 't'.repeat(43), peerSecret: SECRET });
+  assert.equal(parseClientMessage(encodeMessage({ type: 'auth', token: 't'.repeat(43), peerSecret: SECRET, ...DEVICE })), { v: PROTOCOL_VERSION, type: 'auth', token: 't'.repeat(43), peerSecret: SECRET, ...DEVICE });
   assert.equal(parseClientMessage(encodeMessage({ type: 'signal', to: PEER, data: { sdp: 'v=0' } })), { v: PROTOCOL_VERSION, type: 'signal', to: PEER, data: { sdp: 'v=0' } });
 });
 
@@ -46,8 +50,8 @@ test('client message validation codes', () => {
 
 test('server messages round-trip and are validated', () => {
   const messages: ServerMessage[] = [
-    { v: PROTOCOL_VERSION, type: 'welcome', self: { peerId: PEER, username: '张伟', displayName: 'Zhang' }, peers: [], settings: { maxImageBytes: 5, relay: 'auto', iceServers: [{ urls: 'stun:x' }] } },
-    { v: PROTOCOL_VERSION, type: 'presence', joined: [{ peerId: PEER, username: 'a', displayName: 'A' }], left: [PEER] },
+    { v: PROTOCOL_VERSION, type: 'welcome', self: { peerId: PEER, username: '张伟', displayName: 'Zhang', deviceKey: KEY }, peers: [], settings: { maxImageBytes: 5, relay: 'auto', iceServers: [{ urls: 'stun:x' }] } },
+    { v: PROTOCOL_VERSION, type: 'presence', joined: [{ peerId: PEER, username: 'a', displayName: 'A', deviceKey: KEY }], left: [PEER] },
     { v: PROTOCOL_VERSION, type: 'signal', from: PEER, data: { candidate: 'c' } },
     { v: PROTOCOL_VERSION, type: 'relay-flow', peer: PEER, paused: true },
     { v: PROTOCOL_VERSION, type: 'error', code: 'UNKNOWN_PEER', message: 'gone', peer: PEER },
@@ -73,7 +77,7 @@ test('peer ids, HTTP statuses and close codes', () => {
 });
 
 test('a welcome to a room of 10,000 parses (far over the 64 KiB of a control message); past its own bound it is refused', () => {
-  const peer = (i: number) => ({ peerId: `p${String(i).padStart(21, '0')}`, username: `user${i}`, displayName: `User number ${i}` });
+  const peer = (i: number) => ({ peerId: `p${String(i).padStart(21, '0')}`, username: `user${i}`, displayName: `User number ${i}`, deviceKey: KEY });
   const welcome = encodeMessage({ type: 'welcome', self: peer(0), peers: Array.from({ length: 10_000 }, (_, i) => peer(i + 1)), settings: { maxImageBytes: 5, relay: 'auto', iceServers: [] } } as never);
   assert.ok(welcome.length > WS_CONTROL_MESSAGE_MAX_BYTES);
   const parsed = parseServerMessage(welcome);

@@ -30,7 +30,7 @@ function fakeConnection(index: number) {
     terminate: () => {},
   };
   const conn = new Connection(ws as unknown as WebSocket, '127.0.0.1');
-  const info: PeerInfo = { peerId: `peer${String(index).padStart(18, '0')}`, username: `user${index}`, displayName: `User ${index}` };
+  const info: PeerInfo = { peerId: `peer${String(index).padStart(18, '0')}`, username: `user${index}`, displayName: `User ${index}`, deviceKey: 'K'.repeat(43) };
   conn.online = { info, userId: `u${index}`, tokenHash: 'hash', expiresAt: Infinity };
   conn.state = 'online';
   return { conn, sent, pings: () => pings };

@@ -14,7 +14,7 @@ import {
 import { encodeMessage, type ErrorMessage, type PresenceMessage, type RelayFlowMessage, type SignalFromMessage } from '../shared/protocol';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
-import { connectPeer, connectUsers, newPeerSecret, onlinePeers, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
+import { connectPeer, connectUsers, deviceFields, newPeerSecret, onlinePeers, openSocket, waitFor, type OnlineSocket, type TestSocket } from './helpers/ws';
 import { PROTOCOL_VERSION } from '../shared/limits';
 
 interface Ctx {
@@ -55,7 +55,7 @@ test('every kind of malformed message gets an error reply with its code', async 
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', data: {} }), 'BAD_MESSAGE'],
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: 'not an object' }), 'BAD_MESSAGE'],
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to: '../../etc', data: {} }), 'BAD_MESSAGE'],
-    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: newPeerSecret() }), 'ALREADY_AUTHENTICATED'],
+    [JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token: 'x', peerSecret: newPeerSecret(), ...deviceFields('x') }), 'ALREADY_AUTHENTICATED'],
     [JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: { big: 'x'.repeat(66_000) } }), 'TOO_LARGE'],
     [Buffer.from([0xff, 0x00, 0x13, 0x37]), 'BAD_MESSAGE'],
     [Buffer.from([]), 'BAD_MESSAGE'],
@@ -190,7 +190,7 @@ test(`one account has at most PEERS_PER_ACCOUNT_MAX (${PEERS_PER_ACCOUNT_MAX}) d
   ctx.sockets.push(...devices);
   const extra = await openSocket(ctx.server.wsUrl);
   ctx.sockets.push(extra);
-  extra.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret() }));
+  extra.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret(), ...deviceFields(token) }));
   assert.is((await extra.next<ErrorMessage>((m) => m.type === 'error')).code, 'TOO_MANY_DEVICES');
   const closed = await extra.waitClosed();
   assert.is(closed.code, closeCodeFor('TOO_MANY_DEVICES'));

@@ -5,7 +5,7 @@ import { PRESENCE_FLUSH_MS, PROTOCOL_VERSION } from '../shared/limits';
 import { encodeMessage, type ErrorMessage, type PresenceMessage, type SignalFromMessage } from '../shared/protocol';
 import { decodeRelayEnvelope, encodeRelayEnvelope, encodeRelayRequest } from '../shared/relayEnvelope';
 import { startTestServer, type TestServer } from './helpers/server';
-import { connectPeer, newPeerSecret, onlinePeers, openSocket, waitFor, type TestSocket } from './helpers/ws';
+import { connectPeer, deviceFields, newPeerSecret, onlinePeers, openSocket, waitFor, type TestSocket } from './helpers/ws';
 
 const test = suite<{ server: TestServer; sockets: TestSocket[] }>('rendezvous ws', { server: undefined as never, sockets: [] });
 
@@ -83,7 +83,7 @@ test('one relay request for several receivers reaches each, stamped with the sen
 test('bad token is refused and closed', async (ctx) => {
   const s = await openSocket(ctx.server.wsUrl);
   ctx.sockets.push(s);
-  s.ws.send(encodeMessage({ type: 'auth', token: 'x'.repeat(43), peerSecret: newPeerSecret() }));
+  s.ws.send(encodeMessage({ type: 'auth', token: 'x'.repeat(43), peerSecret: newPeerSecret(), ...deviceFields('x'.repeat(43)) }));
   const error = await s.next<ErrorMessage>((m) => m.type === 'error');
   assert.is(error.code, 'UNAUTHORIZED');
   assert.is((await s.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));

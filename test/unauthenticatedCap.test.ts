@@ -11,7 +11,7 @@ import { WS_CLOSE_TIMEOUT_MS } from '../shared/limits';
 import { encodeMessage, type WelcomeMessage } from '../shared/protocol';
 import type { ServerOptions } from '../rendezvous/server';
 import { startTestServer, statsWhen, type TestServer } from './helpers/server';
-import { connectPeer, DEFAULT_TIMEOUT_MS, newPeerSecret, openSocket, upgradeStatus, type TestSocket } from './helpers/ws';
+import { connectPeer, DEFAULT_TIMEOUT_MS, deviceFields, newPeerSecret, openSocket, upgradeStatus, type TestSocket } from './helpers/ws';
 
 const CAP = 3;
 
@@ -42,7 +42,7 @@ async function openMany(ctx: { sockets: TestSocket[] }, url: string, count: numb
 }
 
 async function authenticate(socket: TestSocket, token: string): Promise<void> {
-  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret() }));
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret: newPeerSecret(), ...deviceFields(token) }));
   await socket.next<WelcomeMessage>((m) => m.type === 'welcome');
 }
 
@@ -97,7 +97,7 @@ test('sockets closed at the auth deadline give their slots back', async (ctx) =>
 test('a socket refused for a bad token gives its slot back', async (ctx) => {
   const server = await start(ctx);
   const [first] = await openMany(ctx, server.wsUrl, CAP);
-  first.ws.send(encodeMessage({ type: 'auth', token: 'not-a-session-token-at-all-0123456789abcdef', peerSecret: newPeerSecret() }));
+  first.ws.send(encodeMessage({ type: 'auth', token: 'not-a-session-token-at-all-0123456789abcdef', peerSecret: newPeerSecret(), ...deviceFields('not-a-session-token-at-all-0123456789abcdef') }));
   assert.is((await first.waitClosed()).code, closeCodeFor('UNAUTHORIZED'));
   await serverHolds(server, CAP - 1);
   await open(ctx, server.wsUrl);

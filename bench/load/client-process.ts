@@ -9,7 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { encodeMessage } from '../../shared/protocol';
+
+/** One device key per session token: every socket of a token is the same device, and keys are not free to make. */
+const devices = new Map<string, DeviceKeyPair>();
+function deviceOf(token: string): DeviceKeyPair {
+  let key = devices.get(token);
+  if (!key) devices.set(token, (key = generateDeviceKey()));
+  return key;
+}
 import { epochNow, type FromClients, type ToClients } from './ipc';
+import { deviceAuth, generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 
 /** Connections being opened or authenticated at once. */
 const CONNECT_CONCURRENCY = 200;
@@ -60,7 +69,7 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
       reject(error);
     };
     ws.on('error', (error) => fail(error));
-    ws.on('open', () => ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url') })));
+    ws.on('open', () => ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url'), ...deviceAuth(deviceOf(token), token) })));
     ws.on('close', () => {
       if (index >= 0 && !stopping) unexpectedCloses++;
     });

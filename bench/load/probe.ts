@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { encodeMessage, parseServerMessage, type PeerInfo, type ServerMessage } from '../../shared/protocol';
+import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
 
 /** How long a probe may take to open or be welcomed (ms). */
 const PROBE_CONNECT_TIMEOUT_MS = 30_000;
@@ -47,7 +48,7 @@ export function authenticate(ws: WebSocket, token: string): Promise<Probe> {
       probe = { ws, self: message.self, onMessage: undefined, onBinary: undefined };
       resolve(probe);
     });
-    ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url') }));
+    ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url'), ...deviceAuth(generateDeviceKey(), token) }));
   });
 }
 

@@ -8,12 +8,13 @@ const KEYS = {
   token: 'chatroom.token',
   lang: 'chatroom.lang',
   devices: 'chatroom.devices',
+  deviceKeys: 'chatroom.deviceKeys',
 } as const;
 
-/** Device tokens by "<server origin> <account name in lower case>". */
-function deviceTokens(): Record<string, string> {
+/** Device tokens (or device key seeds) by "<server origin> <account name in lower case>". */
+function deviceTokens(storageKey: string = KEYS.devices): Record<string, string> {
   try {
-    const parsed: unknown = JSON.parse(read(KEYS.devices) ?? '{}');
+    const parsed: unknown = JSON.parse(read(storageKey) ?? '{}');
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, string>) : {};
   } catch {
     return {};
@@ -51,6 +52,13 @@ export const storage = {
     return typeof token === 'string' ? token : undefined;
   },
   setDeviceToken: (origin: string, username: string, token: string) => write(KEYS.devices, JSON.stringify({ ...deviceTokens(), [deviceKey(origin, username)]: token })),
+  /** The seed of this browser's device key for the account (shared/deviceKey.ts); kept across logouts like the device token. */
+  deviceKeySeed: (origin: string, username: string): string | undefined => {
+    const seed = deviceTokens(KEYS.deviceKeys)[deviceKey(origin, username)];
+    return typeof seed === 'string' ? seed : undefined;
+  },
+  setDeviceKeySeed: (origin: string, username: string, seed: string) =>
+    write(KEYS.deviceKeys, JSON.stringify({ ...deviceTokens(KEYS.deviceKeys), [deviceKey(origin, username)]: seed })),
   lang: () => read(KEYS.lang),
   setLang: (value: string) => write(KEYS.lang, value),
 };

@@ -10,7 +10,7 @@ import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
 import type { ApiErrorBody, LoginResponse } from '../../shared/api';
 import { HelpRequested, parseArgs, USAGE, type CliArgs } from './args';
-import { readDeviceToken, writeDeviceToken } from './deviceState';
+import { cliDeviceKey, readDeviceToken, writeDeviceToken } from './deviceState';
 import { formatJoin, formatLeave, formatLink, formatMessage } from './format';
 
 async function login(args: CliArgs): Promise<string> {
@@ -85,7 +85,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const token = await login(args);
-  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256 });
+  const deviceKey = await cliDeviceKey(args.stateDir, args.httpBase, args.user);
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, deviceKey });
   watchRoom(mesh);
   let leaving = false;
   const leave = async (code = 0) => {

@@ -5,6 +5,7 @@ import type { ImageMime } from '../../shared/limits';
 import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
+import type { DeviceKeyPair } from '../../shared/deviceKey';
 import type { MeshTimeouts } from './timeouts';
 
 export type { MeshTimeouts } from './timeouts';
@@ -109,6 +110,11 @@ export interface MeshOptions {
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
   /** Test seam: shorter timings than the named defaults of shared/limits.ts. */
   timeouts?: Partial<MeshTimeouts>;
+  /**
+   * This device's key (shared/deviceKey.ts), kept by the caller where it keeps the session (a
+   * page: localStorage; the CLI: --state-dir). Omitted: a new key, i.e. a new device, per mesh.
+   */
+  deviceKey?: DeviceKeyPair;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */

@@ -3,6 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
+import { generateDeviceKey } from '../../shared/deviceKey';
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
@@ -67,6 +68,8 @@ export class MeshImpl implements Mesh {
       url: options.serverUrl,
       token: options.token,
       peerSecret: options.peerSecret ?? randomSecret(),
+      // No key kept by the caller: this mesh is a new device of the account.
+      deviceKey: options.deviceKey ?? generateDeviceKey(),
       WebSocket: options.WebSocket,
       reconnectFirstMs: this.timeouts.reconnectFirstMs,
       reconnectMaxMs: this.timeouts.reconnectMaxMs,

@@ -2,6 +2,7 @@
 // exponential backoff and full jitter, and re-authenticates with the same token and peer secret
 // so the server gives back the same peer id.
 
+import { deviceAuth, type DeviceKeyPair } from '../../shared/deviceKey';
 import { isFatalCloseCode, isOutdatedCloseCode } from '../../shared/errors';
 import { RECONNECT_FIRST_MS, RECONNECT_MAX_MS } from '../../shared/limits';
 import {
@@ -34,6 +35,8 @@ export interface SignalingOptions {
   url: string;
   token: string;
   peerSecret: string;
+  /** The device key bound to the account at every authentication. */
+  deviceKey: DeviceKeyPair;
   WebSocket?: unknown;
   handlers: SignalingHandlers;
   reconnectFirstMs?: number;
@@ -137,7 +140,8 @@ export class SignalingClient {
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
-      socket.send(encodeMessage({ type: 'auth', token: this.options.token, peerSecret: this.options.peerSecret }));
+      const { token, peerSecret, deviceKey } = this.options;
+      socket.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceAuth(deviceKey, token) }));
     };
     socket.onmessage = (ev) => this.onMessage(ev.data);
     socket.onerror = () => {

@@ -5,6 +5,7 @@ import type { LoginResponse, PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { loginUsernameKey, normalizePassword, usernameKeys, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import { findDevice, newDevice, withDevice, type DeviceRecord } from './devices';
+import { withDeviceKey } from './deviceKeys';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { RegistrationThrottle } from './registrationThrottle';
@@ -151,6 +152,23 @@ export class Accounts {
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) throw new ChatError('UNAUTHORIZED', 'Not logged in (session unknown or expired).');
     return { session, user };
+  }
+
+  /**
+   * Binds a device key to the account (durably) unless it is already; throws BAD_KEY when another
+   * account holds it. One binding at a time, so two accounts cannot race for one key.
+   */
+  bindDeviceKey(userId: string, publicKey: string): Promise<void> {
+    const bind = this.deviceUpdates.then(async () => {
+      const holder = await this.users.findByDeviceKey(publicKey);
+      if (holder && holder._id !== userId) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
+      if (holder) return;
+      const user = await this.users.findById(userId);
+      const keys = withDeviceKey(user?.deviceKeys, publicKey);
+      if (keys) await this.users.setDeviceKeys(userId, keys);
+    });
+    this.deviceUpdates = bind.catch(() => {});
+    return bind;
   }
 
   async logout(session: Session): Promise<void> {

@@ -3,6 +3,7 @@
 // written (disk full, read-only file) answers STORE_UNAVAILABLE and leaves no account behind, in
 // the file or in memory.
 
+import type { DeviceKeyRecord } from './deviceKeys';
 import type Datastore from 'nedb-promises';
 import type { PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
@@ -24,9 +25,11 @@ export interface UserRecord extends PublicUser {
   createdAt: number;
   /** Devices that logged in (devices.ts), most recently seen first; absent until the first login. */
   devices?: DeviceRecord[];
+  /** Device public keys bound to the account (deviceKeys.ts), most recently bound first; absent until the first socket. */
+  deviceKeys?: DeviceKeyRecord[];
 }
 
-export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt' | 'devices'>;
+export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt' | 'devices' | 'deviceKeys'>;
 
 export function publicUser(user: UserRecord): PublicUser {
   return { username: user.username, displayName: user.displayName, bio: user.bio };
@@ -90,6 +93,21 @@ export class UserStore {
   /** A new hash; `nfkc` says it is of the NFKC form (a legacy account's first login with it sets it). */
   async setPasswordHash(id: string, passwordHash: string, nfkc: boolean): Promise<void> {
     await this.gate.write(() => this.db.update({ _id: id }, { $set: { passwordHash, passwordNfkc: nfkc } }));
+  }
+
+  /** The account a device key is bound to, if any. */
+  async findByDeviceKey(publicKey: string): Promise<UserRecord | null> {
+    return this.gate.read(async () => (await this.db.findOne({ 'deviceKeys.publicKey': publicKey })) as UserRecord | null);
+  }
+
+  /** Writes the account's device keys and syncs them to disk before resolving (a bound key survives kill -9). */
+  async setDeviceKeys(id: string, deviceKeys: DeviceKeyRecord[]): Promise<void> {
+    await this.gate.write(() => this.db.update({ _id: id }, { $set: { deviceKeys } }));
+    try {
+      await syncFile(this.filename);
+    } catch (error) {
+      throw storeUnavailable(this.filename, error, this.log);
+    }
   }
 
   async setDevices(id: string, devices: DeviceRecord[]): Promise<void> {

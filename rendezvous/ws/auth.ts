@@ -7,6 +7,7 @@ import { ChatError } from '../../shared/errors';
 import { PEER_ID_CHARS } from '../../shared/limits';
 import type { AuthMessage, PeerId, RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
+import { checkDeviceProof } from '../accounts/deviceKeys';
 import type { Connection } from './connection';
 import type { Presence } from './presence';
 
@@ -35,9 +36,18 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
     conn.close('UNAUTHORIZED', 'Session unknown or expired: log in again.');
     return false;
   }
-  // The socket may have closed (or timed out) while the session was looked up.
+  try {
+    // The device key: proof of possession first (it signed this session token), then bound to the account.
+    checkDeviceProof(message.deviceKey, message.proof, message.token);
+    await deps.accounts.bindDeviceKey(user._id, message.deviceKey);
+  } catch (error) {
+    if (!(error instanceof ChatError) || error.code !== 'BAD_KEY') throw error;
+    conn.close('BAD_KEY', error.message);
+    return false;
+  }
+  // The socket may have closed (or timed out) while the session and the key were looked up.
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
-  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName };
+  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey };
   // A socket resuming a peer already online replaces it; a new peer past the cap is refused.
   if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user._id) >= deps.peersPerAccountMax) {
     conn.close('TOO_MANY_DEVICES', `This account already has ${deps.peersPerAccountMax} devices online. Close one, then reload.`);

@@ -4,6 +4,7 @@
 import { SIGNAL_MAX_BYTES, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { encodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
 import { PROTOCOL_VERSION } from '../../shared/limits';
+import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
 
 /** mulberry32: 32-bit state, good enough to pick test inputs, and reproducible. */
 export function mulberry32(seed: number): () => number {
@@ -119,8 +120,11 @@ function validSignal(rng: Rng, to: string, data: Record<string, unknown> = { typ
   return JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: { ...data, n: rng.int(1e6) } });
 }
 
+/** One device for the fuzzers' auth messages (a key per message would only cost time). */
+const FUZZ_DEVICE = generateDeviceKey();
+
 function validAuth(token: string, rng: Rng): string {
-  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token, peerSecret: rng.peerId() });
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token, peerSecret: rng.peerId(), ...deviceAuth(FUZZ_DEVICE, token) });
 }
 
 /** A few random edits of a text: a flipped char, a cut, a repeated slice, an inserted token. */

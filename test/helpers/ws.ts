@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { encodeMessage, type PeerInfo, type ServerMessage, type WelcomeMessage } from '../../shared/protocol';
+import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
 
 export const DEFAULT_TIMEOUT_MS = 3_000;
 
@@ -103,9 +104,14 @@ export interface OnlineSocket extends TestSocket {
 }
 
 /** Opens a socket, authenticates with `token` and waits for the welcome. */
+/** A fresh device key's auth fields for `token` (the proof signs it). */
+export function deviceFields(token: string, key = generateDeviceKey()): { deviceKey: string; proof: string } {
+  return deviceAuth(key, token);
+}
+
 export async function connectPeer(url: string, token: string, peerSecret = newPeerSecret(), options: WebSocket.ClientOptions = {}): Promise<OnlineSocket> {
   const socket = await openSocket(url, options);
-  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret }));
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token) }));
   const welcome = await socket.next<WelcomeMessage>((m) => m.type === 'welcome' || m.type === 'error');
   if (welcome.type !== 'welcome') {
     await socket.close();

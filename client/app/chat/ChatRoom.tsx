@@ -1,7 +1,7 @@
 // The chat room: users on the left, messages in the centre, the composer below. Wires the mesh
 // (transport) to history (storage) and the components (display).
 
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ChatError } from '../../../shared/errors';
 import { IMAGE_MAX_BYTES } from '../../../shared/limits';
 import type { MeshError, PeerView } from '../../mesh/api';
@@ -19,6 +19,7 @@ import { Transfers } from './Transfers';
 import { UserList } from './UserList';
 import { useHistory } from './useHistory';
 import { useMesh } from './useMesh';
+import { browserDeviceKey } from './meshFactory';
 import { TypingLine } from './TypingLine';
 import { useTyping } from './useTyping';
 import { useDelivery } from './useDelivery';
@@ -47,7 +48,8 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   /** The server refused this socket as one device too many (it says so just before closing it). */
   const refusedAsExtraDevice = useRef(false);
   const { messages, add, shown } = useHistory(session.origin, session.user.username);
-  const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, {
+  const deviceKey = useMemo(() => browserDeviceKey(session.origin, session.user.username), [session.origin, session.user.username]);
+  const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, deviceKey, {
     onMessage: (m) => {
       // Delivered means stored and shown here: only then does the sender hear of it.
       void add(m).then(() => meshRef.current?.receipt(m));

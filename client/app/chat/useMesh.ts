@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, ConnectionStatus, Mesh, MeshError, PeerView } from '../../mesh/api';
 import type { PeerInfo, RoomSettings } from '../../../shared/protocol';
 import { createBrowserMesh } from './meshFactory';
+import type { DeviceKeyPair } from '../../../shared/deviceKey';
 
 export interface MeshState {
   mesh: Mesh | null;
@@ -18,13 +19,13 @@ interface Handlers {
   onError: (error: MeshError) => void;
 }
 
-export function useMesh(serverUrl: string, token: string, handlers: Handlers): MeshState {
+export function useMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair, handlers: Handlers): MeshState {
   const [state, setState] = useState<MeshState>({ mesh: null, status: 'connecting', self: null, settings: null, peers: [] });
   const handlersRef = useRef(handlers);
   handlersRef.current = handlers;
 
   useEffect(() => {
-    const mesh = createBrowserMesh(serverUrl, token);
+    const mesh = createBrowserMesh(serverUrl, token, deviceKey);
     const update = (patch: Partial<MeshState>) => setState((old) => ({ ...old, self: mesh.self, settings: mesh.settings, ...patch }));
     const offs = [
       mesh.on('status', (status) => update({ status })),
@@ -38,7 +39,7 @@ export function useMesh(serverUrl: string, token: string, handlers: Handlers): M
       for (const off of offs) off();
       mesh.stop();
     };
-  }, [serverUrl, token]);
+  }, [serverUrl, token, deviceKey]);
 
   return state;
 }
