@@ -4,10 +4,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiErrorBody } from '../../shared/api';
 import { ChatError, httpStatusFor } from '../../shared/errors';
 import { HTTP_JSON_BODY_MAX_BYTES } from '../../shared/limits';
+import { wasCutByServer } from './slowClients';
 
-/** The client went away in the middle of its request body: nobody to answer, one line for the log. */
+/**
+ * The request body ended early: nobody to answer. The client went away (one line for the log), or
+ * the server cut a slow client itself (slowClients.ts: already answered 408, nothing to log).
+ */
 export class RequestAborted extends Error {
-  constructor(address: string | undefined) {
+  constructor(
+    address: string | undefined,
+    readonly byServer: boolean,
+  ) {
     super(`a request body was aborted by the client (${address ?? 'unknown address'})`);
     this.name = 'RequestAborted';
   }
@@ -29,7 +36,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = HTTP_JSON_BO
     }
   } catch (error) {
     if (error instanceof ChatError) throw error;
-    throw new RequestAborted(address);
+    throw new RequestAborted(address, wasCutByServer(req.socket));
   }
   let parsed: unknown;
   try {
@@ -50,7 +57,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 /** Sends a ChatError as `{error}`; anything else is logged and answered as a generic 500. */
 export function sendError(res: ServerResponse, error: unknown, log: (message: string) => void): void {
   if (error instanceof RequestAborted) {
-    log(`http: ${error.message}`);
+    if (!error.byServer) log(`http: ${error.message}`);
     res.destroy();
     return;
   }

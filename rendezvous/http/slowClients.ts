@@ -17,6 +17,14 @@ export interface HttpTimeouts {
 /** How long a refused client gets to read its 4xx before the socket is destroyed (ms). */
 const ANSWER_LINGER_MS = 1_000;
 
+/** Sockets this server cut for being too slow: the request bodies read on them end early, expectedly. */
+const cutByServer = new WeakSet<object>();
+
+/** True when the server itself cut this socket (answerClientError), so an unfinished body is no news. */
+export function wasCutByServer(socket: object): boolean {
+  return cutByServer.has(socket);
+}
+
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 30_000, checkIntervalMs: 1_000 };
 
 /** Options of http(s).createServer for these timeouts (the check interval can only be set there). */
@@ -39,6 +47,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     return;
   }
   const status = clientErrorStatus(error);
+  // The server's own request timeout (a slow body): the body read on it ends early by our doing. A
+  // client that went away mid-body comes here too (HPE_INVALID_EOF_STATE), and that one is logged.
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') cutByServer.add(socket);
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   // A client that does not read its answer must not keep the socket either.
   setTimeout(() => socket.destroy(), ANSWER_LINGER_MS).unref();
