@@ -30,6 +30,8 @@ export class RoomState {
   readonly joinedAt: number[];
   readonly onlineAt: number[];
   readonly allSeenAt: number[];
+  /** Join texts sent: each newcomer's to the peers it listed when online. */
+  joinTextsSent = 0;
   /** links[i].get(j): i's link to j now. */
   readonly links: Map<number, string>[];
   readonly linkEvents: Extracted<'link'>[] = [];
@@ -62,6 +64,7 @@ export class RoomState {
         return;
       case 'online':
         this.onlineAt[e.index] = e.at;
+        this.joinTextsSent += e.listed;
         return;
       case 'all-seen':
         this.allSeenAt[e.index] = e.at;

@@ -21,7 +21,8 @@ export type ToRoomWorker =
 
 export type RoomEvent =
   | { k: 'joined'; index: number; at: number }
-  | { k: 'online'; index: number; at: number }
+  /** `listed`: the peers it knows then, to whom its join text goes. */
+  | { k: 'online'; index: number; at: number; listed: number }
   /** The peer lists every other member of the room. */
   | { k: 'all-seen'; index: number; at: number }
   /** `index`'s link to `peer` is now `link`. */
@@ -159,7 +160,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     if (s !== 'online' || peer.online) return;
     peer.online = true;
     const at = now();
-    emit({ k: 'online', index: m.index, at });
+    emit({ k: 'online', index: m.index, at, listed: mesh.peers().length });
     // A text to everyone already there, sent the moment the room is known: when does it arrive?
     mesh.sendText(JSON.stringify({ run: 'join', i: m.index, t: at }));
   });
