@@ -63,6 +63,7 @@ export interface RoomResult {
   imageMedianMs: number;
   imageReceipts: { verified: number; expected: number };
   errors: Record<string, number>;
+  errorSamples: Record<string, string[]>;
   /** Processes that died during the run (how), and so the peers lost with them: later figures count the living. */
   processesEnded: Record<string, string>;
   peersLost: number;
@@ -191,6 +192,7 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
     imageMedianMs: [...run.imageMs].sort((a, b) => a - b)[Math.floor(run.imageMs.length / 2)],
     imageReceipts: { verified: run.verified, expected: run.expected },
     errors: Object.fromEntries(state.errors),
+    errorSamples: Object.fromEntries(state.errorSamples),
     processesEnded: Object.fromEntries([...run.ended].map(([k, v]) => [String(k), v])),
     peersLost: run.peersLost,
   };

@@ -31,6 +31,7 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   console.log(`  1 MiB image to all the others: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
   const errors = Object.entries(r.errors);
   if (errors.length) console.log(`  mesh error events: ${errors.map(([k, v]) => `${k} x${v}`).join(', ')}`);
+  for (const [code, samples] of Object.entries(r.errorSamples)) for (const sample of samples) console.log(`    ${code}: ${sample}`);
   if (DIRECT_LINKS_MAX === undefined) console.log('  (no direct-link budget in this mesh: every pair tries a direct link)');
 }
 

@@ -45,6 +45,8 @@ export class RoomState {
   readonly images: Extracted<'image'>[] = [];
   readonly imagesSent = new Map<string, Extracted<'image-sent'>>();
   readonly errors = new Map<string, number>();
+  /** The first few messages of each error code (what went wrong, for the report). */
+  readonly errorSamples = new Map<string, string[]>();
 
   constructor(readonly size: number) {
     const fill = (v: number) => Array.from({ length: size }, () => v);
@@ -93,6 +95,7 @@ export class RoomState {
         return;
       case 'error':
         this.errors.set(e.code, (this.errors.get(e.code) ?? 0) + 1);
+        if ((this.errorSamples.get(e.code)?.length ?? 0) < 3) this.errorSamples.set(e.code, [...(this.errorSamples.get(e.code) ?? []), `peer ${e.index}: ${e.message}`]);
         return;
     }
   }

@@ -32,7 +32,7 @@ export type RoomEvent =
   /** `ok`: this process's own SHA-256 of the delivered bytes equals the digest the mesh verified. */
   | { k: 'image'; index: number; from: number; run: string; at: number; sha256: string; ok: boolean }
   | { k: 'image-sent'; index: number; run: string; startedAt: number; sha256: string }
-  | { k: 'error'; index: number; code: string; at: number };
+  | { k: 'error'; index: number; code: string; message: string; at: number };
 
 export type FromRoomWorker = { ev: 'ready' } | { ev: 'batch'; events: RoomEvent[] };
 
@@ -155,7 +155,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
   peers.set(m.index, peer);
   mesh.on('peers', (list) => onPeers(m.index, peer, m.roomSize, list));
   mesh.on('message', (msg) => onMessage(m.index, msg));
-  mesh.on('error', (e) => emit({ k: 'error', index: m.index, code: e.code, at: now() }));
+  mesh.on('error', (e) => emit({ k: 'error', index: m.index, code: e.code, message: e.message.slice(0, 160), at: now() }));
   mesh.on('status', (s) => {
     if (s !== 'online' || peer.online) return;
     peer.online = true;
