@@ -53,7 +53,7 @@ export interface RoomResult {
   directLinksMax: number | null;
   /** Per pair, from the later peer's join until both its links carried. */
   pairReady: Spread & { within: number; pairs: number };
-  /** The text each newcomer sends the moment it is online, to each peer there before it: from the newcomer's join. */
+  /** The text each newcomer sends the moment it is online, to each peer it lists then: from the newcomer's join; expected = those sent. */
   joinText: Spread & { within: number; expected: number };
   /** TEXTS texts, sender k % peers: per text, until the last of the others had it; and per delivery. */
   textToAll: Spread;
@@ -63,6 +63,7 @@ export interface RoomResult {
   imageMedianMs: number;
   imageReceipts: { verified: number; expected: number };
   errors: Record<string, number>;
+  errorSamples: Record<string, string[]>;
   /** Processes that died during the run (how), and so the peers lost with them: later figures count the living. */
   processesEnded: Record<string, string>;
   peersLost: number;
@@ -104,7 +105,7 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
     const settledAt = settled ? state.lastLinkChangeAt : NaN;
     const changesBefore = state.linkEvents.length;
     log(`room: links settled: ${settled}`);
-    await procs.until(() => state.textsOf('join').length >= (n * (n - 1)) / 2, 1_000);
+    await procs.until(() => state.textsOf('join').length >= state.joinTextsSent, 1_000);
 
     // Text fan-out: each text from the next peer in turn.
     const living = () => Array.from({ length: n }, (_, i) => i).filter((i) => procs.alive(i));
@@ -184,13 +185,14 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
     maxPeerConnectionsMade: Math.max(...state.pcsMade),
     directLinksMax: DIRECT_LINKS_MAX ?? null,
     pairReady: { ...spread(pairReady), within: pairReady.filter((ms) => ms <= TARGET_READY_MS).length, pairs: pairReady.length },
-    joinText: { ...spread(joinTexts), within: joinTexts.filter((ms) => ms <= TARGET_READY_MS).length, expected: (n * (n - 1)) / 2 },
+    joinText: { ...spread(joinTexts), within: joinTexts.filter((ms) => ms <= TARGET_READY_MS).length, expected: state.joinTextsSent },
     textToAll: spread(toAll),
     textDelivery: { ...spread(fanout.map((t) => t.at - t.sentAt)), missing: TEXTS * (run.textLiving - 1) - fanout.length },
     imageMs: run.imageMs,
     imageMedianMs: [...run.imageMs].sort((a, b) => a - b)[Math.floor(run.imageMs.length / 2)],
     imageReceipts: { verified: run.verified, expected: run.expected },
     errors: Object.fromEntries(state.errors),
+    errorSamples: Object.fromEntries(state.errorSamples),
     processesEnded: Object.fromEntries([...run.ended].map(([k, v]) => [String(k), v])),
     peersLost: run.peersLost,
   };

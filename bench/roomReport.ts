@@ -25,12 +25,13 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   const budget = r.directLinksMax === null ? 'DIRECT_LINKS_MAX not in shared/limits.ts yet' : `DIRECT_LINKS_MAX ${r.directLinksMax}: ${verdict(r.maxPeerConnections <= r.directLinksMax)}`;
   console.log(`  RTCPeerConnections held by a peer: at most ${r.maxPeerConnections} at once (most made by one peer: ${r.maxPeerConnectionsMade}); ${budget}`);
   console.log(`  a pair carries both ways, from the later peer's join: ${spreadOf(r.pairReady)}; ${r.pairReady.within} of ${r.pairReady.pairs} pairs within ${TARGET_READY_MS} ms: ${verdict(r.pairReady.within === r.pairReady.pairs)}`);
-  console.log(`  newcomer's text sent when online, at each earlier peer, from its join: ${spreadOf(r.joinText)}; ${r.joinText.count} of ${r.joinText.expected} arrived, ${r.joinText.within} within ${TARGET_READY_MS} ms: ${verdict(r.joinText.within === r.joinText.expected)}`);
+  console.log(`  newcomer's text sent when online, at each peer it then listed, from its join: ${spreadOf(r.joinText)}; ${r.joinText.count} of ${r.joinText.expected} arrived, ${r.joinText.within} within ${TARGET_READY_MS} ms: ${verdict(r.joinText.within === r.joinText.expected)}`);
   console.log(`  text to all the others (100 texts, from each peer in turn, 20 ms apart): ${spreadOf(r.textToAll)}; p99 <= ${TARGET_TEXT_P99_MS} ms: ${verdict(r.textToAll.p99 <= TARGET_TEXT_P99_MS)}`);
   console.log(`    per delivery: ${spreadOf(r.textDelivery)}; ${r.textDelivery.missing} missing`);
   console.log(`  1 MiB image to all the others: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
   const errors = Object.entries(r.errors);
   if (errors.length) console.log(`  mesh error events: ${errors.map(([k, v]) => `${k} x${v}`).join(', ')}`);
+  for (const [code, samples] of Object.entries(r.errorSamples)) for (const sample of samples) console.log(`    ${code}: ${sample}`);
   if (DIRECT_LINKS_MAX === undefined) console.log('  (no direct-link budget in this mesh: every pair tries a direct link)');
 }
 

@@ -30,6 +30,8 @@ export class RoomState {
   readonly joinedAt: number[];
   readonly onlineAt: number[];
   readonly allSeenAt: number[];
+  /** Join texts sent: each newcomer's to the peers it listed when online. */
+  joinTextsSent = 0;
   /** links[i].get(j): i's link to j now. */
   readonly links: Map<number, string>[];
   readonly linkEvents: Extracted<'link'>[] = [];
@@ -43,6 +45,8 @@ export class RoomState {
   readonly images: Extracted<'image'>[] = [];
   readonly imagesSent = new Map<string, Extracted<'image-sent'>>();
   readonly errors = new Map<string, number>();
+  /** The first few messages of each error code (what went wrong, for the report). */
+  readonly errorSamples = new Map<string, string[]>();
 
   constructor(readonly size: number) {
     const fill = (v: number) => Array.from({ length: size }, () => v);
@@ -62,6 +66,7 @@ export class RoomState {
         return;
       case 'online':
         this.onlineAt[e.index] = e.at;
+        this.joinTextsSent += e.listed;
         return;
       case 'all-seen':
         this.allSeenAt[e.index] = e.at;
@@ -90,6 +95,7 @@ export class RoomState {
         return;
       case 'error':
         this.errors.set(e.code, (this.errors.get(e.code) ?? 0) + 1);
+        if ((this.errorSamples.get(e.code)?.length ?? 0) < 3) this.errorSamples.set(e.code, [...(this.errorSamples.get(e.code) ?? []), `peer ${e.index}: ${e.message}`]);
         return;
     }
   }

@@ -21,7 +21,8 @@ export type ToRoomWorker =
 
 export type RoomEvent =
   | { k: 'joined'; index: number; at: number }
-  | { k: 'online'; index: number; at: number }
+  /** `listed`: the peers it knows then, to whom its join text goes. */
+  | { k: 'online'; index: number; at: number; listed: number }
   /** The peer lists every other member of the room. */
   | { k: 'all-seen'; index: number; at: number }
   /** `index`'s link to `peer` is now `link`. */
@@ -31,7 +32,7 @@ export type RoomEvent =
   /** `ok`: this process's own SHA-256 of the delivered bytes equals the digest the mesh verified. */
   | { k: 'image'; index: number; from: number; run: string; at: number; sha256: string; ok: boolean }
   | { k: 'image-sent'; index: number; run: string; startedAt: number; sha256: string }
-  | { k: 'error'; index: number; code: string; at: number };
+  | { k: 'error'; index: number; code: string; message: string; at: number };
 
 export type FromRoomWorker = { ev: 'ready' } | { ev: 'batch'; events: RoomEvent[] };
 
@@ -154,12 +155,12 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
   peers.set(m.index, peer);
   mesh.on('peers', (list) => onPeers(m.index, peer, m.roomSize, list));
   mesh.on('message', (msg) => onMessage(m.index, msg));
-  mesh.on('error', (e) => emit({ k: 'error', index: m.index, code: e.code, at: now() }));
+  mesh.on('error', (e) => emit({ k: 'error', index: m.index, code: e.code, message: e.message.slice(0, 160), at: now() }));
   mesh.on('status', (s) => {
     if (s !== 'online' || peer.online) return;
     peer.online = true;
     const at = now();
-    emit({ k: 'online', index: m.index, at });
+    emit({ k: 'online', index: m.index, at, listed: mesh.peers().length });
     // A text to everyone already there, sent the moment the room is known: when does it arrive?
     mesh.sendText(JSON.stringify({ run: 'join', i: m.index, t: at }));
   });
