@@ -17,7 +17,7 @@ export interface DirectAttemptHandlers {
   failed(reason: string): void;
   /** A frame other than PING/PONG arrived over the link. */
   frame(bytes: Uint8Array): void;
-  /** The confirmed link went quiet (ICE disconnected, or half a heartbeat overdue): it may come back. */
+  /** The confirmed link went quiet (ICE disconnected, or a whole heartbeat overdue): it may come back. */
   quiet(): void;
   /** The quiet link was heard again. */
   heard(): void;
@@ -135,8 +135,10 @@ export class DirectAttempt {
       if (now - lastTick > heartbeatMs * 2) this.lastHeard = Math.max(this.lastHeard, now - heartbeatMs);
       lastTick = now;
       if (now - this.lastHeard > heartbeatMs * heartbeatMisses) return this.fail('heartbeat lost');
-      // Half a beat overdue: let the relay carry meanwhile (the link is given up only after the misses).
-      if (now - this.lastHeard > heartbeatMs * 1.5) this.markQuiet();
+      // A whole beat overdue: let the relay carry meanwhile (the link is given up only after the
+      // misses). Not sooner: on a starved CPU beats come late, and each quiet/heard pair of
+      // switches re-sends everything unacknowledged (the room bench saw thousands of them at 1.5).
+      if (now - this.lastHeard > heartbeatMs * 2) this.markQuiet();
       if (!this.cut) this.link.send(PING);
     }, heartbeatMs);
   }
