@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { nodeWrtc } from '../client/cli/nodeWrtc';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_PATH } from '../test/browser/support/browser';
+import { cpuMsOf } from './cpu';
 
 const IDLE_SECONDS = 10;
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -80,15 +81,15 @@ const CLOSE_LINKS = `() => { clearInterval(window.heartbeat); for (const l of wi
 /** A switch Chromium ignores, to find this bench's browser among others running on the machine. */
 const MARKER = `--chatroom-bench-links=${process.pid}`;
 
-async function chromiumCpuTicks(): Promise<number> {
-  const procs = new Map<number, { ppid: number; ticks: number }>();
+/** CPU ms used so far by each process of this bench's browser: the one started with MARKER and all its descendants. */
+async function chromiumCpuMs(): Promise<Map<number, number>> {
+  const parents = new Map<number, number>();
   let root = 0;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }); // ppid, utime, stime
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
       if (!root && (await readFile(`/proc/${entry}/cmdline`, 'utf8')).includes(MARKER)) root = Number(entry);
     } catch {
       // the process ended meanwhile
@@ -97,14 +98,17 @@ async function chromiumCpuTicks(): Promise<number> {
   const ours = new Set([root]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, p] of procs) if (!ours.has(pid) && ours.has(p.ppid)) grew = ours.add(pid) !== null;
+    for (const [pid, ppid] of parents) if (!ours.has(pid) && ours.has(ppid)) grew = ours.add(pid) !== null;
   }
-  let ticks = 0;
-  for (const pid of ours) ticks += procs.get(pid)?.ticks ?? 0;
-  return ticks;
+  return new Map([...ours].map((pid) => [pid, cpuMsOf(pid)]));
 }
 
-const TICKS_PER_SECOND = 100; // Linux USER_HZ
+/** CPU ms spent between two readings by the processes alive at both (one that started or ended between them would count its whole life). */
+function spentBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, end] of after) if (before.has(pid)) ms += end - before.get(pid)!;
+  return ms;
+}
 
 async function measure(page: Page, n: number): Promise<{ connectMs: number; idleCpu: number }> {
   const open: RTCPeerConnection[] = [];
@@ -114,10 +118,10 @@ async function measure(page: Page, n: number): Promise<{ connectMs: number; idle
     page.evaluate(`(${OPEN_LINKS})(${n})`),
     new Promise((_, reject) => setTimeout(() => reject(new Error(`${n} links did not open in ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)),
   ])) as number;
-  const before = await chromiumCpuTicks();
+  const before = await chromiumCpuMs();
   const t0 = Date.now();
   await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000)); // the measured idle period itself
-  const idleCpu = ((await chromiumCpuTicks()) - before) / TICKS_PER_SECOND / ((Date.now() - t0) / 1000);
+  const idleCpu = spentBetween(before, await chromiumCpuMs()) / (Date.now() - t0);
   await page.evaluate(`(${CLOSE_LINKS})()`);
   for (const pc of open) pc.close();
   return { connectMs: Math.round(connectMs), idleCpu };

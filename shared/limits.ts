@@ -304,9 +304,9 @@ export const WINDOW_STALL_MS = 1_000;
 export const CHANNEL_DRAIN_POLL_MS = 5;
 /**
  * Direct links (RTCPeerConnections) one peer keeps at once, attempts in flight included; pairs
- * beyond it stay on the relay. Default 24: the largest count whose burst of links opened within 4 s
- * in Chromium on a loaded 2-core machine (`npm run bench:links`, client/mesh/README.md, "Direct-link
- * budget"). Every link costs its DTLS/SCTP state and a heartbeat a second, and a peer in a room of
+ * beyond it stay on the relay. Default 24: the largest count whose burst of links opened within 2 s
+ * in Chromium on a quiet 2-core machine (1.67 s; 3.6 s loaded; `npm run bench:links`,
+ * client/mesh/README.md, "Direct-link budget"). Every link costs its DTLS/SCTP state and a heartbeat a second, and a peer in a room of
  * 50 would otherwise open 49.
  */
 export const DIRECT_LINKS_MAX = 24;

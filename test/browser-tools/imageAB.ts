@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 import { launchBrowser, launchRelayOnlyContext, logInThroughPage, userItem } from '../browser/support/browser';
 import { makePngNear } from '../browser/support/images';
 import { openRawChannels } from '../browser/support/rawChannels';
-import { pickFileFromDisk, recordTimeline, stamp } from '../browser/support/room';
+import { pickFileFromDisk, recordTimeline, stamp, TEXTS_UNTIL_STOPPED } from '../browser/support/room';
 import { cpuByKind, cpuByThread, diff } from './processCpu';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -40,21 +40,6 @@ function distFor(rev: string): string {
   }
   return path.join(dir, 'dist');
 }
-const TEXTS = `(async ([prefix, every]) => {
-  window.stopTexts = false;
-  const box = document.querySelector('textarea');
-  const sent = [];
-  while (!window.stopTexts && sent.length < 200) {
-    const text = prefix + sent.length;
-    box.value = text;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-    await new Promise((resolve) => requestAnimationFrame(resolve));
-    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
-    sent.push(text);
-    await new Promise((resolve) => setTimeout(resolve, every));
-  }
-  return sent;
-})`;
 const browser = await launchBrowser();
 const raw = await openRawChannels(browser);
 const relayCtx = RELAY ? await launchRelayOnlyContext() : null;
@@ -84,7 +69,7 @@ async function send(room: Room, name: string): Promise<[number[], number]> {
   const t0 = cpuByThread();
   await pickFileFromDisk(room.a, name, makePngNear(IMAGE_MAX_BYTES));
   const picked = await stamp(room.a, 'change');
-  const typing = process.env.TEXTS ? (room.a.evaluate(`${TEXTS}(${JSON.stringify([`${name} t`, 40])})`) as Promise<string[]>) : null;
+  const typing = process.env.TEXTS ? (room.a.evaluate(`${TEXTS_UNTIL_STOPPED}(${JSON.stringify([`${name} t`, 40])})`) as Promise<string[]>) : null;
   const shown = await Promise.all(room.rs.map(async (p) => (await stamp(p, `img:${name}`)) - picked));
   await room.a.evaluate('window.stopTexts = true');
   for (const text of (await typing) ?? []) {

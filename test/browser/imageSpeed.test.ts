@@ -17,7 +17,7 @@ import { startTestServer, type TestServer } from '../helpers/server';
 import { launchBrowser, launchRelayOnlyContext, logInThroughPage, userItem, type Account } from './support/browser';
 import { makePngNear } from './support/images';
 import { openRawChannels, type RawChannels } from './support/rawChannels';
-import { pickFileFromDisk, recordTimeline, removePickedFiles, stamp } from './support/room';
+import { pickFileFromDisk, recordTimeline, removePickedFiles, stamp, TEXTS_UNTIL_STOPPED } from './support/room';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUNDS = 5;
@@ -61,23 +61,6 @@ async function sendBigImage(a: Page, receivers: Page[], name: string, texts = fa
   return { shown, sent: (await typing) ?? [] };
 }
 
-// In-page (plain JS in strings: tsx would wrap named inner functions in a helper the page lacks):
-// types a text and presses Enter every `every` ms until told to stop.
-const TEXTS_UNTIL_STOPPED = `(async ([prefix, every]) => {
-  window.stopTexts = false;
-  const box = document.querySelector('textarea');
-  const sent = [];
-  while (!window.stopTexts && sent.length < 200) {
-    const text = prefix + sent.length;
-    box.value = text;
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-    await new Promise((resolve) => requestAnimationFrame(resolve));
-    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
-    sent.push(text);
-    await new Promise((resolve) => setTimeout(resolve, every));
-  }
-  return sent;
-})`;
 
 test.before(async (ctx) => {
   ctx.server = await startTestServer({ staticDir: path.join(root, 'dist') });

@@ -129,3 +129,21 @@ export async function stamp(page: Page, key: string, timeout = 60_000): Promise<
     [key, timeout] as const,
   );
 }
+
+// In-page (plain JS in strings: tsx would wrap named inner functions in a helper the page lacks):
+// types a text and presses Enter every `every` ms until told to stop.
+export const TEXTS_UNTIL_STOPPED = `(async ([prefix, every]) => {
+  window.stopTexts = false;
+  const box = document.querySelector('textarea');
+  const sent = [];
+  while (!window.stopTexts && sent.length < 200) {
+    const text = prefix + sent.length;
+    box.value = text;
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    sent.push(text);
+    await new Promise((resolve) => setTimeout(resolve, every));
+  }
+  return sent;
+})`;
