@@ -15,7 +15,8 @@ import { Emitter } from './emitter';
 import { TokenBucket } from './tokenBucket';
 import { ImageDigest } from './imageDigest';
 import { ImageFrames } from './imageFrames';
-import { RelayWriter } from './relayWriter';
+import { RelayWriter, type RelaySocket } from './relayWriter';
+import { plainRelayCodec, type RelayCodec } from './relayCodec';
 import { EarlyBuffer } from './earlyBuffer';
 import { LinkBudget } from './linkBudget';
 import { Pair, type PairContext } from './pair';
@@ -58,6 +59,8 @@ export class MeshImpl implements Mesh {
   /** Shared by every relayed pair: the server's rate limit is per socket. */
   private readonly relayBudget = new TokenBucket();
   private readonly relayWriter: RelayWriter;
+  /** Seals what goes through the relay and opens what comes from it (relayCodec.ts). */
+  private readonly codec: RelayCodec;
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
 
@@ -84,7 +87,7 @@ export class MeshImpl implements Mesh {
         },
         relay: (from, payload) => {
           const pair = this.pairs.get(from);
-          if (pair) this.onFrame(pair, payload, true);
+          if (pair) this.onRelayed(pair, payload);
           else this.early.add(from, { relay: payload.slice() });
         },
         relayFlow: (peer, paused) => this.pairs.get(peer)?.onRelayFlow(paused),
@@ -92,7 +95,16 @@ export class MeshImpl implements Mesh {
         protocolError: (message) => this.error({ code: 'BAD_MESSAGE', message }),
       },
     });
-    this.relayWriter = new RelayWriter(this.signaling, {
+    this.codec = plainRelayCodec;
+    const signaling = this.signaling;
+    const codec = this.codec;
+    const sealedSocket: RelaySocket = {
+      get online() {
+        return signaling.online;
+      },
+      sendRelay: (to, frames) => signaling.sendRelay(to, codec.seal(to, frames)),
+    };
+    this.relayWriter = new RelayWriter(sealedSocket, {
       sending: (envelopes) => {
         for (let i = 0; i < envelopes; i++) this.relayBudget.take();
       },
@@ -324,7 +336,7 @@ export class MeshImpl implements Mesh {
     pair.start();
     for (const item of this.early.take(info.peerId)) {
       if (item.signal) pair.onSignal(item.signal);
-      if (item.relay) this.onFrame(pair, item.relay, true);
+      if (item.relay) this.onRelayed(pair, item.relay);
     }
   }
 
@@ -339,6 +351,18 @@ export class MeshImpl implements Mesh {
   }
 
   // ---- frames ---------------------------------------------------------------------------------
+  /** A payload the relay brought from `pair`'s peer: opened by the codec, then handled as frames. */
+  private onRelayed(pair: Pair, payload: Uint8Array): void {
+    let bytes;
+    try {
+      bytes = this.codec.open(pair.peerId, payload);
+    } catch (err) {
+      const e = err instanceof ChatError ? err : new ChatError('BAD_FRAME', String(err));
+      return this.error({ code: e.code, message: `refused a relayed frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, incoming: true });
+    }
+    this.onFrame(pair, bytes, true);
+  }
+
   private onFrame(pair: Pair, bytes: Uint8Array, relayed: boolean): void {
     let frame;
     try {

@@ -15,8 +15,8 @@ import {
   type WelcomeMessage,
 } from '../../shared/protocol';
 import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
-import { bundleSize, writeBundle, writeFrame, type OutFrame } from '../../shared/frames';
 import type { ConnectionStatus } from './api';
+import type { SealedPayload } from './relayCodec';
 
 export interface SignalingHandlers {
   status(status: ConnectionStatus): void;
@@ -101,16 +101,12 @@ export class SignalingClient {
   }
 
   /**
-   * Frames for one or several peers (RELAY_RECIPIENTS_MAX at most), in one message that crosses this
-   * socket once: one frame as it is, several as a BUNDLE written straight into the envelope.
+   * One payload for one or several peers (RELAY_RECIPIENTS_MAX at most), in one message that crosses
+   * this socket once, written straight into the envelope (relayCodec.ts makes it).
    */
-  sendRelay(to: readonly PeerId[], frames: readonly OutFrame[]): boolean {
+  sendRelay(to: readonly PeerId[], payload: SealedPayload): boolean {
     if (!this.online) return false;
-    const message =
-      frames.length === 1
-        ? buildRelayRequest(to, frames[0].byteLength, (out) => writeFrame(out, 0, frames[0]))
-        : buildRelayRequest(to, bundleSize(frames), (out) => writeBundle(out, frames));
-    this.socket!.send(message);
+    this.socket!.send(buildRelayRequest(to, payload.byteLength, payload.write));
     return true;
   }
 
