@@ -49,6 +49,11 @@ export const ERROR_CODES = [
   'USERNAME_TOO_SIMILAR',
   'BAD_KEY',
   'BAD_SIGNATURE',
+  // end to end (shared/e2e): a relayed payload refused, a direct link not bound to the device key
+  'SEALED_ALTERED',
+  'SEALED_REPLAYED',
+  'SEALED_MISROUTED',
+  'DIRECT_LINK_UNVERIFIED',
   // generic
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

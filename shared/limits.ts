@@ -6,8 +6,11 @@
  * (shared/peerSignal.ts). Bumped on any incompatible change; the server refuses any other version, so
  * a room never mixes versions. 2: relay first, and a responder may decline a direct link (budget).
  * 3: every socket binds a device key (Ed25519) to its account, and presence carries it.
+ * 4: end to end (issue 13): `auth` and presence carry a session key signed by the device key, every
+ * relayed payload is sealed (shared/e2e/sealed.ts), and offers and answers carry a signature of
+ * their DTLS fingerprints by the device key.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** Version of the peer frame format (data channel and relay). */
 export const FRAME_VERSION = 1;
 
@@ -137,10 +140,18 @@ export const RELAY_ENVELOPE_MAX_BYTES = Math.max(2 + RELAY_RECIPIENTS_MAX * PEER
 export const RELAY_BUNDLE_FRAMES_MAX = 4;
 /** Largest relayed payload (bytes): a bundle of RELAY_BUNDLE_FRAMES_MAX frames (22-byte header, 4-byte length each). */
 export const RELAY_PAYLOAD_MAX_BYTES = 22 + RELAY_BUNDLE_FRAMES_MAX * (4 + PEER_FRAME_MAX_BYTES);
+/**
+ * What sealing adds to a relayed payload at most (bytes): the prefix (version, count, the sender's
+ * session key, RELAY_RECIPIENTS_MAX peer ids), the content tag, and one key wrap per receiver
+ * (counter, content key, tag). shared/e2e/sealed.ts.
+ */
+export const RELAY_SEAL_OVERHEAD_MAX_BYTES = 2 + 32 + RELAY_RECIPIENTS_MAX * PEER_ID_CHARS + 16 + RELAY_RECIPIENTS_MAX * (8 + 32 + 16);
+/** Largest relayed payload as it crosses the server (bytes): a sealed bundle. */
+export const RELAY_SEALED_PAYLOAD_MAX_BYTES = RELAY_PAYLOAD_MAX_BYTES + RELAY_SEAL_OVERHEAD_MAX_BYTES;
 /** Relayed frames a peer may have waiting to be sent at the end of a turn: keeps the per-peer queues in step so one image chunk for many peers is relayed once, and fills a bundle. */
 export const RELAY_COALESCE_FRAMES = RELAY_BUNDLE_FRAMES_MAX;
 /** ws maxPayload: a little above the largest legitimate message (bytes). */
-export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, RELAY_PAYLOAD_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
+export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, RELAY_SEALED_PAYLOAD_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
 /** Messages a connection may send per second (token bucket refill rate). Relay of a 5 MiB image at 16 KiB chunks is ~320 frames. */
 export const WS_MESSAGES_PER_SECOND = 2_000;
 /** Token bucket burst size (messages). */
@@ -201,6 +212,30 @@ export const DEVICE_SIGNATURE_BYTES = 64;
  * Default 32, far above the devices one person uses, while a user clearing storage every day keeps a month.
  */
 export const DEVICE_KEYS_PER_ACCOUNT_MAX = 32;
+
+// ---- End to end (shared/e2e) -------------------------------------------------------------
+/** An X25519 session key (bytes); base64url, 43 chars. One per Mesh, never stored. */
+export const SESSION_KEY_BYTES = 32;
+/** ChaCha20-Poly1305 (RFC 8439): key, nonce and tag (bytes). */
+export const AEAD_KEY_BYTES = 32;
+export const AEAD_NONCE_BYTES = 12;
+export const AEAD_TAG_BYTES = 16;
+/**
+ * Digits of a safety number (digits), shown in groups of SAFETY_NUMBER_GROUP_DIGITS. 12 digits
+ * (~40 bits): a server that wants to swap a key unnoticed must find a key pair whose number matches
+ * the one the two people would compare, ~10^12 tries for each pair it targets, while a person still
+ * reads three groups of four aloud in a few seconds.
+ */
+export const SAFETY_NUMBER_DIGITS = 12;
+export const SAFETY_NUMBER_GROUP_DIGITS = 4;
+/**
+ * Device keys pinned per account (keys) on this device, newest first: a key not among them is a
+ * changed device ("bob's device changed"). Default DEVICE_KEYS_PER_ACCOUNT_MAX, as many as the
+ * server keeps for one account.
+ */
+export const KEY_PINS_PER_ACCOUNT_MAX = 32;
+/** Accounts whose device keys this device pins (accounts); the least recently seen is forgotten past it. */
+export const KEY_PIN_ACCOUNTS_MAX = 1_000;
 
 // ---- Messages ------------------------------------------------------------------------------
 /** Text message length, in UTF-16 code units (what a textarea counts). */

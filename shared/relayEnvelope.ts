@@ -5,7 +5,7 @@
 // so it crosses the sender's link once: [0][count][count x peer id of PEER_ID_CHARS][payload].
 
 import { ChatError } from './errors';
-import { PEER_ID_CHARS, RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from './limits';
+import { PEER_ID_CHARS, RELAY_SEALED_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from './limits';
 import { isPeerId, type PeerId } from './protocol';
 import { uninitializedBytes } from './uninitializedBytes';
 
@@ -49,7 +49,7 @@ export function decodeRelayEnvelope(bytes: Uint8Array): RelayEnvelope {
   for (let i = 0; i < idLength; i++) peerId += String.fromCharCode(bytes[1 + i]);
   if (!isPeerId(peerId)) throw new ChatError('BAD_MESSAGE', 'relay frame has no valid peer id');
   const payload = bytes.subarray(1 + idLength);
-  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
+  if (payload.byteLength > RELAY_SEALED_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_SEALED_PAYLOAD_MAX_BYTES} bytes`);
   if (payload.byteLength === 0) throw new ChatError('BAD_MESSAGE', 'relay frame has no payload');
   return { peerId, payload };
 }
@@ -69,7 +69,7 @@ export function encodeRelayRequest(peerIds: readonly PeerId[], payload: Uint8Arr
  */
 export function buildRelayRequest(peerIds: readonly PeerId[], payloadBytes: number, writePayload: (payload: Uint8Array) => void): Uint8Array {
   if (peerIds.length < 1 || peerIds.length > RELAY_RECIPIENTS_MAX) throw new ChatError('BAD_MESSAGE', `a relay envelope names 1 to ${RELAY_RECIPIENTS_MAX} receivers`);
-  if (payloadBytes > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
+  if (payloadBytes > RELAY_SEALED_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_SEALED_PAYLOAD_MAX_BYTES} bytes`);
   const unicast = peerIds.length === 1;
   const headerBytes = unicast ? UNICAST_HEADER_BYTES : 2 + peerIds.length * PEER_ID_CHARS;
   const out = uninitializedBytes(headerBytes + payloadBytes);
@@ -109,7 +109,7 @@ export function decodeRelayRequest(bytes: Uint8Array): RelayRequest {
     peerIds.add(peerId);
   }
   const payload = bytes.subarray(headerBytes);
-  if (payload.byteLength > RELAY_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_PAYLOAD_MAX_BYTES} bytes`);
+  if (payload.byteLength > RELAY_SEALED_PAYLOAD_MAX_BYTES) throw new ChatError('TOO_LARGE', `relay payload over ${RELAY_SEALED_PAYLOAD_MAX_BYTES} bytes`);
   if (payload.byteLength === 0) throw new ChatError('BAD_MESSAGE', 'relay frame has no payload');
   return { peerIds: [...peerIds], payload };
 }

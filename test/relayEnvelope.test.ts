@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ChatError } from '../shared/errors';
-import { RELAY_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../shared/limits';
+import { RELAY_SEALED_PAYLOAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../shared/limits';
 import { decodeRelayEnvelope, decodeRelayRequest, encodeRelayEnvelope, encodeRelayRequest, restampInPlace } from '../shared/relayEnvelope';
 
 const PEER = 'AbCdEfGhIjKlMnOpQrSt-_';
@@ -23,7 +23,7 @@ test('round trip, payload unchanged, no copy on decode', () => {
   assert.is(decoded.peerId, PEER);
   assert.equal([...decoded.payload], [0, 1, 2, 255]);
   assert.is(decoded.payload.buffer, frame.buffer);
-  assert.is(decodeRelayEnvelope(encodeRelayEnvelope(PEER, new Uint8Array(RELAY_PAYLOAD_MAX_BYTES))).payload.byteLength, RELAY_PAYLOAD_MAX_BYTES);
+  assert.is(decodeRelayEnvelope(encodeRelayEnvelope(PEER, new Uint8Array(RELAY_SEALED_PAYLOAD_MAX_BYTES))).payload.byteLength, RELAY_SEALED_PAYLOAD_MAX_BYTES);
 });
 
 test('malformed envelopes are refused with codes', () => {
@@ -31,11 +31,11 @@ test('malformed envelopes are refused with codes', () => {
   assert.is(code(() => decodeRelayEnvelope(new Uint8Array([22, 65, 65]))), 'BAD_MESSAGE');
   assert.is(code(() => decodeRelayEnvelope(new Uint8Array([3, 46, 46, 47, 1]))), 'BAD_MESSAGE');
   assert.is(code(() => decodeRelayEnvelope(encodeRelayEnvelope(PEER, new Uint8Array(1)).subarray(0, 23))), 'BAD_MESSAGE');
-  const tooBig = new Uint8Array(1 + 22 + RELAY_PAYLOAD_MAX_BYTES + 1);
+  const tooBig = new Uint8Array(1 + 22 + RELAY_SEALED_PAYLOAD_MAX_BYTES + 1);
   tooBig.set(encodeRelayEnvelope(PEER, new Uint8Array(1)).subarray(0, 23));
   assert.is(code(() => decodeRelayEnvelope(tooBig)), 'TOO_LARGE');
   assert.is(code(() => encodeRelayEnvelope('bad id', new Uint8Array(1))), 'BAD_MESSAGE');
-  assert.is(code(() => encodeRelayEnvelope(PEER, new Uint8Array(RELAY_PAYLOAD_MAX_BYTES + 1))), 'TOO_LARGE');
+  assert.is(code(() => encodeRelayEnvelope(PEER, new Uint8Array(RELAY_SEALED_PAYLOAD_MAX_BYTES + 1))), 'TOO_LARGE');
 });
 
 const peer = (n: number) => `peer${String(n).padStart(18, '0')}`;
@@ -71,7 +71,7 @@ test('malformed requests are refused with codes', () => {
   const badId = Uint8Array.from(two);
   badId[2 + 22] = 0x2e; // '.'
   assert.is(code(() => decodeRelayRequest(badId)), 'BAD_MESSAGE', 'invalid id');
-  const tooBig = new Uint8Array(2 + 44 + RELAY_PAYLOAD_MAX_BYTES + 1);
+  const tooBig = new Uint8Array(2 + 44 + RELAY_SEALED_PAYLOAD_MAX_BYTES + 1);
   tooBig.set(two.subarray(0, 2 + 44));
   assert.is(code(() => decodeRelayRequest(tooBig)), 'TOO_LARGE');
 });

@@ -1,0 +1,52 @@
+// The keys one device pair uses on the relay, one per direction: HKDF-SHA256 over two X25519
+// agreements, between the session keys (fresh per Mesh: forward secrecy, and counters may start
+// at 1 again) and between the device keys (Ed25519 converted to X25519: only these two devices
+// can compute it, whatever session keys a server hands out).
+
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { decodeBase64url } from '../base64url';
+import { ChatError } from '../errors';
+import { AEAD_KEY_BYTES } from '../limits';
+
+export interface PairKeys {
+  /** Seals what this device sends to the peer. */
+  send: Uint8Array;
+  /** Opens what the peer sends to this device. */
+  receive: Uint8Array;
+}
+
+export interface OwnKeys {
+  deviceSecret: Uint8Array;
+  deviceKey: string;
+  sessionSecret: Uint8Array;
+  sessionKey: string;
+}
+
+const encoder = new TextEncoder();
+const SALT = encoder.encode('chatroom-e2e-v1');
+
+function directionInfo(fromDevice: string, fromSession: string, toDevice: string, toSession: string): Uint8Array {
+  return encoder.encode(`relay\u0000${fromDevice}\u0000${fromSession}\u0000${toDevice}\u0000${toSession}`);
+}
+
+/** Throws ChatError BAD_KEY when a key of the peer is unusable (a small-order point, bad encoding). */
+export function derivePairKeys(own: OwnKeys, peerDeviceKey: string, peerSessionKey: Uint8Array, peerSessionText: string): PairKeys {
+  const peerDevice = decodeBase64url(peerDeviceKey);
+  if (!peerDevice) throw new ChatError('BAD_KEY', 'device key is not base64url');
+  let ikm: Uint8Array;
+  try {
+    const sessions = x25519.getSharedSecret(own.sessionSecret, peerSessionKey);
+    const devices = x25519.getSharedSecret(ed25519.utils.toMontgomerySecret(own.deviceSecret), ed25519.utils.toMontgomery(peerDevice));
+    ikm = new Uint8Array(sessions.byteLength + devices.byteLength);
+    ikm.set(sessions);
+    ikm.set(devices, sessions.byteLength);
+  } catch (err) {
+    throw new ChatError('BAD_KEY', `no key agreement with that peer: ${(err as Error).message}`);
+  }
+  return {
+    send: hkdf(sha256, ikm, SALT, directionInfo(own.deviceKey, own.sessionKey, peerDeviceKey, peerSessionText), AEAD_KEY_BYTES),
+    receive: hkdf(sha256, ikm, SALT, directionInfo(peerDeviceKey, peerSessionText, own.deviceKey, own.sessionKey), AEAD_KEY_BYTES),
+  };
+}
