@@ -234,6 +234,12 @@ export const SAFETY_NUMBER_GROUP_DIGITS = 4;
  * server keeps for one account.
  */
 export const KEY_PINS_PER_ACCOUNT_MAX = 32;
+/**
+ * Peer sessions whose relay keys and counters a Mesh keeps (sessions), also after the peer left: a
+ * peer back with the same session continues its counters, so its earlier payloads cannot be
+ * replayed. Default 10,000 (~200 bytes each): far more peers than a room sees in a day.
+ */
+export const SEALED_SESSIONS_MAX = 10_000;
 /** Accounts whose device keys this device pins (accounts); the least recently seen is forgotten past it. */
 export const KEY_PIN_ACCOUNTS_MAX = 1_000;
 

@@ -13,6 +13,7 @@ import {
   PEER_SECRET_MAX_CHARS,
   PEER_SECRET_MIN_CHARS,
   PROTOCOL_VERSION,
+  SESSION_KEY_BYTES,
   USERNAME_MAX_CHARS,
   SIGNAL_MAX_BYTES,
   WS_SERVER_MESSAGE_MAX_BYTES,
@@ -27,6 +28,13 @@ export interface PeerInfo {
   displayName: string;
   /** The device's Ed25519 public key (base64url, 43 chars), bound to the account by the server (proof checked). */
   deviceKey: string;
+  /**
+   * This peer's session key (X25519, base64url, 43 chars) and the device key's signature over it
+   * (shared/e2e/sessionKey.ts), as the peer sent them in `auth`; the server only carries them. Relayed
+   * frames to this peer are sealed with it. Absent for a client that seals nothing (raw test sockets).
+   */
+  sessionKey?: string;
+  sessionProof?: string;
 }
 
 /** How peer traffic may travel, decided by the server configuration. */
@@ -59,6 +67,9 @@ export interface AuthMessage {
   deviceKey: string;
   /** Its signature over deviceProofBytes(token) (base64url): proof that the client holds the key. */
   proof: string;
+  /** This Mesh's session key and its device key's signature over it (PeerInfo.sessionKey); both or neither. */
+  sessionKey?: string;
+  sessionProof?: string;
 }
 export interface SignalToMessage {
   v: number;
@@ -146,6 +157,13 @@ function base64url(obj: Json, key: string, chars: number): string {
 /** Characters of base64url for a device key and for a signature. */
 const DEVICE_KEY_CHARS = Math.ceil((DEVICE_KEY_BYTES * 4) / 3);
 const DEVICE_SIGNATURE_CHARS = Math.ceil((DEVICE_SIGNATURE_BYTES * 4) / 3);
+const SESSION_KEY_CHARS = Math.ceil((SESSION_KEY_BYTES * 4) / 3);
+
+/** The optional session key and its proof: both or neither. */
+function sessionFields(obj: Json): { sessionKey?: string; sessionProof?: string } {
+  if (obj.sessionKey === undefined && obj.sessionProof === undefined) return {};
+  return { sessionKey: base64url(obj, 'sessionKey', SESSION_KEY_CHARS), sessionProof: base64url(obj, 'sessionProof', DEVICE_SIGNATURE_CHARS) };
+}
 
 function peerInfo(value: unknown): PeerInfo {
   if (!isObject(value)) fail('BAD_MESSAGE', 'peer must be an object');
@@ -154,6 +172,7 @@ function peerInfo(value: unknown): PeerInfo {
     username: str(value, 'username', 1, USERNAME_MAX_CHARS * 2),
     displayName: str(value, 'displayName', 0, DISPLAY_NAME_MAX_CHARS * 2),
     deviceKey: base64url(value, 'deviceKey', DEVICE_KEY_CHARS),
+    ...sessionFields(value),
   };
 }
 
@@ -230,7 +249,7 @@ export function parseClientMessage(raw: string): ClientMessage {
       if (!BASE64URL_PATTERN.test(peerSecret)) fail('BAD_MESSAGE', '"peerSecret" must be base64url');
       const deviceKey = base64url(msg, 'deviceKey', DEVICE_KEY_CHARS);
       const proof = base64url(msg, 'proof', DEVICE_SIGNATURE_CHARS);
-      return { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret, deviceKey, proof };
+      return { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret, deviceKey, proof, ...sessionFields(msg) };
     }
     case 'signal':
       return { v: PROTOCOL_VERSION, type: 'signal', to: peerId(msg, 'to'), data: signalData(msg) };

@@ -1,6 +1,7 @@
 // Impersonation between peers: a rogue peer replays another sender's message ids and wraps frames
 // in envelopes naming someone else. Receivers attribute everything to the sender the server (or
-// the data channel) stands for, and the real sender's messages still arrive exactly once.
+// the data channel) stands for, and the real sender's messages still arrive exactly once. A frame
+// relayed without being sealed for its receiver is refused.
 
 import * as assert from 'uvu/assert';
 import { encodeFrame, FrameType, newMessageId } from '../shared/frames';
@@ -27,12 +28,12 @@ test("replayed message ids and envelopes naming someone else are the rogue's own
   rogue.sendRelay(text(real.id, 1, 'forged over the relay'));
   // An envelope inside the payload naming the friend as sender.
   rogue.sendRelay(encodeRelayEnvelope(friendId, text(newMessageId(), 2, 'wrapped as if from friend')));
-  // An envelope naming the friend as receiver: it reaches the friend, as from mallory.
+  // An envelope naming the friend as receiver, not sealed for the friend: refused, never shown.
   const toFriend = newMessageId();
   rogue.socket.ws.send(encodeRelayEnvelope(friendId, text(toFriend, 1, 'hello friend, it is mallory')));
   const after = friend.mesh.sendText('the real second one');
 
-  await until(ctx.peers, () => textsFrom(victim, friend).length === 2 && friend.messages.some((m) => m.id === toFriend), 15_000, 'deliveries');
+  await until(ctx.peers, () => textsFrom(victim, friend).length === 2 && friend.errors.some((e) => e.peerId === rogue.peerId && e.incoming), 15_000, 'deliveries');
   assert.equal(textsFrom(victim, friend), ['the real one', 'the real second one'], "the friend's texts, once each, unaltered");
   assert.equal(
     victim.messages.filter((m) => !m.own && m.from.peerId === friendId).map((m) => m.id),
@@ -44,9 +45,8 @@ test("replayed message ids and envelopes naming someone else are the rogue's own
   assert.ok(fromRogue.some((m) => m.id === real.id && m.kind === 'text' && m.text.startsWith('forged')), 'the replayed id is delivered as mallory');
   assert.is(fromRogue.filter((m) => m.id === real.id).length, 1, "mallory's own duplicate is suppressed");
   assert.not.ok(victim.messages.some((m) => m.kind === 'text' && m.text === 'wrapped as if from friend' && m.from.peerId === friendId));
-  const atFriend = friend.messages.find((m) => m.id === toFriend)!;
-  assert.is(atFriend.from.peerId, rogue.peerId);
-  assert.is(atFriend.from.username, 'mallory');
+  assert.not.ok(friend.messages.some((m) => m.id === toFriend), 'an unsealed frame is never delivered');
+  assert.is(friend.errors.find((e) => e.peerId === rogue.peerId)?.code, 'SEALED_ALTERED');
 });
 
 test.run();

@@ -6,6 +6,7 @@ import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
 import type { DeviceKeyPair } from '../../shared/deviceKey';
+import type { Aead } from '../../shared/e2e/aead';
 import type { MeshTimeouts } from './timeouts';
 
 export type { MeshTimeouts } from './timeouts';
@@ -115,6 +116,16 @@ export interface MeshOptions {
    * page: localStorage; the CLI: --state-dir). Omitted: a new key, i.e. a new device, per mesh.
    */
   deviceKey?: DeviceKeyPair;
+  /**
+   * ChaCha20-Poly1305 for sealing relayed frames (shared/e2e/aead.ts); omitted: the pure-JS one.
+   * Node callers pass node:crypto's (client/cli/nodeAead.ts), several times faster.
+   */
+  aead?: Aead;
+  /**
+   * Benchmarks only: relay frames unencrypted, to measure what sealing costs in the same run. Every
+   * mesh of the room must agree; a sealing mesh refuses what such a mesh relays. Never set by the app or the CLI.
+   */
+  plainRelay?: boolean;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */

@@ -3,7 +3,8 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { generateDeviceKey } from '../../shared/deviceKey';
+import { generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
+import { generateSessionKey, nobleAead } from '../../shared/e2e/index';
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
@@ -17,6 +18,7 @@ import { ImageDigest } from './imageDigest';
 import { ImageFrames } from './imageFrames';
 import { RelayWriter, type RelaySocket } from './relayWriter';
 import { plainRelayCodec, type RelayCodec } from './relayCodec';
+import { SealedRelayCodec } from './sealedRelay';
 import { EarlyBuffer } from './earlyBuffer';
 import { LinkBudget } from './linkBudget';
 import { Pair, type PairContext } from './pair';
@@ -61,18 +63,24 @@ export class MeshImpl implements Mesh {
   private readonly relayWriter: RelayWriter;
   /** Seals what goes through the relay and opens what comes from it (relayCodec.ts). */
   private readonly codec: RelayCodec;
+  private readonly device: DeviceKeyPair;
+  /** Peers (by device and session key) already told about as unusable for the relay: said once. */
+  private readonly keyProblemsReported = new Set<string>();
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
+    // No key kept by the caller: this mesh is a new device of the account.
+    this.device = options.deviceKey ?? generateDeviceKey();
+    const session = generateSessionKey(this.device);
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       token: options.token,
       peerSecret: options.peerSecret ?? randomSecret(),
-      // No key kept by the caller: this mesh is a new device of the account.
-      deviceKey: options.deviceKey ?? generateDeviceKey(),
+      deviceKey: this.device,
+      sessionKey: session,
       WebSocket: options.WebSocket,
       reconnectFirstMs: this.timeouts.reconnectFirstMs,
       reconnectMaxMs: this.timeouts.reconnectMaxMs,
@@ -95,14 +103,25 @@ export class MeshImpl implements Mesh {
         protocolError: (message) => this.error({ code: 'BAD_MESSAGE', message }),
       },
     });
-    this.codec = plainRelayCodec;
+    this.codec = options.plainRelay
+      ? plainRelayCodec
+      : new SealedRelayCodec({ aead: options.aead ?? nobleAead, device: this.device, session, selfId: () => this.self?.peerId ?? '', peer: (id) => this.pairs.get(id)?.info });
     const signaling = this.signaling;
-    const codec = this.codec;
     const sealedSocket: RelaySocket = {
       get online() {
         return signaling.online;
       },
-      sendRelay: (to, frames) => signaling.sendRelay(to, codec.seal(to, frames)),
+      sendRelay: (to, frames) => {
+        let payload;
+        try {
+          payload = this.codec.seal(to, frames);
+        } catch (err) {
+          // A key that verified a moment ago (writable() checks) no longer does: the frames are lost, the outbox re-sends.
+          this.error({ code: err instanceof ChatError ? err.code : 'INTERNAL', message: `could not encrypt for the relay: ${(err as Error).message}` });
+          return true;
+        }
+        return signaling.sendRelay(to, payload);
+      },
     };
     this.relayWriter = new RelayWriter(sealedSocket, {
       sending: (envelopes) => {
@@ -287,7 +306,8 @@ export class MeshImpl implements Mesh {
         !this.pairs.get(peerId)?.relayPaused &&
         this.signaling.bufferedAmount < CHANNEL_PAUSE_ABOVE_BYTES &&
         this.relayBudget.available() &&
-        this.relayWriter.accepts(peerId),
+        this.relayWriter.accepts(peerId) &&
+        this.codec.problem(peerId) === null,
       write: (frame) => this.relayWriter.write(peerId, frame),
     };
   }
@@ -327,17 +347,28 @@ export class MeshImpl implements Mesh {
     const existing = this.pairs.get(info.peerId);
     if (existing) {
       existing.info = info;
+      this.checkKeys(info);
       if (resumed) existing.onSignalingResumed();
       return;
     }
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
+    this.checkKeys(info);
     this.receivers.get(info);
     pair.start();
     for (const item of this.early.take(info.peerId)) {
       if (item.signal) pair.onSignal(item.signal);
       if (item.relay) this.onRelayed(pair, item.relay);
     }
+  }
+
+  /** Says once when nothing can be sealed for a peer (its session key is missing or not signed by its device key). */
+  private checkKeys(info: PeerInfo): void {
+    const problem = this.codec.problem(info.peerId);
+    const id = `${info.peerId}.${info.deviceKey}.${info.sessionKey}`;
+    if (!problem || this.keyProblemsReported.has(id)) return;
+    this.keyProblemsReported.add(id);
+    this.error({ code: problem instanceof ChatError ? problem.code : 'BAD_KEY', message: `nothing can be encrypted for ${info.username}: ${problem.message}`, peerId: info.peerId });
   }
 
   private removePeer(id: PeerId, emit: boolean, peerLeft = true): void {

@@ -17,6 +17,8 @@ export interface RelayCodec {
   seal(to: readonly PeerId[], frames: readonly OutFrame[]): SealedPayload;
   /** The frame (or bundle) inside a payload relayed by `from`; throws ChatError when it cannot be trusted. */
   open(from: PeerId, payload: Uint8Array): Uint8Array;
+  /** Why nothing can be sealed for `peerId` now (no verified key), or null when it can. */
+  problem(peerId: PeerId): Error | null;
 }
 
 /** The frames as they are: one frame, or a BUNDLE of several. */
@@ -29,4 +31,5 @@ export function plainPayload(frames: readonly OutFrame[]): SealedPayload {
 export const plainRelayCodec: RelayCodec = {
   seal: (_to, frames) => plainPayload(frames),
   open: (_from, payload) => payload,
+  problem: () => null,
 };

@@ -3,6 +3,7 @@
 // so the server gives back the same peer id.
 
 import { deviceAuth, type DeviceKeyPair } from '../../shared/deviceKey';
+import { sessionAuth, type SessionKeyPair } from '../../shared/e2e/index';
 import { isFatalCloseCode, isOutdatedCloseCode } from '../../shared/errors';
 import { RECONNECT_FIRST_MS, RECONNECT_MAX_MS } from '../../shared/limits';
 import {
@@ -37,6 +38,8 @@ export interface SignalingOptions {
   peerSecret: string;
   /** The device key bound to the account at every authentication. */
   deviceKey: DeviceKeyPair;
+  /** This Mesh's session key, announced at every authentication (the same one on a reconnect). */
+  sessionKey: SessionKeyPair;
   WebSocket?: unknown;
   handlers: SignalingHandlers;
   reconnectFirstMs?: number;
@@ -136,8 +139,8 @@ export class SignalingClient {
     this.socket = socket;
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
-      const { token, peerSecret, deviceKey } = this.options;
-      socket.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceAuth(deviceKey, token) }));
+      const { token, peerSecret, deviceKey, sessionKey } = this.options;
+      socket.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceAuth(deviceKey, token), ...sessionAuth(sessionKey) }));
     };
     socket.onmessage = (ev) => this.onMessage(ev.data);
     socket.onerror = () => {

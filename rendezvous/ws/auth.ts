@@ -47,7 +47,9 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   }
   // The socket may have closed (or timed out) while the session and the key were looked up.
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
-  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey };
+  // The session key is the peers' business (they check its proof against the device key): carried as sent.
+  const sessionKey = message.sessionKey ? { sessionKey: message.sessionKey, sessionProof: message.sessionProof } : {};
+  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey, ...sessionKey };
   // A socket resuming a peer already online replaces it; a new peer past the cap is refused.
   if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user._id) >= deps.peersPerAccountMax) {
     conn.close('TOO_MANY_DEVICES', `This account already has ${deps.peersPerAccountMax} devices online. Close one, then reload.`);

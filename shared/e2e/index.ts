@@ -3,7 +3,7 @@
 // safety numbers. The mesh and the UI use these; nothing else here does crypto.
 
 export { nobleAead, type Aead } from './aead';
-export { generateSessionKey, verifiedSessionKey, sessionKeyProofBytes, type SessionKeyPair } from './sessionKey';
+export { generateSessionKey, sessionAuth, verifiedSessionKey, sessionKeyProofBytes, type SessionKeyPair } from './sessionKey';
 export { derivePairKeys, type OwnKeys, type PairKeys } from './pairKeys';
 export { openSealed, sealedSender, sealOverhead, writeSealed, SEALED_VERSION, type OpenedPayload, type SealTarget } from './sealed';
 export { sdpFingerprints, sdpSignedBy, signSdp } from './dtlsBinding';

@@ -17,7 +17,8 @@ import { ChatError } from '../errors';
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, PEER_ID_CHARS, RELAY_RECIPIENTS_MAX, SESSION_KEY_BYTES } from '../limits';
 import type { Aead } from './aead';
 
-export const SEALED_VERSION = 1;
+/** The first byte of a sealed payload: never a peer frame's version (shared/limits.ts FRAME_VERSION), so a frame relayed unsealed is told apart. */
+export const SEALED_VERSION = 0xe1;
 const WRAP_BYTES = 8 + AEAD_KEY_BYTES + AEAD_TAG_BYTES;
 const ZERO_NONCE = new Uint8Array(AEAD_NONCE_BYTES);
 

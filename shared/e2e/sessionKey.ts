@@ -37,3 +37,8 @@ export function verifiedSessionKey(deviceKey: string, sessionKey: string, proof:
   if (!device || !session || !signature || session.byteLength !== SESSION_KEY_BYTES) return null;
   return verify(device, signature, sessionKeyProofBytes(sessionKey)) ? session : null;
 }
+
+/** The `auth` fields that announce a session key. */
+export function sessionAuth(session: SessionKeyPair): { sessionKey: string; sessionProof: string } {
+  return { sessionKey: session.publicKey, sessionProof: session.proof };
+}

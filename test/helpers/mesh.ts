@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import { nodeSha256 } from '../../client/cli/nodeSha256';
+import { nodeAead } from '../../client/cli/nodeAead';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
 import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from '../../shared/frames';
@@ -11,6 +12,8 @@ import { rogueImageFrames, type RogueImageOptions } from './rogueFrames';
 import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
+import { SealedRelayCodec } from '../../client/mesh/sealedRelay';
+import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
 import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, TransferProgress } from '../../client/mesh/api';
 import type { MeshTimeouts } from '../../client/mesh/timeouts';
 import { startTestServer, type TestServer } from './server';
@@ -46,7 +49,7 @@ export function fakePng(size: number): Uint8Array {
 }
 
 export function newPeer(name: string, options: MeshOptions): TestPeer {
-  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
+  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
   const peer: TestPeer = { name, mesh, messages: [], errors: [], progress: [] };
   mesh.on('message', (m) => peer.messages.push(m));
   mesh.on('error', (e) => peer.errors.push(e));
@@ -212,6 +215,7 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
   const socket = await connectPeer(wsUrl, token);
   const targetId = target.mesh.self!.peerId;
   const received: Uint8Array[] = [];
+  const codec = new SealedRelayCodec({ aead: nodeAead, ...socket.keys, selfId: () => socket.self.peerId, peer: (id) => (id === targetId ? target.mesh.self! : undefined) });
   const initiator = socket.self.peerId < targetId;
   let attempt = initiator ? 'rogue-attempt' : '';
   const Ctor = SimplePeer as unknown as new (o: object) => SimplePeer.Instance;
@@ -229,7 +233,8 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
   if (initiator) peer = makePeer();
   socket.ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
-      received.push(new Uint8Array(data.subarray(1 + data[0])));
+      const { peerId, payload } = decodeRelayEnvelope(new Uint8Array(data));
+      if (peerId === targetId) received.push(new Uint8Array(codec.open(targetId, payload)));
       return;
     }
     const m = JSON.parse(data.toString()) as { type: string; from?: string; data?: { attempt: string; signal: object } };
@@ -257,12 +262,9 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
     received,
     sendDirect: (bytes) => peer!.send(bytes),
     sendRelay: (bytes) => {
-      const id = new TextEncoder().encode(targetId);
-      const out = new Uint8Array(1 + id.length + bytes.length);
-      out[0] = id.length;
-      out.set(id, 1);
-      out.set(bytes, 1 + id.length);
-      socket.ws.send(out);
+      // A peer of the room, so it seals what it relays as every peer must (only the frames inside are rogue).
+      const payload = codec.seal([targetId], [bytes]);
+      socket.ws.send(buildRelayRequest([targetId], payload.byteLength, payload.write));
     },
     async close() {
       peer?.destroy();

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { encodeMessage, type PeerInfo, type ServerMessage, type WelcomeMessage } from '../../shared/protocol';
-import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
+import { deviceAuth, generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
+import { generateSessionKey, sessionAuth, type SessionKeyPair } from '../../shared/e2e/index';
 
 export const DEFAULT_TIMEOUT_MS = 3_000;
 
@@ -101,6 +102,8 @@ export function newPeerSecret(): string {
 export interface OnlineSocket extends TestSocket {
   welcome: WelcomeMessage;
   self: PeerInfo;
+  /** The device and session keys it announced (a rogue peer seals with them: test/helpers/mesh.ts). */
+  keys: { device: DeviceKeyPair; session: SessionKeyPair };
 }
 
 /** Opens a socket, authenticates with `token` and waits for the welcome. */
@@ -111,13 +114,15 @@ export function deviceFields(token: string, key = generateDeviceKey()): { device
 
 export async function connectPeer(url: string, token: string, peerSecret = newPeerSecret(), options: WebSocket.ClientOptions = {}): Promise<OnlineSocket> {
   const socket = await openSocket(url, options);
-  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token) }));
+  const device = generateDeviceKey();
+  const session = generateSessionKey(device);
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token, device), ...sessionAuth(session) }));
   const welcome = await socket.next<WelcomeMessage>((m) => m.type === 'welcome' || m.type === 'error');
   if (welcome.type !== 'welcome') {
     await socket.close();
     throw new Error(`auth failed: ${JSON.stringify(welcome)}`);
   }
-  return Object.assign(socket, { welcome, self: welcome.self });
+  return Object.assign(socket, { welcome, self: welcome.self, keys: { device, session } });
 }
 
 /** Registers and logs in each name on `server`, then connects them one after the other (in order). */
