@@ -1,7 +1,9 @@
 // What one peer tells another through the server's `signal` message about their direct link. The
 // server passes `data` on unchanged (protocol.ts SignalData); the receiving peer validates it here.
 //
-//  - `offer`-side traffic of one attempt: simple-peer's SDP and candidates, `{attempt, signal}`;
+//  - `offer`-side traffic of one attempt: simple-peer's SDP and candidates, `{attempt, signal}`; an
+//    offer or answer also carries `dtls`, its sender's device-key signature over the SDP's DTLS
+//    fingerprints (shared/e2e/dtlsBinding.ts), checked before the SDP is used;
 //  - `decline`: the responder has no free direct-link slot (DIRECT_LINKS_MAX) for that attempt; the
 //    initiator stays on the relay and does not offer again until told `free`;
 //  - `free`: a slot was set aside for the sender's next offer (sent only to a peer declined before).
@@ -10,14 +12,14 @@
 const ATTEMPT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export type PeerSignal =
-  | { kind: 'webrtc'; attempt: string; signal: Record<string, unknown> }
+  | { kind: 'webrtc'; attempt: string; signal: Record<string, unknown>; dtls?: string }
   | { kind: 'decline'; attempt: string }
   | { kind: 'free' };
 
 export function encodePeerSignal(s: PeerSignal): Record<string, unknown> {
   switch (s.kind) {
     case 'webrtc':
-      return { attempt: s.attempt, signal: s.signal };
+      return s.dtls === undefined ? { attempt: s.attempt, signal: s.signal } : { attempt: s.attempt, signal: s.signal, dtls: s.dtls };
     case 'decline':
       return { attempt: s.attempt, decline: true };
     case 'free':
@@ -33,7 +35,8 @@ export function parsePeerSignal(data: Record<string, unknown>): PeerSignal | nul
   if (data.decline === true) return { kind: 'decline', attempt };
   const signal = data.signal;
   if (typeof signal !== 'object' || signal === null || Array.isArray(signal)) return null;
-  return { kind: 'webrtc', attempt, signal: signal as Record<string, unknown> };
+  const dtls = typeof data.dtls === 'string' ? { dtls: data.dtls } : {};
+  return { kind: 'webrtc', attempt, signal: signal as Record<string, unknown>, ...dtls };
 }
 
 /** True when `signal` (simple-peer's data) is an SDP offer: the only thing that opens an attempt on a responder. */

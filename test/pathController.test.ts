@@ -218,4 +218,24 @@ test('LinkBudget: take is idempotent per peer, nobody jumps the line, close stop
   assert.is(budget.peak, 2);
 });
 
+test('an attempt whose SDP is not signed by the peer is refused: closed, its slot given back, the other side told, the relay carries', () => {
+  const budget = new LinkBudget(1);
+  const init = harness({ initiator: true, budget });
+  init.path.start();
+  assert.is(init.path.phase, 'trial');
+  init.path.refuse('a1', 'answer not signed');
+  assert.ok(init.link().closed);
+  assert.is(init.path.phase, 'idle');
+  assert.is(init.path.state, 'relay');
+  assert.equal(init.dead, ['a1'], 'the responder hears the attempt is dead');
+  assert.is(budget.used, 0, 'the slot is free again');
+
+  const resp = harness({ initiator: false });
+  resp.path.start();
+  resp.path.refuse('x9', 'offer not signed');
+  assert.is(resp.links.length, 0, 'no connection is made for a refused offer');
+  assert.equal(resp.dead, ['x9']);
+  assert.is(resp.path.state, 'relay');
+});
+
 test.run();

@@ -153,6 +153,7 @@ export class MeshImpl implements Mesh {
       get selfId() {
         return self.self?.peerId ?? '';
       },
+      device: this.device,
       wrtc: options.wrtc,
       timeouts: this.timeouts,
       filterSignal: options.filterSignal,

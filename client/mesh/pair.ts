@@ -8,7 +8,9 @@
 
 import { CHUNK_BYTES } from '../../shared/limits';
 import { encodeFrame, FrameType, newMessageId } from '../../shared/frames';
-import { encodePeerSignal, parsePeerSignal } from '../../shared/peerSignal';
+import { encodePeerSignal, parsePeerSignal, type PeerSignal } from '../../shared/peerSignal';
+import type { DeviceKeyPair } from '../../shared/deviceKey';
+import { sdpSignedBy, signSdp } from '../../shared/e2e/index';
 import type { PeerId, PeerInfo, RelayMode, IceServerConfig } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
 import type { LinkState, TransferProgress } from './api';
@@ -22,6 +24,8 @@ import type { MeshTimeouts } from './timeouts';
 
 export interface PairContext {
   readonly selfId: PeerId;
+  /** This device's key: signs the DTLS fingerprints of the SDP we send, so the peer can tell no one swapped it. */
+  readonly device: DeviceKeyPair;
   readonly wrtc?: unknown;
   readonly timeouts: MeshTimeouts;
   relayMode(): RelayMode;
@@ -65,7 +69,7 @@ export class Pair {
       },
       relayMode: () => ctx.relayMode(),
       signalingOnline: () => ctx.signalingOnline(),
-      sendSignal: (signal) => ctx.sendSignal(peerId, encodePeerSignal(signal)),
+      sendSignal: (signal) => ctx.sendSignal(peerId, encodePeerSignal(this.signed(signal))),
       relayTransport: () => this.relay,
       openDirect: (id, events) =>
         new DirectAttempt({
@@ -243,7 +247,29 @@ export class Pair {
   /** A signal from the other side (shared/peerSignal.ts); anything else is ignored. */
   onSignal(data: Record<string, unknown>): void {
     const signal = parsePeerSignal(data);
-    if (signal && !this.destroyed) this.path.onSignal(signal);
+    if (!signal || this.destroyed) return;
+    const problem = this.unsignedSdp(signal);
+    if (problem) {
+      this.ctx.error({ code: 'DIRECT_LINK_UNVERIFIED', message: `direct link to ${this.info.username} refused: ${problem}; staying on the relay, still encrypted`, peerId: this.peerId });
+      return this.path.refuse((signal as { attempt: string }).attempt, problem);
+    }
+    this.path.onSignal(signal);
+  }
+
+  /** An offer or answer we send, with our device key's signature over its DTLS fingerprints. */
+  private signed(signal: PeerSignal): PeerSignal {
+    if (signal.kind !== 'webrtc' || typeof signal.signal.sdp !== 'string') return signal;
+    const dtls = signSdp(this.ctx.device, signal.attempt, String(signal.signal.type), signal.signal.sdp, this.info.deviceKey);
+    return dtls ? { ...signal, dtls } : signal;
+  }
+
+  /** Why an offer or answer from the peer cannot be trusted, or null (other signals carry no SDP). */
+  private unsignedSdp(signal: PeerSignal): string | null {
+    if (signal.kind !== 'webrtc' || signal.signal.sdp === undefined) return null;
+    const { sdp, type } = signal.signal;
+    if (typeof sdp !== 'string') return 'its SDP is not text';
+    if (sdpSignedBy(this.info.deviceKey, this.ctx.device.publicKey, signal.attempt, String(type), sdp, signal.dtls)) return null;
+    return `the DTLS fingerprint of its ${String(type).slice(0, 20)} is not signed by ${this.info.username}'s device key (someone may be in the middle)`;
   }
 
   /** The other side declared a direct attempt dead. */

@@ -130,6 +130,17 @@ export class PathController {
     }
   }
 
+  /**
+   * A signal of attempt `attemptId` could not be trusted (its DTLS fingerprints are not signed by the
+   * peer's device key): the attempt is over on both sides and the relay carries on.
+   */
+  refuse(attemptId: string, reason: string): void {
+    if (this.destroyed) return;
+    if (this.attempt?.id === attemptId) return this.attemptFailed(this.attempt, reason, true);
+    // A responder refusing an offer opened nothing: the initiator learns its attempt is dead.
+    if (!this.env.initiator && this.env.relayMode() !== 'off') this.env.tellAttemptDead(attemptId);
+  }
+
   /** The other side declared a direct attempt dead (PATH frame). */
   onAttemptDead(attemptId: string): void {
     if (this.attempt?.id === attemptId) this.attemptFailed(this.attempt, 'peer reported the direct link dead', false);

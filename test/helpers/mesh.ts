@@ -13,6 +13,7 @@ import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
 import { SealedRelayCodec } from '../../client/mesh/sealedRelay';
+import { signSdp } from '../../shared/e2e/index';
 import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
 import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, TransferProgress } from '../../client/mesh/api';
 import type { MeshTimeouts } from '../../client/mesh/timeouts';
@@ -222,7 +223,11 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
   let peer: SimplePeer.Instance | null = null;
   const makePeer = () => {
     const p = new Ctor({ initiator, wrtc, trickle: true });
-    p.on('signal', (signal: unknown) => socket.ws.send(encodeMessage({ type: 'signal', to: targetId, data: { attempt, signal: signal as object } as Record<string, unknown> })));
+    p.on('signal', (signal: { type?: string; sdp?: string }) => {
+      // Signed like a mesh's SDP, or the mesh would refuse the link (shared/e2e/dtlsBinding.ts).
+      const dtls = signal.sdp ? signSdp(socket.keys.device, attempt, String(signal.type), signal.sdp, target.mesh.self!.deviceKey) : null;
+      socket.ws.send(encodeMessage({ type: 'signal', to: targetId, data: { attempt, signal, ...(dtls && { dtls }) } as Record<string, unknown> }));
+    });
     p.on('data', (data: Uint8Array) => {
       if (data.byteLength === FRAME_HEADER_BYTES && data[1] === FrameType.PING) p.send(encodeFrame(FrameType.PONG, undefined, 0));
       else received.push(new Uint8Array(data));
