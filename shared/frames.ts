@@ -15,6 +15,7 @@ import {
   type ImageMime,
 } from './limits';
 import { isSha256Hex, toHex } from './sha256';
+import { isSignatureText } from './contentRecord';
 
 export const FrameType = {
   TEXT: 1,
@@ -50,6 +51,14 @@ export interface TextPayload {
   text: string;
   /** Sender's lowest text sequence number still unacknowledged for this receiver: lets the receiver skip abandoned gaps. */
   base: number;
+  /** The author device's signature over the text's content record (base64url, 86 chars). */
+  sig: string;
+}
+/** Who wrote a forwarded image (a peer passing on history): absent, the sender wrote it. */
+export interface ImageOrigin {
+  author: string;
+  /** The author device's public key (base64url). */
+  device: string;
 }
 export interface ImageStartPayload {
   sentAt: number;
@@ -57,9 +66,12 @@ export interface ImageStartPayload {
   mime: ImageMime;
   size: number;
   chunks: number;
+  origin?: ImageOrigin;
 }
 export interface ImageEndPayload {
   sha256: string;
+  /** The author device's signature over the image's content record (it holds the SHA-256). */
+  sig: string;
 }
 export interface ReasonPayload {
   code: ErrorCode;
@@ -264,7 +276,21 @@ function text(obj: Record<string, unknown>, id: string): TextPayload {
   const t = obj.text;
   if (typeof t !== 'string') bad('"text" must be a string', id);
   if (t.length > TEXT_MAX_CHARS) bad(`text over ${TEXT_MAX_CHARS} characters`, id, 'TEXT_TOO_LONG');
-  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff) };
+  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff), sig: signature(obj, id) };
+}
+
+function signature(obj: Record<string, unknown>, id: string): string {
+  if (!isSignatureText(obj.sig)) bad('"sig" must be a signature (86 base64url chars)', id, 'BAD_SIGNATURE');
+  return obj.sig;
+}
+
+function origin(value: unknown, id: string): ImageOrigin | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) bad('"origin" must be an object', id);
+  const { author, device } = value as Record<string, unknown>;
+  if (typeof author !== 'string' || author.length < 1 || author.length > 64) bad('"origin.author" must be a user name', id);
+  if (typeof device !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(device)) bad('"origin.device" must be a device key', id, 'BAD_KEY');
+  return { author, device };
 }
 
 function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload {
@@ -275,7 +301,8 @@ function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload
   if (typeof mime !== 'string' || !(IMAGE_MIME_TYPES as readonly string[]).includes(mime)) bad('unsupported image type', id, 'BAD_IMAGE');
   const name = obj.name;
   if (typeof name !== 'string' || name.length > IMAGE_NAME_MAX_CHARS * 2) bad('"name" must be a short string', id);
-  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, chunks };
+  const from = origin(obj.origin, id);
+  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, chunks, ...(from ? { origin: from } : {}) };
 }
 
 function reason(obj: Record<string, unknown>, id: string): ReasonPayload {
@@ -318,7 +345,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case FrameType.IMAGE_END: {
       const obj = json(body, id);
       if (!isSha256Hex(obj.sha256)) bad('"sha256" must be 64 hex chars', id);
-      return { type, id, seq, body: { sha256: obj.sha256 } };
+      return { type, id, seq, body: { sha256: obj.sha256, sig: signature(obj, id) } };
     }
     case FrameType.PATH: {
       const obj = json(body, id);

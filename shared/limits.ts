@@ -8,8 +8,12 @@
  * 3: every socket binds a device key (Ed25519) to its account, and presence carries it.
  */
 export const PROTOCOL_VERSION = 3;
-/** Version of the peer frame format (data channel and relay). */
-export const FRAME_VERSION = 1;
+/**
+ * Version of the peer frame format (data channel and relay). 2: every text and image carries its
+ * author device's signature over its content record (shared/contentRecord.ts), and peers serve
+ * each other the room's history (HISTORY_* frames).
+ */
+export const FRAME_VERSION = 2;
 
 // ---- Accounts -------------------------------------------------------------------------------
 /** Username length in Unicode code points, after NFC normalization. */

@@ -3,7 +3,8 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { generateDeviceKey } from '../../shared/deviceKey';
+import { generateDeviceKey, verifyDeviceSignature, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
+import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
@@ -28,6 +29,8 @@ import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
 import { DeliveryTracker } from './deliveryTracker';
 import { RoomClock } from './roomClock';
 import { TypingGate } from './typingGate';
+import { SigningSeal } from './imageSeal';
+import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
 
@@ -60,16 +63,21 @@ export class MeshImpl implements Mesh {
   private readonly relayWriter: RelayWriter;
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
+  /** This device's signing key: every own message is signed with it. */
+  private readonly deviceKey: DeviceKeyPair;
+  private readonly verify: DeviceVerifier;
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
+    // No key kept by the caller: this mesh is a new device of the account.
+    this.deviceKey = options.deviceKey ?? generateDeviceKey();
+    this.verify = options.verify ?? verifyDeviceSignature;
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       token: options.token,
       peerSecret: options.peerSecret ?? randomSecret(),
-      // No key kept by the caller: this mesh is a new device of the account.
-      deviceKey: options.deviceKey ?? generateDeviceKey(),
+      deviceKey: this.deviceKey,
       WebSocket: options.WebSocket,
       reconnectFirstMs: this.timeouts.reconnectFirstMs,
       reconnectMaxMs: this.timeouts.reconnectMaxMs,
@@ -106,7 +114,13 @@ export class MeshImpl implements Mesh {
           maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
           deliver: (m) => {
             this.clock.saw(m.sentAt);
-            this.events.emit('message', { ...m, from: from(), own: false });
+            const author = from();
+            this.events.emit('message', { ...m, from: author, device: author.deviceKey, own: false });
+          },
+          authentic: (m) => {
+            const author = from();
+            const fields = m.kind === 'text' ? m : { ...m, size: m.bytes.byteLength };
+            return verifyContentText(contentRecordOf(fields, author.username, author.deviceKey), m.sig, this.verify);
           },
           sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
           progress: (p) => this.events.emit('progress', { ...p, peerId, direction: 'receive' }),
@@ -167,9 +181,11 @@ export class MeshImpl implements Mesh {
   sendText(text: string): TextMessage {
     if (typeof text !== 'string' || text.length > TEXT_MAX_CHARS) throw new ChatError('TEXT_TOO_LONG', `text over ${TEXT_MAX_CHARS} characters`);
     const from = this.requireSelf();
-    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: this.clock.next(), own: true, text };
+    const fields = { kind: 'text' as const, id: newMessageId(), sentAt: this.clock.next(), text };
+    const sig = signContentText(this.deviceKey, contentRecordOf(fields, from.username, this.deviceKey.publicKey));
+    const message: TextMessage = { ...fields, from, device: this.deviceKey.publicKey, sig, own: true };
     const seq = this.textSeq++;
-    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
+    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text, sig });
     this.events.emit('message', message);
     this.trackDelivery(message.id);
     return message;
@@ -210,13 +226,16 @@ export class MeshImpl implements Mesh {
     const sentAt = this.clock.next();
     const digest = new ImageDigest(bytes, this.options.sha256);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
+    const key = this.deviceKey;
+    const seal = new SigningSeal(digest, (sha256) => signContentText(key, contentRecordOf({ kind: 'image', id, sentAt, sha256, mime, size: bytes.byteLength, name: cutName }, from.username, key.publicKey)));
     const frames = new ImageFrames(id, start, bytes);
     // Followed from now: receipts may come back before the hash below is done.
     this.deliveries.track(id, this.otherAccounts());
-    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest, frames });
+    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, seal, frames });
     // Hashing overlaps the first chunks already on their way.
-    const sha256 = await digest.complete();
-    const message: ImageMessage = { kind: 'image', id, from, sentAt, own: true, name: cutName, mime, bytes, sha256 };
+    await digest.complete();
+    const { sha256, sig } = seal.end();
+    const message: ImageMessage = { kind: 'image', id, from, device: key.publicKey, sig, sentAt, own: true, name: cutName, mime, bytes, sha256 };
     this.events.emit('message', message);
     this.events.emit('delivery', this.deliveries.state(id)!);
     return message;
