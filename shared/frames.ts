@@ -6,6 +6,8 @@ import { ChatError, isErrorCode, type ErrorCode } from './errors';
 import {
   CHUNK_BYTES,
   FRAME_VERSION,
+  HISTORY_BATCH_RECORDS_MAX,
+  HISTORY_SYNC_MESSAGES_MAX,
   IMAGE_MIME_TYPES,
   IMAGE_NAME_MAX_CHARS,
   PEER_FRAME_MAX_BYTES,
@@ -16,6 +18,7 @@ import {
 } from './limits';
 import { isSha256Hex, toHex } from './sha256';
 import { isSignatureText } from './contentRecord';
+import { parseHistoryRecord, type HistoryRecord } from './historyRecord';
 
 export const FrameType = {
   TEXT: 1,
@@ -38,6 +41,12 @@ export const FrameType = {
   TYPING: 13,
   /** "I have stored and shown message <id>" (its receiver's app said so): drives "Delivered to k of n". Header only. */
   RECEIPT: 14,
+  /** Newcomer -> peer: "send me the room's recent messages I do not have" (HistoryRequestPayload). Acknowledged. */
+  HISTORY_REQUEST: 15,
+  /** Peer -> newcomer: signed records (texts in full, images without bytes), oldest first (HistoryBatchPayload). Acknowledged. */
+  HISTORY_BATCH: 16,
+  /** Newcomer -> peer: "pass on these images" (HistoryImagesPayload); they follow as image transfers with an origin. Acknowledged. */
+  HISTORY_IMAGES: 17,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -77,6 +86,20 @@ export interface ReasonPayload {
   code: ErrorCode;
   message: string;
 }
+export interface HistoryRequestPayload {
+  /** Ids of the newest messages the newcomer has (at most HISTORY_SYNC_MESSAGES_MAX). */
+  have: string[];
+  /** Send nothing older (ms since the epoch): what is older than the newcomer's window it has or no longer wants. */
+  since: number;
+}
+export interface HistoryBatchPayload {
+  records: HistoryRecord[];
+  /** The last batch of this listing. */
+  last: boolean;
+}
+export interface HistoryImagesPayload {
+  ids: string[];
+}
 export interface PathPayload {
   deadAttempt: string;
 }
@@ -100,7 +123,10 @@ export type Frame =
   | (Head & { type: typeof FrameType.PONG; body: Uint8Array })
   | (Head & { type: typeof FrameType.PATH; body: PathPayload })
   | (Head & { type: typeof FrameType.IMAGE_END; body: ImageEndPayload })
-  | (Head & { type: typeof FrameType.BUNDLE; body: Uint8Array[] });
+  | (Head & { type: typeof FrameType.BUNDLE; body: Uint8Array[] })
+  | (Head & { type: typeof FrameType.HISTORY_REQUEST; body: HistoryRequestPayload })
+  | (Head & { type: typeof FrameType.HISTORY_BATCH; body: HistoryBatchPayload })
+  | (Head & { type: typeof FrameType.HISTORY_IMAGES; body: HistoryImagesPayload });
 
 /** A ChatError raised while decoding, with the message id when the header was readable. */
 export class FrameError extends ChatError {
@@ -305,6 +331,12 @@ function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload
   return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, chunks, ...(from ? { origin: from } : {}) };
 }
 
+function ids(value: unknown, id: string, max: number): string[] {
+  if (!Array.isArray(value) || value.length > max) bad(`a list of at most ${max} message ids expected`, id, 'TOO_LARGE');
+  for (const v of value) if (typeof v !== 'string' || !/^[0-9a-f]{32}$/.test(v)) bad('message ids are 32 hex chars', id);
+  return value as string[];
+}
+
 function reason(obj: Record<string, unknown>, id: string): ReasonPayload {
   const code = isErrorCode(obj.code) ? obj.code : 'INTERNAL';
   const message = typeof obj.message === 'string' ? obj.message.slice(0, 500) : '';
@@ -354,6 +386,25 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     }
     case FrameType.BUNDLE:
       return { type, id, seq, body: bundle(body, seq) };
+    case FrameType.HISTORY_REQUEST: {
+      const obj = json(body, id);
+      return { type, id, seq, body: { have: ids(obj.have, id, HISTORY_SYNC_MESSAGES_MAX), since: num(obj, 'since', id) } };
+    }
+    case FrameType.HISTORY_IMAGES:
+      return { type, id, seq, body: { ids: ids(json(body, id).ids, id, HISTORY_SYNC_MESSAGES_MAX) } };
+    case FrameType.HISTORY_BATCH: {
+      const obj = json(body, id);
+      if (!Array.isArray(obj.records) || obj.records.length > HISTORY_BATCH_RECORDS_MAX) bad(`"records" must hold at most ${HISTORY_BATCH_RECORDS_MAX} records`, id, 'TOO_LARGE');
+      if (typeof obj.last !== 'boolean') bad('"last" must be a boolean', id);
+      let records: HistoryRecord[];
+      try {
+        records = obj.records.map(parseHistoryRecord);
+      } catch (err) {
+        const e = err instanceof ChatError ? err : new ChatError('BAD_FRAME', String(err));
+        bad(e.message, id, e.code);
+      }
+      return { type, id, seq, body: { records, last: obj.last } };
+    }
     default:
       bad(`unknown frame type ${type}`, id, 'UNKNOWN_TYPE');
   }

@@ -7,6 +7,9 @@ import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
 import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
 import type { MeshTimeouts } from './timeouts';
+import type { KeptEntry } from './historyKeeper';
+
+export type { KeptEntry, KeptBytes } from './historyKeeper';
 
 export type { MeshTimeouts } from './timeouts';
 
@@ -126,6 +129,11 @@ export interface MeshOptions {
   deviceKey?: DeviceKeyPair;
   /** Ed25519 verification of others' signatures (Node: node:crypto's, see client/cli/nodeEd25519.ts); default pure JS. */
   verify?: DeviceVerifier;
+  /**
+   * The history the caller keeps (a page: IndexedDB), loaded once at start: what this peer can pass on
+   * to newcomers, and what it need not be sent. Signed messages only are passed on (record set).
+   */
+  keptHistory?: () => Promise<KeptEntry[]>;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */

@@ -26,7 +26,13 @@ export interface OutgoingImage {
   /** Encoded once for every peer (see imageFrames.ts). */
   frames: ImageFrames;
 }
-export type OutgoingMessage = OutgoingText | OutgoingImage;
+/** A control message that must arrive (history requests and listings): sent like a text, acknowledged by id. */
+export interface OutgoingFrame {
+  kind: 'frame';
+  id: string;
+  frame: Uint8Array;
+}
+export type OutgoingMessage = OutgoingText | OutgoingImage | OutgoingFrame;
 
 export class Outbox {
   private entries = new Map<string, OutgoingMessage>();

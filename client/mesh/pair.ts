@@ -188,7 +188,9 @@ export class Pair {
   }
 
   private enqueue(m: OutgoingMessage): void {
-    if (m.kind === 'text') {
+    if (m.kind === 'frame') {
+      this.queue.pushText(m.id, m.frame);
+    } else if (m.kind === 'text') {
       const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq), sig: m.sig };
       this.queue.pushText(m.id, encodeFrame(FrameType.TEXT, m.id, m.seq, body));
     } else {
