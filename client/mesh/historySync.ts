@@ -119,6 +119,12 @@ export class HistorySync {
     source.chain = source.chain.then(() => (generation === this.generation && !source.failed ? this.take(source, batch) : undefined));
   }
 
+  /** A history frame from `peerId` failed to decode (oversized, malformed): that peer serves no more. */
+  refuse(peerId: PeerId, code: ErrorCode, why: string): void {
+    const source = this.sources.get(peerId);
+    if (source && !source.failed) this.fail(source, code, why);
+  }
+
   /** An image passed on by `peerId` (it carries an origin): shown only if it is one we asked for, exactly as listed. */
   onImage(peerId: PeerId, image: Extract<Incoming, { kind: 'image' }>): void {
     const wanted = this.wanted.get(image.id);

@@ -500,6 +500,7 @@ export class MeshImpl implements Mesh {
       const messageId = err instanceof FrameError && err.messageId !== ZERO_ID ? err.messageId : undefined;
       this.error({ code: e.code, message: `bad frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, messageId, incoming: true });
       const type = bytes[1];
+      if (type === FrameType.HISTORY_BATCH) this.historySync.refuse(pair.peerId, e.code, `a bad listing (${e.message})`);
       if (messageId && type !== FrameType.REJECT && type !== FrameType.ACK && type !== FrameType.CHUNK_ACK) {
         pair.queue.pushControl(encodeFrame(FrameType.REJECT, messageId, 0, { code: e.code, message: e.message }));
       }
