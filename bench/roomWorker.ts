@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { nodeWrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
 import { nodeAead } from '../client/cli/nodeAead';
+import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh, PeerView } from '../client/mesh/api';
 import { paddedPng } from '../test/helpers/imageFixtures';
@@ -151,6 +152,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     WebSocket,
     sha256: nodeSha256,
     aead: nodeAead,
+    verify: nodeVerifyEd25519,
     ...(!KEEP_ICE_TCP && { filterSignal: withoutIceTcp }),
   });
   const peer: RoomPeer = { mesh, links: new Map(), sawAll: false, online: false };

@@ -4,21 +4,19 @@
 // relayed without being sealed for its receiver is refused.
 
 import * as assert from 'uvu/assert';
-import { encodeFrame, FrameType, newMessageId } from '../shared/frames';
+import { newMessageId } from '../shared/frames';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { meshSuite, openRoguePeer, startPeers, textsFrom, until } from './helpers/mesh';
 
 const test = meshSuite('impersonation (mesh)');
-
-function text(id: string, seq: number, body: string): Uint8Array {
-  return encodeFrame(FrameType.TEXT, id, seq, { sentAt: Date.now(), text: body, base: 1 });
-}
 
 test("replayed message ids and envelopes naming someone else are the rogue's own messages", async (ctx) => {
   ctx.peers = await startPeers(ctx.server, ['victim', 'friend']);
   const [victim, friend] = ctx.peers;
   const rogue = await openRoguePeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('mallory'), victim);
   ctx.cleanup.push(() => rogue.close());
+  // Signed by mallory's own device: they are mallory's texts, whatever ids and envelopes say.
+  const text = (id: string, seq: number, body: string) => rogue.text(id, seq, { sentAt: Date.now(), text: body, base: 1 });
   const friendId = friend.mesh.self!.peerId;
 
   const real = friend.mesh.sendText('the real one');
@@ -42,8 +40,8 @@ test("replayed message ids and envelopes naming someone else are the rogue's own
   // Whatever the rogue's frames carried, the victim names mallory as their sender (or drops them).
   const fromRogue = victim.messages.filter((m) => !m.own && m.from.peerId === rogue.peerId);
   assert.ok(fromRogue.every((m) => m.from.username === 'mallory'));
-  assert.ok(fromRogue.some((m) => m.id === real.id && m.kind === 'text' && m.text.startsWith('forged')), 'the replayed id is delivered as mallory');
-  assert.is(fromRogue.filter((m) => m.id === real.id).length, 1, "mallory's own duplicate is suppressed");
+  // The mesh shows one id once, whoever sends it (history from peers): mallory's replays of the id are not shown.
+  assert.not.ok(fromRogue.some((m) => m.id === real.id), 'an id already shown is not shown again');
   assert.not.ok(victim.messages.some((m) => m.kind === 'text' && m.text === 'wrapped as if from friend' && m.from.peerId === friendId));
   assert.not.ok(friend.messages.some((m) => m.id === toFriend), 'an unsealed frame is never delivered');
   assert.is(friend.errors.find((e) => e.peerId === rogue.peerId)?.code, 'SEALED_ALTERED');

@@ -14,8 +14,8 @@ import { newPeerSecret, openSocket } from './helpers/ws';
 import { waitFor } from './helpers/mesh';
 import { en } from '../client/i18n/en';
 
-test('the current version is 4: session keys in auth and presence, sealed relay payloads, signed DTLS fingerprints (3: device keys bound at auth; 2: relay first with declinable direct links)', () => {
-  assert.is(PROTOCOL_VERSION, 4);
+test("the current version is 5: session keys in auth and presence, sealed relay payloads, signed DTLS fingerprints (4: 'keys' lookups; 3: device keys bound at auth; 2: relay first with declinable direct links)", () => {
+  assert.is(PROTOCOL_VERSION, 5);
 });
 
 test('a client of the previous version is closed with UNSUPPORTED_VERSION before it joins the room', async () => {

@@ -5,10 +5,11 @@ import { suite } from 'uvu';
 import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import { nodeSha256 } from '../../client/cli/nodeSha256';
 import { nodeAead } from '../../client/cli/nodeAead';
+import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
 import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from '../../shared/frames';
-import { rogueImageFrames, type RogueImageOptions } from './rogueFrames';
+import { rogueImageFrames, signedTextFrame, type RogueImageOptions, type RogueSigner } from './rogueFrames';
 import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
@@ -50,7 +51,7 @@ export function fakePng(size: number): Uint8Array {
 }
 
 export function newPeer(name: string, options: MeshOptions): TestPeer {
-  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
+  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
   const peer: TestPeer = { name, mesh, messages: [], errors: [], progress: [] };
   mesh.on('message', (m) => peer.messages.push(m));
   mesh.on('error', (e) => peer.errors.push(e));
@@ -192,6 +193,10 @@ export function meshSuite(name: string, serverOptions: Parameters<typeof startTe
 export interface RoguePeer {
   socket: OnlineSocket;
   peerId: string;
+  /** Signs as this socket's own device and account (what an honest sender would do). */
+  signer: RogueSigner;
+  /** A TEXT frame signed by `signer`. */
+  text(id: string, seq: number, body: { sentAt: number; text: string; base: number }): Uint8Array;
   /** Frames the mesh sent back to us (over either path). */
   received: Uint8Array[];
   sendDirect(bytes: Uint8Array): void;
@@ -201,7 +206,7 @@ export interface RoguePeer {
 
 /** Sends an image by hand through `rogue` (see rogueImageFrames). Returns its id. */
 export function rogueSendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, options: RogueImageOptions = {}): string {
-  const { id, frames } = rogueImageFrames(bytes, options);
+  const { id, frames } = rogueImageFrames(bytes, { signer: rogue.signer, ...options });
   for (const frame of frames) rogue[via](frame);
   return id;
 }
@@ -216,7 +221,7 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
   const socket = await connectPeer(wsUrl, token);
   const targetId = target.mesh.self!.peerId;
   const received: Uint8Array[] = [];
-  const codec = new SealedRelayCodec({ aead: nodeAead, ...socket.keys, selfId: () => socket.self.peerId, peer: (id) => (id === targetId ? target.mesh.self! : undefined) });
+  const codec = new SealedRelayCodec({ aead: nodeAead, device: socket.deviceKey, session: socket.session, selfId: () => socket.self.peerId, peer: (id) => (id === targetId ? target.mesh.self! : undefined) });
   const initiator = socket.self.peerId < targetId;
   let attempt = initiator ? 'rogue-attempt' : '';
   const Ctor = SimplePeer as unknown as new (o: object) => SimplePeer.Instance;
@@ -225,7 +230,7 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
     const p = new Ctor({ initiator, wrtc, trickle: true });
     p.on('signal', (signal: { type?: string; sdp?: string }) => {
       // Signed like a mesh's SDP, or the mesh would refuse the link (shared/e2e/dtlsBinding.ts).
-      const dtls = signal.sdp ? signSdp(socket.keys.device, attempt, String(signal.type), signal.sdp, target.mesh.self!.deviceKey) : null;
+      const dtls = signal.sdp ? signSdp(socket.deviceKey, attempt, String(signal.type), signal.sdp, target.mesh.self!.deviceKey) : null;
       socket.ws.send(encodeMessage({ type: 'signal', to: targetId, data: { attempt, signal, ...(dtls && { dtls }) } as Record<string, unknown> }));
     });
     p.on('data', (data: Uint8Array) => {
@@ -261,9 +266,12 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
       }
     }, 10);
   });
+  const signer = { key: socket.deviceKey, author: socket.self.username };
   return {
     socket,
     peerId: socket.self.peerId,
+    signer,
+    text: (id, seq, body) => signedTextFrame(signer, id, seq, body),
     received,
     sendDirect: (bytes) => peer!.send(bytes),
     sendRelay: (bytes) => {

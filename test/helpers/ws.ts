@@ -102,8 +102,10 @@ export function newPeerSecret(): string {
 export interface OnlineSocket extends TestSocket {
   welcome: WelcomeMessage;
   self: PeerInfo;
-  /** The device and session keys it announced (a rogue peer seals with them: test/helpers/mesh.ts). */
-  keys: { device: DeviceKeyPair; session: SessionKeyPair };
+  /** The device key this socket bound (it signs what a hand-driven peer sends). */
+  deviceKey: DeviceKeyPair;
+  /** The session key it announced (a hand-driven peer seals what it relays with it: test/helpers/mesh.ts). */
+  session: SessionKeyPair;
 }
 
 /** Opens a socket, authenticates with `token` and waits for the welcome. */
@@ -114,15 +116,15 @@ export function deviceFields(token: string, key = generateDeviceKey()): { device
 
 export async function connectPeer(url: string, token: string, peerSecret = newPeerSecret(), options: WebSocket.ClientOptions = {}): Promise<OnlineSocket> {
   const socket = await openSocket(url, options);
-  const device = generateDeviceKey();
-  const session = generateSessionKey(device);
-  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token, device), ...sessionAuth(session) }));
+  const deviceKey = generateDeviceKey();
+  const session = generateSessionKey(deviceKey);
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token, deviceKey), ...sessionAuth(session) }));
   const welcome = await socket.next<WelcomeMessage>((m) => m.type === 'welcome' || m.type === 'error');
   if (welcome.type !== 'welcome') {
     await socket.close();
     throw new Error(`auth failed: ${JSON.stringify(welcome)}`);
   }
-  return Object.assign(socket, { welcome, self: welcome.self, keys: { device, session } });
+  return Object.assign(socket, { welcome, self: welcome.self, deviceKey, session });
 }
 
 /** Registers and logs in each name on `server`, then connects them one after the other (in order). */

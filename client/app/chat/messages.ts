@@ -5,7 +5,15 @@ import { HISTORY_MAX_MESSAGES, type StoredMessage } from './history';
 import { sourceBlob } from './imageSources';
 
 export function toStored(message: ChatMessage, receivedAt: number): StoredMessage {
-  const base = { id: message.id, from: message.from, sentAt: message.sentAt, own: message.own, receivedAt };
+  const base = {
+    id: message.id,
+    from: message.from,
+    sentAt: message.sentAt,
+    own: message.own,
+    receivedAt,
+    signed: { device: message.device, sig: message.sig, ...(message.kind === 'image' ? { sha256: message.sha256 } : {}) },
+    ...(message.via ? { via: message.via } : {}),
+  };
   if (message.kind === 'text') return { ...base, kind: 'text', text: message.text, size: message.text.length * 2 };
   // The Blob takes its own copy of the bytes (no second copy before it, as there was); our
   // own image is the picked file itself, with no copy at all. (The mesh's bytes are never shared memory.)
