@@ -283,6 +283,8 @@ export const KEY_PINS_PER_ACCOUNT_MAX = 32;
  * replayed. Default 10,000 (~200 bytes each): far more peers than a room sees in a day.
  */
 export const SEALED_SESSIONS_MAX = 10_000;
+/** "bob's device changed" lines a page keeps in its log (lines; the oldest go first). They are not stored. */
+export const LOG_NOTICES_MAX = 50;
 /** Accounts whose device keys this device pins (accounts); the least recently seen is forgotten past it. */
 export const KEY_PIN_ACCOUNTS_MAX = 1_000;
 

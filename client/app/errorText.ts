@@ -32,6 +32,8 @@ const TRANSLATED = new Set<string>([
   'RELAY_DISABLED',
   'PEER_LEFT',
   'RELAY_BACKED_UP',
+  'DIRECT_LINK_UNVERIFIED',
+  'SEALED_ALTERED',
 ]);
 
 /** Codes by which an image is refused for its bytes, on either end (shared/imageCheck.ts). */

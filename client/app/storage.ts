@@ -9,6 +9,7 @@ const KEYS = {
   lang: 'chatroom.lang',
   devices: 'chatroom.devices',
   deviceKeys: 'chatroom.deviceKeys',
+  keyPins: 'chatroom.keyPins',
 } as const;
 
 /** Device tokens (or device key seeds) by "<server origin> <account name in lower case>". */
@@ -59,6 +60,11 @@ export const storage = {
   },
   setDeviceKeySeed: (origin: string, username: string, seed: string) =>
     write(KEYS.deviceKeys, JSON.stringify({ ...deviceTokens(KEYS.deviceKeys), [deviceKey(origin, username)]: seed })),
+  /** The device keys others showed this device (client/mesh/keyPins.ts), by this device's own public key (one per server and account). */
+  keyPins: (ownDeviceKey: string) => ({
+    load: () => read(`${KEYS.keyPins} ${ownDeviceKey}`),
+    save: (text: string) => write(`${KEYS.keyPins} ${ownDeviceKey}`, text),
+  }),
   lang: () => read(KEYS.lang),
   setLang: (value: string) => write(KEYS.lang, value),
 };

@@ -3,9 +3,11 @@
 // hash, so no server address or user name ever becomes part of a path.
 
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { exportDeviceSeed, generateDeviceKey, restoreDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
+import type { PinStorage } from '../mesh/keyPins';
 
 function deviceFile(stateDir: string, httpBase: string, user: string): string {
   const id = createHash('sha256').update(`${httpBase} ${user.normalize('NFC').toLowerCase()}`).digest('hex').slice(0, 32);
@@ -38,4 +40,23 @@ export async function writeDeviceToken(stateDir: string | undefined, httpBase: s
   if (!stateDir) return;
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
   await writeFile(deviceFile(stateDir, httpBase, user), `${token}\n`, { mode: 0o600 });
+}
+
+/** Where this device pins the keys others show it (client/mesh/keyPins.ts), beside its own key; without --state-dir, nowhere (this run only). */
+export function cliKeyPins(stateDir: string | undefined, httpBase: string, user: string): PinStorage | undefined {
+  if (!stateDir) return undefined;
+  const file = deviceFile(stateDir, httpBase, user).replace(/\.token$/, '.pins.json');
+  return {
+    load: () => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        return null; // nothing pinned yet
+      }
+    },
+    save: (text) => {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, text, { mode: 0o600 });
+    },
+  };
 }

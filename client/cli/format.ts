@@ -22,7 +22,11 @@ export function formatMessage(m: ChatMessage): string {
 }
 
 export function formatJoin(p: PeerView, now = Date.now()): string {
-  return `[${time(now)}] * ${who(p)} joined`;
+  return `[${time(now)}] * ${who(p)} joined (safety number ${p.safetyNumber})`;
+}
+
+export function formatDeviceChanged(p: PeerView, now = Date.now()): string {
+  return `[${time(now)}] * ${who(p)} uses a device not seen before: compare your safety number with them (${p.safetyNumber})`;
 }
 
 export function formatLeave(p: PeerView, now = Date.now()): string {

@@ -12,8 +12,8 @@ import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
 import type { ApiErrorBody, LoginResponse } from '../../shared/api';
 import { HelpRequested, parseArgs, USAGE, type CliArgs } from './args';
-import { cliDeviceKey, readDeviceToken, writeDeviceToken } from './deviceState';
-import { formatJoin, formatLeave, formatLink, formatMessage } from './format';
+import { cliDeviceKey, cliKeyPins, readDeviceToken, writeDeviceToken } from './deviceState';
+import { formatDeviceChanged, formatJoin, formatLeave, formatLink, formatMessage } from './format';
 
 async function login(args: CliArgs): Promise<string> {
   const res = await fetch(`${args.httpBase}/api/login`, {
@@ -51,6 +51,7 @@ function watchRoom(mesh: Mesh): void {
   });
   mesh.on('status', (s) => console.error(`(${s})`));
   mesh.on('error', (e) => console.error(`! ${e.code}: ${e.message}`));
+  mesh.on('deviceChanged', (p) => console.log(formatDeviceChanged(p)));
 }
 
 async function send(mesh: Mesh, kind: 'text' | 'image', value: string): Promise<void> {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
   }
   const token = await login(args);
   const deviceKey = await cliDeviceKey(args.stateDir, args.httpBase, args.user);
-  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, deviceKey });
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, deviceKey, keyPins: cliKeyPins(args.stateDir, args.httpBase, args.user) });
   watchRoom(mesh);
   let leaving = false;
   const leave = async (code = 0) => {

@@ -7,6 +7,7 @@ import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
 import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
 import type { Aead } from '../../shared/e2e/aead';
+import type { PinStorage } from './keyPins';
 import type { MeshTimeouts } from './timeouts';
 import type { KeptEntry } from './historyKeeper';
 
@@ -27,6 +28,11 @@ export type ConnectionStatus = 'connecting' | 'online' | 'reconnecting' | 'unaut
 
 export interface PeerView extends PeerInfo {
   link: LinkState;
+  /**
+   * The safety number of this device pair (shared/e2e/safetyNumber.ts): 12 digits in groups of 4,
+   * the same on the other device's screen unless someone swapped a key between them.
+   */
+  safetyNumber: string;
 }
 
 interface MessageBase {
@@ -102,6 +108,12 @@ export interface MeshEvents {
   delivery: (state: DeliveryState) => void;
   /** `peer` is typing (at most about every TYPING_SEND_EVERY_MS while it types; nothing says when it stops). */
   typing: (peer: PeerInfo) => void;
+  /**
+   * `peer`'s account shows a device key this device has not seen for it before, while it had seen
+   * others (keyPins.ts): a new or replaced device, or a server handing out a key of its own. The
+   * first key of an account is pinned silently (trust on first use).
+   */
+  deviceChanged: (peer: PeerView) => void;
 }
 
 export interface MeshOptions {
@@ -145,6 +157,11 @@ export interface MeshOptions {
    * to newcomers, and what it need not be sent. Signed messages only are passed on (record set).
    */
   keptHistory?: () => Promise<KeptEntry[]>;
+  /**
+   * Where the device keys seen per account are kept between runs (keyPins.ts; a page: localStorage,
+   * the CLI: --state-dir). Omitted: pinned for this Mesh only.
+   */
+  keyPins?: PinStorage;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */

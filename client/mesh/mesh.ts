@@ -4,7 +4,7 @@
 
 import { ChatError } from '../../shared/errors';
 import { generateDeviceKey, verifyDeviceSignature, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
-import { generateSessionKey, nobleAead } from '../../shared/e2e/index';
+import { generateSessionKey, nobleAead, safetyNumber } from '../../shared/e2e/index';
 import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import {
   CHANNEL_PAUSE_ABOVE_BYTES,
@@ -33,6 +33,7 @@ import { ImageFrames } from './imageFrames';
 import { RelayWriter, type RelaySocket } from './relayWriter';
 import { plainRelayCodec, type RelayCodec } from './relayCodec';
 import { SealedRelayCodec } from './sealedRelay';
+import { KeyPins } from './keyPins';
 import { EarlyBuffer } from './earlyBuffer';
 import { LinkBudget } from './linkBudget';
 import { Pair, type PairContext } from './pair';
@@ -85,6 +86,9 @@ export class MeshImpl implements Mesh {
   private readonly codec: RelayCodec;
   /** Peers (by device and session key) already told about as unusable for the relay: said once. */
   private readonly keyProblemsReported = new Set<string>();
+  /** Device keys seen per account (trust on first use). */
+  private readonly pins: KeyPins;
+  private readonly safetyNumbers = new WeakMap<PeerInfo, string>();
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
   /** This device's signing key: every own message is signed with it. */
@@ -108,6 +112,7 @@ export class MeshImpl implements Mesh {
     this.deviceKey = options.deviceKey ?? generateDeviceKey();
     this.verify = options.verify ?? verifyDeviceSignature;
     const session = generateSessionKey(this.deviceKey);
+    this.pins = new KeyPins(options.keyPins ?? null);
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       token: options.token,
@@ -244,7 +249,18 @@ export class MeshImpl implements Mesh {
   }
 
   peers(): PeerView[] {
-    return [...this.pairs.values()].map((p) => ({ ...p.info, link: p.state }));
+    return [...this.pairs.values()].map((p) => this.view(p));
+  }
+
+  private view(pair: Pair): PeerView {
+    return { ...pair.info, link: pair.state, safetyNumber: this.safetyNumberWith(pair.info) };
+  }
+
+  /** The safety number of this device and the peer's (a hash: computed once per presence record). */
+  private safetyNumberWith(info: PeerInfo): string {
+    let number = this.safetyNumbers.get(info);
+    if (!number) this.safetyNumbers.set(info, (number = safetyNumber(this.deviceKey.publicKey, info.deviceKey)));
+    return number;
   }
 
   start(): void {
@@ -496,13 +512,13 @@ export class MeshImpl implements Mesh {
     const existing = this.pairs.get(info.peerId);
     if (existing) {
       existing.info = info;
-      this.checkKeys(info);
+      this.checkKeys(existing);
       if (resumed) existing.onSignalingResumed();
       return;
     }
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
-    this.checkKeys(info);
+    this.checkKeys(pair);
     this.receivers.get(info);
     pair.start();
     this.historySync.peerJoined();
@@ -512,8 +528,14 @@ export class MeshImpl implements Mesh {
     }
   }
 
-  /** Says once when nothing can be sealed for a peer (its session key is missing or not signed by its device key). */
-  private checkKeys(info: PeerInfo): void {
+  /**
+   * Pins the peer's device key for its account (a key the account never showed this device before
+   * raises `deviceChanged`), and says once when nothing can be sealed for the peer (its session key
+   * is missing or not signed by its device key).
+   */
+  private checkKeys(pair: Pair): void {
+    const { info } = pair;
+    if (info.deviceKey !== this.deviceKey.publicKey && this.pins.see(info.username, info.deviceKey) === 'changed') this.events.emit('deviceChanged', this.view(pair));
     const problem = this.codec.problem(info.peerId);
     const id = `${info.peerId}.${info.deviceKey}.${info.sessionKey}`;
     if (!problem || this.keyProblemsReported.has(id)) return;

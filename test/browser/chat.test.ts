@@ -14,7 +14,7 @@ import { imageRendered, imageRenderedCount, messageWithText, pickFileFromDisk, r
 import { makeGif, makePng, makePngNear, pngClaiming } from './support/images';
 import { connectPeer } from '../helpers/ws';
 import { rogueImageFrames } from '../helpers/rogueFrames';
-import { encodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { sealingFor } from '../helpers/sealing';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const RELAY_TIMEOUT_MS = 45_000;
@@ -80,6 +80,25 @@ test('all three register and log in through the pages and see each other online'
   }
   await userItem(a, bob.username).filter({ hasText: 'direct' }).waitFor();
   await userItem(b, alice.username).filter({ hasText: 'direct' }).waitFor();
+});
+
+/** The safety number `page` shows for `other` in its online list, after opening its named control. */
+async function safetyNumberShown(page: Page, other: Account): Promise<string> {
+  const row = userItem(page, other.username);
+  const control = row.locator('summary');
+  assert.is(await control.getAttribute('aria-label'), `Safety number with ${other.displayName}`, 'the control has an accessible name');
+  await control.click();
+  const number = row.getByLabel(`Safety number with ${other.displayName}`).and(row.locator('.safety-number'));
+  return (await number.innerText()).trim();
+}
+
+test('each pair sees the same safety number on both screens (12 digits in groups of 4)', async ({ a, b, c }) => {
+  const ab = await safetyNumberShown(a, bob);
+  assert.match(ab, /^\d{4} \d{4} \d{4}$/);
+  assert.is(await safetyNumberShown(b, alice), ab);
+  const ac = await safetyNumberShown(a, carol);
+  assert.is(await safetyNumberShown(c, alice), ac);
+  assert.is.not(ac, ab);
 });
 
 test('the browser without direct WebRTC shows relay links, and so do the others towards it', async ({ a, b, c }) => {
@@ -228,7 +247,9 @@ test('an image with a right hash but bytes glued after its end, from a hand-driv
   try {
     const bobId = rogue.welcome.peers.find((p) => p.username === bob.username)!.peerId;
     const polyglot = Buffer.concat([makePng(4, 4), Buffer.from('<html><script>alert(1)</script></html>')]);
-    for (const frame of rogueImageFrames(polyglot, { start: { name: 'mallory-poly.png' } }).frames) rogue.ws.send(encodeRelayEnvelope(bobId, frame));
+    // Sealed for bob like any peer's relayed frames (only the image inside is rogue).
+    const sealing = sealingFor(rogue);
+    for (const frame of rogueImageFrames(polyglot, { start: { name: 'mallory-poly.png' } }).frames) rogue.ws.send(sealing.request(bobId, frame));
     await b.getByRole('alert').filter({ hasText: /An image from .+ was refused and not shown: it is not a complete PNG/ }).waitFor();
     assert.is(await messageLog(b).locator('img[alt*="mallory-poly.png"]').count(), 0);
     await b.getByRole('button', { name: 'Dismiss' }).click();

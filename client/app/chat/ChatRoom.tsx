@@ -3,7 +3,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ChatError } from '../../../shared/errors';
-import { IMAGE_MAX_BYTES } from '../../../shared/limits';
+import { IMAGE_MAX_BYTES, LOG_NOTICES_MAX } from '../../../shared/limits';
 import type { MeshError, PeerView } from '../../mesh/api';
 import { useI18n } from '../../i18n';
 import { errorText, formatBytes, IMAGE_REFUSAL_CODES, imageRefusalText } from '../errorText';
@@ -13,7 +13,7 @@ import { socketUrl } from '../storage';
 import { Composer } from './Composer';
 import { rememberSource } from './imageSources';
 import { Lightbox } from './Lightbox';
-import { MessageLog } from './MessageLog';
+import { MessageLog, type LogNotice } from './MessageLog';
 import { StatusLine } from './StatusLine';
 import { Transfers } from './Transfers';
 import { UserList } from './UserList';
@@ -26,7 +26,7 @@ import { useDelivery } from './useDelivery';
 import { useUnread } from './useUnread';
 
 /** Mesh errors that concern the user; the rest (a direct link replaced by the relay, a peer gone) are handled already. */
-const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_DISABLED', 'PEER_LEFT', 'RELAY_BACKED_UP']);
+const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_DISABLED', 'PEER_LEFT', 'RELAY_BACKED_UP', 'DIRECT_LINK_UNVERIFIED', 'SEALED_ALTERED']);
 
 function worthShowing(e: MeshError, peers: PeerView[]): boolean {
   if (e.code === 'UNREACHABLE') return peers.some((p) => p.peerId === e.peerId && p.link === 'unreachable');
@@ -45,6 +45,8 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const [error, setError] = useState<string | null>(null);
   const [enlarged, setEnlarged] = useState<{ url: string; name: string } | null>(null);
   const [dragging, setDragging] = useState(false);
+  /** "bob's device changed" lines for the log (not stored: the pins are). */
+  const [notices, setNotices] = useState<LogNotice[]>([]);
   /** The server refused this socket as one device too many (it says so just before closing it). */
   const refusedAsExtraDevice = useRef(false);
   const { messages, add, shown } = useHistory(session.origin, session.user.username);
@@ -54,6 +56,10 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       // Delivered means stored and shown here: only then does the sender hear of it.
       void add(m).then(() => meshRef.current?.receipt(m));
       typing.messageFrom(m);
+    },
+    onDeviceChanged: (peer) => {
+      const notice: LogNotice = { id: `device-${peer.peerId}-${peer.deviceKey}`, at: Date.now(), text: t('deviceChanged', { name: peer.displayName || peer.username, username: peer.username, number: peer.safetyNumber }) };
+      setNotices((old) => [...old.filter((n) => n.id !== notice.id), notice].slice(-LOG_NOTICES_MAX));
     },
     onError: (e: MeshError) => {
       if (e.code === 'TOO_MANY_DEVICES') refusedAsExtraDevice.current = true;
@@ -140,7 +146,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       </div>
       <UserList self={me} peers={peers} />
       <section class="conversation">
-        <MessageLog messages={messages} onEnlarge={enlarge} onImageShown={shown} firstUnreadId={unread.firstUnreadId} delivery={delivery} />
+        <MessageLog messages={messages} notices={notices} onEnlarge={enlarge} onImageShown={shown} firstUnreadId={unread.firstUnreadId} delivery={delivery} />
         <TypingLine typing={typing.typing} />
         <Transfers mesh={mesh} peers={peers} />
         <Alert text={error} onDismiss={() => setError(null)} />

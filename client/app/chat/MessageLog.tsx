@@ -8,8 +8,17 @@ import { ImageBubble } from './ImageBubble';
 import type { DeliveryState } from '../../mesh/api';
 import type { Deliveries } from './useDelivery';
 
+/** A line of the room's own in the log, between the messages by time (e.g. "bob's device changed"). */
+export interface LogNotice {
+  id: string;
+  /** ms since the epoch: where it goes among the messages. */
+  at: number;
+  text: string;
+}
+
 interface MessageLogProps {
   messages: StoredMessage[];
+  notices?: LogNotice[];
   onEnlarge: (url: string, name: string) => void;
   /** An image message loaded (or failed to), by id. */
   onImageShown?: (id: string) => void;
@@ -67,7 +76,22 @@ class MessageRow extends Component<ItemProps> {
   }
 }
 
-export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, delivery }: MessageLogProps) {
+/** The notices due before message `index` (by time), and those after the last message. */
+function noticesBefore(notices: readonly LogNotice[], messages: readonly StoredMessage[], index: number): LogNotice[] {
+  const upTo = index < messages.length ? messages[index].sentAt : Infinity;
+  const from = index > 0 ? messages[index - 1].sentAt : -Infinity;
+  return notices.filter((n) => n.at >= from && n.at < upTo);
+}
+
+function NoticeLine({ notice }: { notice: LogNotice }) {
+  return (
+    <p class="log-notice" role="note" data-notice-id={notice.id}>
+      {notice.text}
+    </p>
+  );
+}
+
+export function MessageLog({ messages, notices = [], onEnlarge, onImageShown, firstUnreadId, delivery }: MessageLogProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -75,7 +99,7 @@ export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, d
     const el = ref.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   };
-  useLayoutEffect(followNewest, [messages.length]);
+  useLayoutEffect(followNewest, [messages.length, notices.length]);
   return (
     <div
       class="log"
@@ -91,8 +115,9 @@ export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, d
       }}
     >
       {messages.length === 0 && <p class="muted empty">{t('noMessages')}</p>}
-      {messages.map((m) => (
+      {messages.map((m, i) => (
         <Fragment key={m.id}>
+          {notices.length > 0 && noticesBefore(notices, messages, i).map((n) => <NoticeLine key={n.id} notice={n} />)}
           {m.id === firstUnreadId && (
             <p class="new-messages" role="separator" aria-label={t('newMessages')}>
               {t('newMessages')}
@@ -100,6 +125,9 @@ export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, d
           )}
           <MessageRow message={m} onEnlarge={onEnlarge} onImageShown={onImageShown} delivery={delivery?.get(m.id)} />
         </Fragment>
+      ))}
+      {noticesBefore(notices, messages, messages.length).map((n) => (
+        <NoticeLine key={n.id} notice={n} />
       ))}
     </div>
   );

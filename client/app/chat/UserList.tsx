@@ -25,6 +25,20 @@ function Username({ name, t }: { name: string; t: Translate }) {
   );
 }
 
+/** The pair's safety number, folded away until asked for (shared/e2e/safetyNumber.ts). */
+function SafetyNumber({ peer, t }: { peer: PeerView; t: Translate }) {
+  const name = peer.displayName || peer.username;
+  return (
+    <details class="safety">
+      <summary aria-label={t('safetyNumberWith', { name })}>{t('safetyNumber')}</summary>
+      <p class="safety-number" aria-label={t('safetyNumberWith', { name })}>
+        {peer.safetyNumber}
+      </p>
+      <p class="safety-hint muted">{t('safetyNumberHint', { name })}</p>
+    </details>
+  );
+}
+
 export function UserList({ self, peers }: UserListProps) {
   const { t } = useI18n();
   const sorted = [...peers].sort((a, b) => a.displayName.localeCompare(b.displayName) || a.peerId.localeCompare(b.peerId));
@@ -42,6 +56,7 @@ export function UserList({ self, peers }: UserListProps) {
           <li key={peer.peerId} class="user" data-peer-id={peer.peerId}>
             <span class="display-name">{peer.displayName}</span> <Username name={peer.username} t={t} />{' '}
             <span class={`link link-${peer.link}`}>{t(`link.${peer.link}` as MessageKey)}</span>
+            <SafetyNumber peer={peer} t={t} />
           </li>
         ))}
       </ul>

@@ -7,7 +7,8 @@ import { exportDeviceSeed, generateDeviceKey, restoreDeviceKey, type DeviceKeyPa
 import { storage } from '../storage';
 
 export function createBrowserMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair): Mesh {
-  return createMesh({ serverUrl, token, deviceKey });
+  // Others' device keys are pinned beside this device's own key (trust on first use).
+  return createMesh({ serverUrl, token, deviceKey, keyPins: storage.keyPins(deviceKey.publicKey) });
 }
 
 /** This browser's device key for the account: kept where the session is kept, made on first use. */

@@ -17,6 +17,8 @@ export interface MeshState {
 interface Handlers {
   onMessage: (message: ChatMessage) => void;
   onError: (error: MeshError) => void;
+  /** An account showed a device key this browser had not seen for it (MeshEvents.deviceChanged). */
+  onDeviceChanged: (peer: PeerView) => void;
 }
 
 export function useMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair, handlers: Handlers): MeshState {
@@ -32,6 +34,7 @@ export function useMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPa
       mesh.on('peers', (peers) => update({ peers })),
       mesh.on('message', (message) => handlersRef.current.onMessage(message)),
       mesh.on('error', (error) => handlersRef.current.onError(error)),
+      mesh.on('deviceChanged', (peer) => handlersRef.current.onDeviceChanged(peer)),
     ];
     update({ mesh, status: mesh.status, peers: mesh.peers() });
     mesh.start();
