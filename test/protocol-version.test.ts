@@ -1,4 +1,4 @@
-// Protocol version 2 (relay first; a responder may decline a direct link). A room never mixes
+// Wire versions (PROTOCOL_VERSION for the socket, FRAME_VERSION for peer frames). A room never mixes
 // versions: the server closes a client of another version with UNSUPPORTED_VERSION, and a client
 // that meets a server of another version says "ChatRoom was updated — reload" (status `outdated`)
 // and stops, instead of reconnecting or logging the user out.
