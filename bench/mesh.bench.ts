@@ -77,6 +77,13 @@ interface Scenario {
   /** The same per process: [server, sender, receivers...]. */
   meshCpuByProcessMs?: number[];
   socketIoCpuByProcessMs?: number[];
+  /**
+   * Relay only: the same mesh relaying unencrypted (MeshOptions.plainRelay), timed round by round
+   * with the sealed one: its image ms, sealed / unencrypted (issue 13: <= 1.3), and its CPU ms.
+   */
+  plainImageMs?: number;
+  sealedToPlain?: number;
+  plainCpuMs?: number;
   /** BENCH_BEFORE: the other checkout's mesh, timed round by round with this one: its image ms, / socket.io, this / it, its CPU. */
   beforeImageMs?: number;
   beforeToSocketIo?: number;
@@ -90,6 +97,8 @@ const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE)
 async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: number, tag: string, beforeServer?: BenchServer): Promise<Scenario> {
   const mesh = new MeshGroup(server, n, tag);
   const before = beforeServer && pathKind === 'relay' ? new MeshGroup(beforeServer, n, `${tag}b`, path.join(BEFORE!, 'bench', 'worker.ts')) : null;
+  // End-to-end encryption's cost: the same mesh relaying unencrypted, on the same server, rounds interleaved.
+  const plain = pathKind === 'relay' ? new MeshGroup(server, n, `${tag}u`, 'worker.ts', true) : null;
   // The baseline runs between the image rounds, so both see the same machine (others' load comes and goes).
   const base = await new Baseline(n - 1).start();
   const rawRelay = pathKind === 'relay' ? await new RawRelay(n - 1, 'bare').start() : null;
@@ -99,12 +108,14 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
   try {
     const connectMs = await mesh.connect(pathKind);
     await before?.connect(pathKind);
+    await plain?.connect(pathKind);
     await mesh.texts(`${tag}-warmup`, WARMUP_TEXTS, TEXT_INTERVAL_MS);
     await before?.texts(`${tag}b-warmup`, WARMUP_TEXTS, TEXT_INTERVAL_MS);
+    await plain?.texts(`${tag}u-warmup`, WARMUP_TEXTS, TEXT_INTERVAL_MS);
     const latencies = (await mesh.texts(`${tag}-text`, TEXTS, TEXT_INTERVAL_MS)).sort((a, b) => a - b);
 
-    const times = { image: [] as number[], before: [] as number[], baseline: [] as number[], rawRelay: [] as number[], verifiedRelay: [] as number[], socketIo: [] as number[] };
-    const cpu = { mesh: new CpuMeter(() => mesh.pids()), before: new CpuMeter(() => before?.pids() ?? []), socketIo: new CpuMeter(() => socketIo?.pids() ?? []) };
+    const times = { image: [] as number[], plain: [] as number[], before: [] as number[], baseline: [] as number[], rawRelay: [] as number[], verifiedRelay: [] as number[], socketIo: [] as number[] };
+    const cpu = { mesh: new CpuMeter(() => mesh.pids()), plain: new CpuMeter(() => plain?.pids() ?? []), before: new CpuMeter(() => before?.pids() ?? []), socketIo: new CpuMeter(() => socketIo?.pids() ?? []) };
     /** Round 0 warms up and is not counted. */
     const timed = async <T>(r: number, into: number[], meter: CpuMeter | null, run: () => Promise<T> | undefined): Promise<void> => {
       if (r > 0) meter?.start();
@@ -118,6 +129,7 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       await timed(r, times.verifiedRelay, null, () => verifiedRelay?.round());
       await timed(r, times.socketIo, cpu.socketIo, () => socketIo?.round());
       await timed(r, times.before, cpu.before, () => before?.image(r));
+      await timed(r, times.plain, cpu.plain, () => plain?.image(r));
       await timed(r, times.image, cpu.mesh, () => mesh.image(r));
     }
     const imageMs = median(times.image);
@@ -146,6 +158,7 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
         meshCpuByProcessMs: cpu.mesh.perProcessMs,
         socketIoCpuByProcessMs: cpu.socketIo.perProcessMs,
       }),
+      ...(times.plain.length > 0 && { plainImageMs: median(times.plain), sealedToPlain: imageMs / median(times.plain), plainCpuMs: cpu.plain.perSpanMs }),
       ...(times.before.length > 0 && {
         beforeImageMs: median(times.before),
         beforeToSocketIo: median(times.before) / median(times.socketIo),
@@ -155,7 +168,7 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       ...(times.verifiedRelay.length > 0 && { verifiedRelayMs: median(times.verifiedRelay), verifiedRelayRatioToBaseline: baselineMs / median(times.verifiedRelay) }),
     };
   } finally {
-    await Promise.all([mesh.stop(), before?.stop(), base.stop(), rawRelay?.stop(), verifiedRelay?.stop(), socketIo?.stop()]);
+    await Promise.all([mesh.stop(), plain?.stop(), before?.stop(), base.stop(), rawRelay?.stop(), verifiedRelay?.stop(), socketIo?.stop()]);
   }
 }
 
@@ -223,6 +236,13 @@ async function main(): Promise<void> {
     if (!r.meshCpuByProcessMs || !r.socketIoCpuByProcessMs) continue;
     const parts = (xs: number[]) => `server ${f(xs[0], 0)}, sender ${f(xs[1], 0)}, receivers ${xs.slice(2).map((x) => f(x, 0)).join('/')}`;
     console.log(`CPU ms per image, ${r.path} ${r.peers} peers: mesh ${parts(r.meshCpuByProcessMs)}; socket.io ${parts(r.socketIoCpuByProcessMs)}`);
+  }
+  for (const r of results) {
+    if (r.plainImageMs === undefined) continue;
+    console.log(
+      `end to end, ${r.path} ${r.peers} peers (rounds interleaved): unencrypted ${f(r.plainImageMs, 0)} ms (CPU ${f(r.plainCpuMs!, 0)} ms), ` +
+        `sealed ${f(r.imageMs, 0)} ms (CPU ${f(r.meshCpuMs!, 0)} ms): sealed/unencrypted ${f(r.sealedToPlain!, 2)} (issue 13: <= 1.3)`,
+    );
   }
   for (const r of results) {
     if (r.beforeImageMs === undefined) continue;

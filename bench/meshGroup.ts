@@ -17,6 +17,8 @@ export class MeshGroup {
     n: number,
     private readonly tag: string,
     workerScript = 'worker.ts',
+    /** Relay unencrypted (the "before" of end-to-end encryption, same code otherwise). */
+    private readonly plainRelay = false,
   ) {
     this.workers = Array.from({ length: n }, (_, i) => new Worker(`${tag}${i}`, workerScript));
   }
@@ -36,7 +38,7 @@ export class MeshGroup {
     // Process start-up (tsx, wrtc) is not part of connecting.
     await Promise.all(this.workers.map((w) => w.next((m) => m.ev === 'ready')));
     const t0 = performance.now();
-    this.workers.forEach((w, i) => w.send({ cmd: 'start', wsUrl: this.server.wsUrl, token: tokens[i] }));
+    this.workers.forEach((w, i) => w.send({ cmd: 'start', wsUrl: this.server.wsUrl, token: tokens[i], ...(this.plainRelay && { plainRelay: true }) }));
     await Promise.all(this.workers.map((w) => w.next((m) => m.ev === 'links' && m.links.length === n - 1 && m.links.every((l) => l === linkKind))));
     return performance.now() - t0;
   }

@@ -5,6 +5,7 @@
 
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
+import { nodeAead } from '../client/cli/nodeAead';
 import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import type { Sha256Hasher } from '../shared/sha256';
 import SimplePeer from 'simple-peer';
@@ -16,7 +17,8 @@ import { paddedPng } from '../test/helpers/imageFixtures';
 import { uninitializedBytes } from '../shared/uninitializedBytes';
 
 export type ToWorker =
-  | { cmd: 'start'; wsUrl: string; token: string }
+  /** `plainRelay`: relay unencrypted (MeshOptions.plainRelay), to time what sealing costs in the same run. */
+  | { cmd: 'start'; wsUrl: string; token: string; plainRelay?: boolean }
   | { cmd: 'texts'; run: string; count: number; intervalMs: number }
   | { cmd: 'image'; run: string; size: number }
   | { cmd: 'ws-sink'; size: number }
@@ -148,7 +150,7 @@ function onMeshMessage(msg: ChatMessage): void {
 process.on('message', async (m: ToWorker) => {
   switch (m.cmd) {
     case 'start': {
-      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519 });
+      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519, aead: nodeAead, ...(m.plainRelay && { plainRelay: true }) });
       mesh.on('status', (s) => s === 'online' && send({ ev: 'online', peerId: mesh!.self!.peerId }));
       mesh.on('peers', (peers) => send({ ev: 'links', links: peers.map((p) => p.link) }));
       mesh.on('message', onMeshMessage);
