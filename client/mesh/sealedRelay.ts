@@ -64,17 +64,7 @@ export class SealedRelayCodec implements RelayCodec {
     return state;
   }
 
-  /** Whether frames can be sealed for `peerId` now (its session key verified); computes the keys once. */
-  ready(peerId: PeerId): boolean {
-    try {
-      this.state(peerId);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Why frames cannot be sealed for `peerId`, or null when they can. */
+  /** Why frames cannot be sealed for `peerId`, or null when they can (the keys are computed once, on the first call). */
   problem(peerId: PeerId): ChatError | null {
     try {
       this.state(peerId);
