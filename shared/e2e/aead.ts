@@ -18,25 +18,39 @@ function checkSizes(key: Uint8Array, nonce: Uint8Array, tag: Uint8Array): void {
   }
 }
 
+/** The data and its tag as one view when the tag directly follows the data (the sealed layout): noble then works in place, with no copy. */
+function joined(data: Uint8Array, tag: Uint8Array): Uint8Array | null {
+  return data.buffer === tag.buffer && data.byteOffset + data.byteLength === tag.byteOffset ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength + tag.byteLength) : null;
+}
+
 export const nobleAead: Aead = {
   seal(key, nonce, aad, data, tag) {
     checkSizes(key, nonce, tag);
+    const region = joined(data, tag);
+    if (region) {
+      chacha20poly1305(key, nonce, aad).encrypt(data, region);
+      return;
+    }
     const out = chacha20poly1305(key, nonce, aad).encrypt(data);
     data.set(out.subarray(0, data.byteLength));
     tag.set(out.subarray(data.byteLength));
   },
   open(key, nonce, aad, data, tag) {
     checkSizes(key, nonce, tag);
-    const sealed = new Uint8Array(data.byteLength + AEAD_TAG_BYTES);
-    sealed.set(data);
-    sealed.set(tag, data.byteLength);
-    let plain: Uint8Array;
+    const region = joined(data, tag) ?? concat(data, tag);
     try {
-      plain = chacha20poly1305(key, nonce, aad).decrypt(sealed);
+      // Throws before it writes anything when the tag is wrong.
+      chacha20poly1305(key, nonce, aad).decrypt(region, data);
     } catch {
       return false;
     }
-    data.set(plain);
     return true;
   },
 };
+
+function concat(data: Uint8Array, tag: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.byteLength + tag.byteLength);
+  out.set(data);
+  out.set(tag, data.byteLength);
+  return out;
+}

@@ -11,7 +11,9 @@
 // (pairKeys.ts), with the receiver's counter as nonce and the prefix and the whole content as
 // associated data: a wrap opens only for its receiver, only from its sender, only once (the counter
 // must grow), and only with the content it was made for, so another receiver of the same payload,
-// who knows the content key, still cannot forge content to the others.
+// who knows the content key, still cannot forge content to the others. With one receiver there is
+// no other to forge for: its wrap binds the prefix and the content's tag only (a pass of Poly1305
+// over the content less on each end, which counts in a page's pure-JS cipher).
 
 import { ChatError } from '../errors';
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES, PEER_ID_CHARS, RELAY_RECIPIENTS_MAX, SESSION_KEY_BYTES } from '../limits';
@@ -64,7 +66,7 @@ export function writeSealed(out: Uint8Array, aead: Aead, senderSessionKey: Uint8
   globalThis.crypto.getRandomValues(contentKey);
   const wrapsAt = prefix + contentBytes + AEAD_TAG_BYTES;
   aead.seal(contentKey, ZERO_NONCE, out.subarray(0, prefix), content, out.subarray(prefix + contentBytes, wrapsAt));
-  const bound = out.subarray(0, wrapsAt);
+  const bound = wrapBinding(out, n, prefix, wrapsAt);
   targets.forEach(({ key, counter }, i) => {
     const wrap = out.subarray(wrapsAt + i * WRAP_BYTES, wrapsAt + (i + 1) * WRAP_BYTES);
     new DataView(wrap.buffer, wrap.byteOffset, 8).setBigUint64(0, BigInt(counter));
@@ -73,6 +75,15 @@ export function writeSealed(out: Uint8Array, aead: Aead, senderSessionKey: Uint8
     aead.seal(key, counterNonce(counter), bound, wrapped, wrap.subarray(8 + AEAD_KEY_BYTES));
   });
   contentKey.fill(0);
+}
+
+/** What a receiver's wrap authenticates: the prefix and the whole content, or with a single receiver the prefix and the content's tag. */
+function wrapBinding(bytes: Uint8Array, receivers: number, prefix: number, wrapsAt: number): Uint8Array {
+  if (receivers > 1) return bytes.subarray(0, wrapsAt);
+  const out = new Uint8Array(prefix + AEAD_TAG_BYTES);
+  out.set(bytes.subarray(0, prefix));
+  out.set(bytes.subarray(wrapsAt - AEAD_TAG_BYTES, wrapsAt), prefix);
+  return out;
 }
 
 /** The sender's session key named in a sealed payload (to pick the keys to open it with). */
@@ -110,7 +121,7 @@ export function openSealed(bytes: Uint8Array, aead: Aead, ownPeerId: string, key
   const counter = Number(new DataView(wrap.buffer, wrap.byteOffset, 8).getBigUint64(0));
   if (!Number.isSafeInteger(counter) || counter <= lastCounter) throw new ChatError('SEALED_REPLAYED', `counter ${counter} already used (last ${lastCounter})`);
   const contentKey = wrap.slice(8, 8 + AEAD_KEY_BYTES);
-  if (!aead.open(key, counterNonce(counter), bytes.subarray(0, wrapsAt), contentKey, wrap.subarray(8 + AEAD_KEY_BYTES))) {
+  if (!aead.open(key, counterNonce(counter), wrapBinding(bytes, n, prefix, wrapsAt), contentKey, wrap.subarray(8 + AEAD_KEY_BYTES))) {
     throw new ChatError('SEALED_ALTERED', 'the key wrap does not verify (altered, or not from this sender)');
   }
   const content = bytes.subarray(prefix, prefix + contentBytes);
