@@ -84,6 +84,7 @@ interface Scenario {
   plainImageMs?: number;
   sealedToPlain?: number;
   plainCpuMs?: number;
+  plainCpuByProcessMs?: number[];
   /** BENCH_BEFORE: the other checkout's mesh, timed round by round with this one: its image ms, / socket.io, this / it, its CPU. */
   beforeImageMs?: number;
   beforeToSocketIo?: number;
@@ -94,11 +95,12 @@ interface Scenario {
 /** Another checkout (BENCH_BEFORE=dir): its server and peers are timed too, round by round with this one's. */
 const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
 
-async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: number, tag: string, beforeServer?: BenchServer): Promise<Scenario> {
+async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: number, tag: string, beforeServer?: BenchServer, plainServer?: BenchServer): Promise<Scenario> {
   const mesh = new MeshGroup(server, n, tag);
   const before = beforeServer && pathKind === 'relay' ? new MeshGroup(beforeServer, n, `${tag}b`, path.join(BEFORE!, 'bench', 'worker.ts')) : null;
-  // End-to-end encryption's cost: the same mesh relaying unencrypted, on the same server, rounds interleaved.
-  const plain = pathKind === 'relay' ? new MeshGroup(server, n, `${tag}u`, 'worker.ts', true) : null;
+  // End-to-end encryption's cost: the same mesh relaying unencrypted, rounds interleaved, on a server of
+  // its own (one room each: a mesh sends to everyone in its room, and sealed and unencrypted peers refuse each other).
+  const plain = plainServer && pathKind === 'relay' ? new MeshGroup(plainServer, n, `${tag}u`, 'worker.ts', true) : null;
   // The baseline runs between the image rounds, so both see the same machine (others' load comes and goes).
   const base = await new Baseline(n - 1).start();
   const rawRelay = pathKind === 'relay' ? await new RawRelay(n - 1, 'bare').start() : null;
@@ -158,7 +160,7 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
         meshCpuByProcessMs: cpu.mesh.perProcessMs,
         socketIoCpuByProcessMs: cpu.socketIo.perProcessMs,
       }),
-      ...(times.plain.length > 0 && { plainImageMs: median(times.plain), sealedToPlain: imageMs / median(times.plain), plainCpuMs: cpu.plain.perSpanMs }),
+      ...(times.plain.length > 0 && { plainImageMs: median(times.plain), sealedToPlain: imageMs / median(times.plain), plainCpuMs: cpu.plain.perSpanMs, plainCpuByProcessMs: cpu.plain.perProcessMs }),
       ...(times.before.length > 0 && {
         beforeImageMs: median(times.before),
         beforeToSocketIo: median(times.before) / median(times.socketIo),
@@ -188,14 +190,15 @@ async function main(): Promise<void> {
   for (const relay of modes) {
     const server = await startBenchServer(relay);
     const beforeServer = BEFORE && relay === 'force' ? await startBenchServer(relay, BEFORE) : undefined;
+    const plainServer = relay === 'force' ? await startBenchServer(relay) : undefined;
     try {
       for (const n of peerCounts) {
-        const s = await scenario(server, relay === 'auto' ? 'direct' : 'relay', n, `${relay}${n}p`, beforeServer);
+        const s = await scenario(server, relay === 'auto' ? 'direct' : 'relay', n, `${relay}${n}p`, beforeServer, plainServer);
         results.push(s);
         console.error(`done: ${s.path} ${s.peers} peers`);
       }
     } finally {
-      await Promise.all([server.stop(), beforeServer?.stop()]);
+      await Promise.all([server.stop(), beforeServer?.stop(), plainServer?.stop()]);
     }
   }
   const out = {
@@ -241,7 +244,8 @@ async function main(): Promise<void> {
     if (r.plainImageMs === undefined) continue;
     console.log(
       `end to end, ${r.path} ${r.peers} peers (rounds interleaved): unencrypted ${f(r.plainImageMs, 0)} ms (CPU ${f(r.plainCpuMs!, 0)} ms), ` +
-        `sealed ${f(r.imageMs, 0)} ms (CPU ${f(r.meshCpuMs!, 0)} ms): sealed/unencrypted ${f(r.sealedToPlain!, 2)} (issue 13: <= 1.3)`,
+        `sealed ${f(r.imageMs, 0)} ms (CPU ${f(r.meshCpuMs!, 0)} ms): sealed/unencrypted ${f(r.sealedToPlain!, 2)} (issue 13: <= 1.3); ` +
+        `CPU ms per process [server, sender, receivers] unencrypted ${r.plainCpuByProcessMs!.map((x) => f(x, 0)).join('/')}, sealed ${r.meshCpuByProcessMs!.map((x) => f(x, 0)).join('/')}`,
     );
   }
   for (const r of results) {
