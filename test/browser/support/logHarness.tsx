@@ -11,7 +11,8 @@ function text(id: string, sentAt: number): StoredMessage {
   return { id, from, sentAt, own: false, receivedAt: sentAt, kind: 'text', text: `message at ${sentAt}\n\nsecond paragraph`, size: 10 };
 }
 
-(window as unknown as { logHarness: unknown }).logHarness = {
+// uvu loads every file under test/browser in Node too: there is no window there, and nothing to do.
+if (typeof window !== 'undefined') (window as unknown as { logHarness: unknown }).logHarness = {
   text,
   show(messages: StoredMessage[]) {
     render(<MessageLog messages={messages} onEnlarge={() => {}} />, document.getElementById('app')!);
