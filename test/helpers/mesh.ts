@@ -13,9 +13,9 @@ import { rogueImageFrames, signedTextFrame, type RogueImageOptions, type RogueSi
 import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
-import { SealedRelayCodec } from '../../client/mesh/sealedRelay';
+import { sealingFor } from './sealing';
 import { signSdp } from '../../shared/e2e/index';
-import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
+import { decodeRelayEnvelope } from '../../shared/relayEnvelope';
 import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, TransferProgress } from '../../client/mesh/api';
 import type { MeshTimeouts } from '../../client/mesh/timeouts';
 import { startTestServer, type TestServer } from './server';
@@ -221,7 +221,7 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
   const socket = await connectPeer(wsUrl, token);
   const targetId = target.mesh.self!.peerId;
   const received: Uint8Array[] = [];
-  const codec = new SealedRelayCodec({ aead: nodeAead, device: socket.deviceKey, session: socket.session, selfId: () => socket.self.peerId, peer: (id) => (id === targetId ? target.mesh.self! : undefined) });
+  const sealing = sealingFor(socket, (id) => (id === targetId ? target.mesh.self! : undefined));
   const initiator = socket.self.peerId < targetId;
   let attempt = initiator ? 'rogue-attempt' : '';
   const Ctor = SimplePeer as unknown as new (o: object) => SimplePeer.Instance;
@@ -249,7 +249,7 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
   socket.ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (isBinary) {
       const { peerId, payload } = decodeRelayEnvelope(new Uint8Array(data));
-      if (peerId === targetId) received.push(new Uint8Array(codec.open(targetId, payload)));
+      if (peerId === targetId) received.push(new Uint8Array(sealing.open(targetId, payload)));
       return;
     }
     const m = JSON.parse(data.toString()) as { type: string; from?: string; data?: { attempt: string; signal: object } };
@@ -281,8 +281,7 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
     sendDirect: (bytes) => peer!.send(bytes),
     sendRelay: (bytes) => {
       // A peer of the room, so it seals what it relays as every peer must (only the frames inside are rogue).
-      const payload = codec.seal([targetId], [bytes]);
-      socket.ws.send(buildRelayRequest([targetId], payload.byteLength, payload.write));
+      socket.ws.send(sealing.request(targetId, bytes));
     },
     async close() {
       peer?.destroy();
