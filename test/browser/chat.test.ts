@@ -101,6 +101,22 @@ test('each pair sees the same safety number on both screens (12 digits in groups
   assert.is.not(ac, ab);
 });
 
+test("a device bob has not used before is announced in the others' logs, with the safety number to compare", async ({ server, browser, a }) => {
+  const elsewhere = await browser.newContext({ locale: 'en-US' });
+  try {
+    const phone = await elsewhere.newPage();
+    await logInThroughPage(phone, server.httpUrl, bob);
+    const note = messageLog(a).getByRole('note').filter({ hasText: `${bob.displayName} (@bob) uses a device this browser has not seen before` });
+    await note.waitFor();
+    // The number in the note is the one bob's new device shows for alice.
+    const number = await safetyNumberShown(phone, alice);
+    assert.ok((await note.innerText()).includes(number), `${await note.innerText()} names ${number}`);
+  } finally {
+    await elsewhere.close();
+  }
+  await userItem(a, bob.username).nth(1).waitFor({ state: 'detached' });
+});
+
 test('the browser without direct WebRTC shows relay links, and so do the others towards it', async ({ a, b, c }) => {
   const started = Date.now();
   await Promise.all([
