@@ -50,8 +50,11 @@ export const FrameType = {
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
-export const FRAME_HEADER_BYTES = 1 + 1 + 16 + 4;
 export const MESSAGE_ID_BYTES = 16;
+/** Where the message id and the sequence number sit in the header: [version][type][id][seq]. */
+const ID_OFFSET = 2;
+const SEQ_OFFSET = ID_OFFSET + MESSAGE_ID_BYTES;
+export const FRAME_HEADER_BYTES = SEQ_OFFSET + 4;
 /** JSON payloads are small: a text is at most TEXT_MAX_CHARS UTF-16 units, i.e. <= 3 bytes each. */
 const JSON_PAYLOAD_MAX_BYTES = PEER_FRAME_MAX_BYTES - FRAME_HEADER_BYTES;
 
@@ -170,7 +173,6 @@ export type OutFrame = Uint8Array | FrameParts;
 
 const isParts = (frame: OutFrame): frame is FrameParts => !(frame instanceof Uint8Array);
 
-/** The frame in one buffer (the parts copied together). */
 /**
  * Frames laid out for a data channel, by parts object: one image chunk goes to every direct peer in
  * step as the same parts (imageFrames.ts), so it is laid out once, not once per peer (a fresh
@@ -231,8 +233,8 @@ export function writeBundle(out: Uint8Array, frames: readonly OutFrame[]): void 
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   out[0] = FRAME_VERSION;
   out[1] = FrameType.BUNDLE;
-  out.fill(0, 2, 2 + MESSAGE_ID_BYTES);
-  view.setUint32(18, frames.length);
+  out.fill(0, ID_OFFSET, SEQ_OFFSET);
+  view.setUint32(SEQ_OFFSET, frames.length);
   let at = FRAME_HEADER_BYTES;
   for (const frame of frames) {
     if (typeOf(frame) === FrameType.BUNDLE || frame.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('BAD_FRAME', 'only single frames go in a bundle');
@@ -270,8 +272,8 @@ export function encodeFrame(type: FrameTypeCode, id: string | undefined, seq: nu
   const out = new Uint8Array(size);
   out[0] = FRAME_VERSION;
   out[1] = type;
-  out.set(idBytes(id), 2);
-  new DataView(out.buffer).setUint32(18, seq);
+  out.set(idBytes(id), ID_OFFSET);
+  new DataView(out.buffer).setUint32(SEQ_OFFSET, seq);
   out.set(body, FRAME_HEADER_BYTES);
   return out;
 }
@@ -349,8 +351,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
   if (bytes.byteLength > max) bad(`frame of ${bytes.byteLength} bytes over ${max}`, undefined, 'TOO_LARGE');
   if (bytes.byteLength < FRAME_HEADER_BYTES) bad(`truncated frame (${bytes.byteLength} bytes)`);
   if (bytes[0] !== FRAME_VERSION) bad(`unsupported frame version ${bytes[0]}`, undefined, 'UNSUPPORTED_VERSION');
-  const id = toHex(bytes.subarray(2, 18));
-  const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(18);
+  const id = toHex(bytes.subarray(ID_OFFSET, SEQ_OFFSET));
+  const seq = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(SEQ_OFFSET);
   const body = bytes.subarray(FRAME_HEADER_BYTES);
   const type = bytes[1];
   switch (type) {

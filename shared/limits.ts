@@ -157,7 +157,7 @@ export const RELAY_SEALED_PAYLOAD_MAX_BYTES = RELAY_PAYLOAD_MAX_BYTES + RELAY_SE
 export const RELAY_COALESCE_FRAMES = RELAY_BUNDLE_FRAMES_MAX;
 /** ws maxPayload: a little above the largest legitimate message (bytes). */
 export const WS_MAX_PAYLOAD_BYTES = Math.max(WS_CONTROL_MESSAGE_MAX_BYTES, RELAY_SEALED_PAYLOAD_MAX_BYTES + RELAY_ENVELOPE_MAX_BYTES) + 1024;
-/** Messages a connection may send per second (token bucket refill rate). Relay of a 5 MiB image at 16 KiB chunks is ~320 frames. */
+/** Messages a connection may send per second (token bucket refill rate). Relay of a 5 MiB image at 64 KiB chunks is 80 frames (fewer messages: bundles). */
 export const WS_MESSAGES_PER_SECOND = 2_000;
 /** Token bucket burst size (messages). */
 export const WS_MESSAGE_BURST = 4_000;

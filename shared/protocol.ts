@@ -317,7 +317,6 @@ function settings(value: unknown): RoomSettings {
   return { maxImageBytes, relay: relayMode(value.relay), iceServers: array(value, 'iceServers', iceServer, 32) };
 }
 
-/** Validates a message the server sent. Throws ChatError with a stable code. */
 /** Validates a message from the server (a welcome grows with the room: WS_SERVER_MESSAGE_MAX_BYTES). */
 export function parseServerMessage(raw: string): ServerMessage {
   const msg = parseEnvelope(raw, WS_SERVER_MESSAGE_MAX_BYTES);

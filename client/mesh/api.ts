@@ -176,7 +176,7 @@ export interface Mesh {
   start(): void;
   /** Leaves the room: closes every link and the socket. */
   stop(): void;
-  /** Sends to everyone online; resolves with the own message (also emitted as `message`). Throws ChatError TEXT_TOO_LONG. */
+  /** Sends to everyone online; returns the own message at once (also emitted as `message`). Throws ChatError TEXT_TOO_LONG. */
   sendText(text: string): TextMessage;
   /**
    * Checks the bytes first (type, size, structure: shared/imageCheck.ts); throws ChatError BAD_IMAGE /

@@ -108,7 +108,7 @@ export interface ExitResult {
 }
 
 /** Runs rendezvous/main.ts to completion (for start-up errors); kills it after `timeoutMs`. */
-export function runMain(args: string[], timeoutMs = 10_000): Promise<ExitResult> {
+export function runMain(args: string[], timeoutMs = 30_000): Promise<ExitResult> {
   // node --import tsx keeps it one process: `kill -9` then hits the server itself.
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

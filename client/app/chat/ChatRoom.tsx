@@ -3,7 +3,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ChatError } from '../../../shared/errors';
-import { IMAGE_MAX_BYTES, LOG_NOTICES_MAX } from '../../../shared/limits';
+import { IMAGE_MAX_BYTES, LOG_NOTICES_MAX, TEXT_MAX_CHARS } from '../../../shared/limits';
 import type { MeshError, PeerView } from '../../mesh/api';
 import { useI18n } from '../../i18n';
 import { errorText, formatBytes, IMAGE_REFUSAL_CODES, imageRefusalText } from '../errorText';
@@ -100,7 +100,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
       unread.clear();
       return true;
     } catch (err) {
-      setError(errorText(t, err, { limit: 10_000 }));
+      setError(errorText(t, err, { limit: TEXT_MAX_CHARS }));
       return false;
     }
   }
