@@ -6,6 +6,9 @@ import * as assert from 'uvu/assert';
 import { fakePng, imagesFrom, meshSuite, startPeers, textsFrom, until, type TestPeer } from './helpers/mesh';
 import { relayedSender, restamped, startHostileProxy, type HostileProxy } from './helpers/hostileProxy';
 import type { MeshSuiteContext } from './helpers/mesh';
+import type { PeerInfo } from '../shared/protocol';
+import { generateDeviceKey } from '../shared/deviceKey';
+import { generateSessionKey } from '../shared/e2e/index';
 
 const test = meshSuite('e2e relay through a hostile server', { relay: 'force' });
 
@@ -106,6 +109,34 @@ test('a frame rerouted to another receiver, or stamped with another sender, is r
   assert.is(bob.errors[0].peerId, idOf(carol));
   assert.equal(textsFrom(carol, alice), ['for everyone']);
   assert.equal(textsFrom(bob, carol), []);
+});
+
+test('a session key the server substitutes (not signed by the device key) is refused: reported once, nothing is sealed for it or opened from it', async (ctx) => {
+  const proxy = await startHostileProxy(ctx.server.wsUrl);
+  ctx.cleanup.push(() => proxy.close());
+  const forged = generateSessionKey(generateDeviceKey());
+  // Alice is told bob's session key is one the server made (its proof signed by another key).
+  proxy.onControl = (to, message) => {
+    if (to.peerId === null || !('peers' in message || 'joined' in message)) return message;
+    const swap = (p: PeerInfo) => (p.username === 'bob' ? { ...p, sessionKey: forged.publicKey, sessionProof: forged.proof } : p);
+    if (Array.isArray(message.peers)) message.peers = (message.peers as PeerInfo[]).map(swap);
+    if (Array.isArray(message.joined)) message.joined = (message.joined as PeerInfo[]).map(swap);
+    return message;
+  };
+  const [alice] = await startPeers({ wsUrl: proxy.wsUrl, registerAndLogin: (n) => ctx.server.registerAndLogin(n) }, ['alice']);
+  const [bob] = await startPeers({ wsUrl: proxy.wsUrl, registerAndLogin: (n) => ctx.server.registerAndLogin(n) }, ['bob']);
+  ctx.peers.push(alice, bob);
+  await until(ctx.peers, () => alice.mesh.peers().length === 1 && bob.mesh.peers().length === 1, 15_000, 'listed');
+  alice.mesh.sendText('not for the server');
+  bob.mesh.sendText('bob to alice');
+  await until(ctx.peers, () => alice.errors.some((e) => e.incoming), 15_000, "bob's text refused at alice");
+  // The key itself is reported once; each frame from bob it cannot open is refused (incoming) as well.
+  const badKey = alice.errors.filter((e) => e.code === 'BAD_KEY' && !e.incoming);
+  assert.is(badKey.length, 1, 'said once');
+  assert.match(badKey[0].message, /nothing can be encrypted for bob: the session key of bob is not signed by their device key/);
+  assert.ok(alice.errors.filter((e) => e.incoming).every((e) => e.code === 'BAD_KEY' && e.peerId === bob.mesh.self!.peerId));
+  assert.equal(textsFrom(alice, bob), []);
+  assert.equal(textsFrom(bob, alice), [], 'nothing sealed for a key the device did not sign');
 });
 
 test.run();

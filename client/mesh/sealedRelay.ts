@@ -32,6 +32,8 @@ export interface SealedRelayOptions {
   /** The peer as presence names it now (device key, session key and proof). */
   peer(peerId: PeerId): PeerInfo | undefined;
   verify?: DeviceVerifier;
+  /** Told once per peer session that nothing can be sealed for it or opened from it (no session key its device signed). */
+  unusable?(peerId: PeerId, problem: ChatError): void;
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLength && a.every((x, i) => x === b[i]);
@@ -39,6 +41,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.byteLength === b.byteLengt
 export class SealedRelayCodec implements RelayCodec {
   /** By the peer's device key and session key (a Map keeps insertion order: the oldest goes first). */
   private readonly sessions = new Map<string, SessionState>();
+  /** Peer sessions already reported unusable (by device and session key), so each is reported once. */
+  private readonly reported = new Set<string>();
   private readonly ownSession: Uint8Array;
 
   constructor(private readonly options: SealedRelayOptions) {
@@ -50,18 +54,26 @@ export class SealedRelayCodec implements RelayCodec {
     const info = this.options.peer(peerId);
     if (!info) throw new ChatError('UNKNOWN_PEER', 'not a peer of the room');
     const { deviceKey, sessionKey, sessionProof } = info;
-    if (!sessionKey || !sessionProof) throw new ChatError('BAD_KEY', `${info.username} announced no session key`);
+    if (!sessionKey || !sessionProof) throw this.unusable(peerId, `${deviceKey}.-`, new ChatError('BAD_KEY', `${info.username} announced no session key`));
     const id = `${deviceKey}.${sessionKey}`;
     let state = this.sessions.get(id);
     if (state) return state;
     const verified = verifiedSessionKey(deviceKey, sessionKey, sessionProof, this.options.verify);
-    if (!verified) throw new ChatError('BAD_KEY', `the session key of ${info.username} is not signed by their device key`);
+    if (!verified) throw this.unusable(peerId, id, new ChatError('BAD_KEY', `the session key of ${info.username} is not signed by their device key`));
     const { device, session } = this.options;
     const own = { deviceSecret: device.secretKey, deviceKey: device.publicKey, sessionSecret: session.secretKey, sessionKey: session.publicKey };
     state = { keys: derivePairKeys(own, deviceKey, verified, sessionKey), sessionKey: verified, sent: 0, received: 0 };
     if (this.sessions.size >= SEALED_SESSIONS_MAX) this.sessions.delete(this.sessions.keys().next().value!);
     this.sessions.set(id, state);
     return state;
+  }
+
+  private unusable(peerId: PeerId, id: string, problem: ChatError): ChatError {
+    if (!this.reported.has(id) && this.reported.size < SEALED_SESSIONS_MAX) {
+      this.reported.add(id);
+      this.options.unusable?.(peerId, problem);
+    }
+    return problem;
   }
 
   /** Why frames cannot be sealed for `peerId`, or null when they can (the keys are computed once, on the first call). */

@@ -23,6 +23,8 @@ export interface HostileProxy {
   relayed: Uint8Array[];
   /** Decides on each relayed frame to a client (default: pass). */
   onRelay: ((to: ProxiedClient, frame: Uint8Array) => RelayVerdict) | null;
+  /** Rewrites any other control message (welcome, presence...) on its way to a client (default: unchanged). */
+  onControl: ((to: ProxiedClient, message: Record<string, unknown>) => Record<string, unknown>) | null;
   /** Rewrites a signal's `data` on its way to a client (default: unchanged). */
   onSignal: ((to: ProxiedClient, from: string, data: Record<string, unknown>) => Record<string, unknown>) | null;
   client(peerId: string): ProxiedClient;
@@ -41,6 +43,7 @@ export async function startHostileProxy(upstreamUrl: string): Promise<HostilePro
     relayed: [],
     onRelay: null,
     onSignal: null,
+    onControl: null,
     client(peerId) {
       const found = proxy.clients.find((c) => c.peerId === peerId);
       if (!found) throw new Error(`no proxied client ${peerId}`);
@@ -84,7 +87,7 @@ export async function startHostileProxy(upstreamUrl: string): Promise<HostilePro
         message.data = proxy.onSignal(client, message.from!, message.data!);
         return client.toClient(JSON.stringify(message));
       }
-      client.toClient(text);
+      client.toClient(proxy.onControl ? JSON.stringify(proxy.onControl(client, message)) : text);
     });
     up.on('close', (code, reason) => down.close(code === 1005 ? 1000 : code, reason));
     down.on('close', () => up.close());
