@@ -13,8 +13,7 @@ import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
 import { PasswordHasher } from './accounts/passwordHasher';
 import { RegistrationThrottle, type RegistrationLimits } from './accounts/registrationThrottle';
-import { SessionStore } from './accounts/sessions';
-import { UserStore } from './accounts/userStore';
+import { openNedbStore } from './accounts/nedbStore';
 import { createRequestHandler } from './http/router';
 import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
 import { StaticFiles } from './http/staticFiles';
@@ -97,9 +96,8 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
-  const users = await UserStore.open(options.dbPath, log);
-  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log, undefined, options.sessionsPerAccountMax);
-  const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
+  const store = await openNedbStore({ dbPath: options.dbPath, sessionTtlMs: options.sessionTtlMs ?? SESSION_TTL_MS, sessionsPerAccountMax: options.sessionsPerAccountMax, log });
+  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
   const origins = new OriginPolicy(options.allowedOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
   const hub = new Hub({
@@ -134,7 +132,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     address = await listen(server, options.host, options.port);
   } catch (error) {
     await hub.close();
-    await sessions.close().catch(() => {});
+    await store.close().catch(() => {});
     throw error;
   }
   const scheme = options.tls ? 'https' : 'http';
@@ -156,8 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeIdleConnections();
         await hub.close();
         server.closeAllConnections();
-        // Every acknowledged write is already in the files; compacting leaves clean, synced ones.
-        for (const store of [users.flush(), sessions.close()]) await store.catch((error: unknown) => log(`flush at shutdown: ${(error as Error).message}`));
+        await store.close();
         await httpClosed;
       })();
       return closing;

@@ -9,8 +9,7 @@ import { withDeviceKey } from './deviceKeys';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { RegistrationThrottle } from './registrationThrottle';
-import type { Session, SessionStore } from './sessions';
-import { publicUser, type UserRecord, type UserStore } from './userStore';
+import { publicUser, type Session, type SessionRepository, type UserRecord, type UserRepository } from './store';
 
 export interface Authenticated {
   session: Session;
@@ -28,8 +27,8 @@ export class Accounts {
   private registrationsInOrder: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly users: UserStore,
-    private readonly sessions: SessionStore,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly registrations: RegistrationThrottle,
@@ -40,7 +39,7 @@ export class Accounts {
     const password = validatePassword(body.password);
     const displayName = validateDisplayName(body.displayName);
     const bio = validateBio(body.bio);
-    const registration = this.registrations.begin(address);
+    const registration = await this.registrations.begin(address);
     try {
       // Early answer for the common case, before the hash; checked again in order below.
       await this.checkNameFree(username);
@@ -52,7 +51,7 @@ export class Accounts {
       this.registrationsInOrder = insert.catch(() => {});
       return publicUser(await insert);
     } catch (error) {
-      registration.withdraw(); // taken, busy or not written: no account, so it does not count
+      await registration.withdraw(); // taken, busy or not written: no account, so it does not count
       throw error;
     }
   }
@@ -64,24 +63,24 @@ export class Accounts {
     // A name no account could have never becomes a throttle key (300 names of 15 KB would).
     const key = loginUsernameKey(body.username);
     if (key === null) {
-      this.throttle.recordAddressFailure(address);
+      await this.throttle.recordAddressFailure(address);
       throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
     }
     const found = await this.findAccount(body.username);
     const knownDevice = found ? findDevice(found.devices, body.deviceToken) : undefined;
-    const attempt = this.throttle.begin({ account: key, address, device: knownDevice?.id });
+    const attempt = await this.throttle.begin({ account: key, address, device: knownDevice?.id });
     let result: VerifyResult;
     try {
       result = await this.verify(found, body.password);
     } catch (error) {
-      attempt.withdraw(); // busy or broken: not a wrong password
+      await attempt.withdraw(); // busy or broken: not a wrong password
       throw error;
     }
     if (!found || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
-    attempt.withdraw();
-    if (result.upgradedHash) await this.users.setPasswordHash(found._id, result.upgradedHash, true);
-    const device = await this.rememberDevice(found._id, knownDevice, body.deviceToken as string | undefined);
-    const { token, session, dropped } = await this.sessions.create(found._id, device.id);
+    await attempt.withdraw();
+    if (result.upgradedHash) await this.users.setPasswordHash(found.id, result.upgradedHash, true);
+    const device = await this.rememberDevice(found.id, knownDevice, body.deviceToken as string | undefined);
+    const { token, session, dropped } = await this.sessions.create(found.id, device.id);
     if (dropped.length > 0) this.onSessionsDropped(dropped);
     return { token, expiresAt: session.expiresAt, user: publicUser(found), device };
   }
@@ -91,7 +90,7 @@ export class Accounts {
     for (const key of usernameKeys(username)) {
       if (await this.users.findByUsername(key)) throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
     }
-    if (this.users.hasLookAlike(username)) throw new ChatError('USERNAME_TOO_SIMILAR', 'This username is too similar to an existing name.');
+    if (await this.users.hasLookAlike(username)) throw new ChatError('USERNAME_TOO_SIMILAR', 'This username is too similar to an existing name.');
   }
 
   /** The account a login names: as typed (every old account), else with fullwidth forms mapped as registration maps them. */
@@ -161,7 +160,7 @@ export class Accounts {
   bindDeviceKey(userId: string, publicKey: string): Promise<void> {
     const bind = this.deviceUpdates.then(async () => {
       const holder = await this.users.findByDeviceKey(publicKey);
-      if (holder && holder._id !== userId) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
+      if (holder && holder.id !== userId) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
       if (holder) return;
       const user = await this.users.findById(userId);
       const keys = withDeviceKey(user?.deviceKeys, publicKey);

@@ -39,7 +39,7 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   try {
     // The device key: proof of possession first (it signed this session token), then bound to the account.
     checkDeviceProof(message.deviceKey, message.proof, message.token);
-    await deps.accounts.bindDeviceKey(user._id, message.deviceKey);
+    await deps.accounts.bindDeviceKey(user.id, message.deviceKey);
   } catch (error) {
     if (!(error instanceof ChatError) || error.code !== 'BAD_KEY') throw error;
     conn.close('BAD_KEY', error.message);
@@ -47,13 +47,13 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   }
   // The socket may have closed (or timed out) while the session and the key were looked up.
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
-  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey };
+  const info = { peerId: derivePeerId(user.id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey };
   // A socket resuming a peer already online replaces it; a new peer past the cap is refused.
-  if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user._id) >= deps.peersPerAccountMax) {
+  if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user.id) >= deps.peersPerAccountMax) {
     conn.close('TOO_MANY_DEVICES', `This account already has ${deps.peersPerAccountMax} devices online. Close one, then reload.`);
     return false;
   }
-  conn.online = { info, userId: user._id, tokenHash: session.tokenHash, expiresAt: session.expiresAt };
+  conn.online = { info, userId: user.id, tokenHash: session.tokenHash, expiresAt: session.expiresAt };
   conn.state = 'online';
   const replaced = deps.presence.add(conn);
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
