@@ -333,3 +333,34 @@ export const DEDUP_WINDOW = 10_000;
 export const INCOMING_TRANSFERS_MAX = 8;
 /** An incoming image with no new chunk for this long is dropped (ms). */
 export const INCOMING_TRANSFER_IDLE_MS = 60_000;
+
+// ---- Cluster mode (issue 12): several rendezvous nodes over Redis ----------------------------
+/** How often each node publishes its heartbeat and refreshes the TTL of its presence entries (ms). */
+export const NODE_HEARTBEAT_MS = 1_000;
+/**
+ * A node whose heartbeat has not been heard for this long is dead (ms): its peers are announced
+ * gone. 4 missed beats: a busy event loop (a presence flush of 10,000) does not pass for a death.
+ */
+export const NODE_DEAD_AFTER_MS = 4_000;
+/** Presence entries and the node's alive key expire this long after the owner's last refresh (ms). */
+export const NODE_ENTRY_TTL_MS = 10_000;
+/**
+ * The bound on a dead node's users being announced gone by the others (ms): NODE_DEAD_AFTER_MS,
+ * plus one check interval (NODE_HEARTBEAT_MS), plus the longest presence flush gap (1 s).
+ */
+export const NODE_DEPARTURE_BOUND_MS = NODE_DEAD_AFTER_MS + NODE_HEARTBEAT_MS + 1_000;
+/**
+ * Relayed bytes to one peer on another node not yet credited back by that node: the cross-node
+ * stand-in for the receiver's bufferedAmount (which exists only on its node). Past
+ * RELAY_PAUSE_ABOVE_BYTES the senders pause, past RELAY_DROP_ABOVE_BYTES frames are dropped.
+ */
+export const RELAY_NODE_IN_FLIGHT_MAX_BYTES = 24 * 1024 * 1024;
+/**
+ * In-flight relay bytes to a peer with no credit back for this long are written off (ms): a credit
+ * lost with a Redis reconnect must not pause its senders for ever.
+ */
+export const RELAY_CREDIT_STALE_MS = 5_000;
+/** Nodes listed in a welcome at most. */
+export const CLUSTER_NODES_MAX = 64;
+/** Longest node address (advertised_url) in a welcome, characters. */
+export const NODE_URL_MAX_CHARS = 2_048;

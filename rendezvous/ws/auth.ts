@@ -8,7 +8,7 @@ import { PEER_ID_CHARS } from '../../shared/limits';
 import type { AuthMessage, PeerId, RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
 import { checkDeviceProof } from '../accounts/deviceKeys';
-import type { Connection } from './connection';
+import { nextGeneration, type Connection } from './connection';
 import type { Presence } from './presence';
 
 export function derivePeerId(userId: string, peerSecret: string): PeerId {
@@ -21,6 +21,10 @@ export interface AuthDeps {
   settings: RoomSettings;
   /** Devices (distinct peers) one account may have online at once. */
   peersPerAccountMax: number;
+  /** The addresses of the cluster's live nodes, for the welcome (none for a single node). */
+  nodes(): string[];
+  /** Tells the other nodes of a cluster that the peer is online here. */
+  announce(conn: Connection): void;
 }
 
 /** Authenticates `conn`; resolves true when it is online and welcomed. */
@@ -48,16 +52,16 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   // The socket may have closed (or timed out) while the session and the key were looked up.
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
   const info = { peerId: derivePeerId(user.id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey };
-  // A socket resuming a peer already online replaces it; a new peer past the cap is refused.
-  if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user.id) >= deps.peersPerAccountMax) {
+  // A socket resuming a peer already online (on any node) replaces it; a new peer past the cap is refused.
+  if (!deps.presence.entry(info.peerId) && deps.presence.peerCountOf(user.id) >= deps.peersPerAccountMax) {
     conn.close('TOO_MANY_DEVICES', `This account already has ${deps.peersPerAccountMax} devices online. Close one, then reload.`);
     return false;
   }
-  conn.online = { info, userId: user.id, tokenHash: session.tokenHash, expiresAt: session.expiresAt };
-  conn.state = 'online';
+  conn.goOnline({ info, userId: user.id, tokenHash: session.tokenHash, expiresAt: session.expiresAt, gen: nextGeneration() });
   const replaced = deps.presence.add(conn);
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
   replaced?.close('REPLACED', 'This peer connected again from another socket.');
-  conn.sendEncoded(deps.presence.welcome(info, deps.settings));
+  deps.announce(conn);
+  conn.sendEncoded(deps.presence.welcome(info, deps.settings, deps.nodes()));
   return true;
 }
