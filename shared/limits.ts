@@ -364,3 +364,15 @@ export const RELAY_CREDIT_STALE_MS = 5_000;
 export const CLUSTER_NODES_MAX = 64;
 /** Longest node address (advertised_url) in a welcome, characters. */
 export const NODE_URL_MAX_CHARS = 2_048;
+/** PostgreSQL connections one node keeps at most. */
+export const PG_POOL_MAX = 10;
+/** How long a node waits for a PostgreSQL connection before answering STORE_UNAVAILABLE (ms). */
+export const PG_CONNECT_TIMEOUT_MS = 2_000;
+/** How long one PostgreSQL query may take before it counts as a failure (ms). */
+export const PG_QUERY_TIMEOUT_MS = 5_000;
+/** Commands one Redis client may have queued before new ones fail at once. */
+export const REDIS_COMMAND_QUEUE_MAX = 100_000;
+/** How long connecting to Redis may take (ms). */
+export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/** Longest wait between two attempts to reach Redis again (ms). */
+export const REDIS_RECONNECT_MAX_MS = 1_000;

@@ -27,6 +27,12 @@ export interface AuthDeps {
   announce(conn: Connection): void;
 }
 
+/** The account database is down: the client is told so and reconnects later (close code 1013, not fatal). */
+function unavailable(conn: Connection, error: ChatError): false {
+  conn.close('STORE_UNAVAILABLE', error.message);
+  return false;
+}
+
 /** Authenticates `conn`; resolves true when it is online and welcomed. */
 export async function authenticateConnection(conn: Connection, message: AuthMessage, deps: AuthDeps): Promise<boolean> {
   conn.state = 'authenticating';
@@ -37,6 +43,7 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   } catch (error) {
     // Only a refused token means "log in again"; a server fault lets the client retry.
     if (!(error instanceof ChatError)) throw error;
+    if (error.code === 'STORE_UNAVAILABLE') return unavailable(conn, error);
     conn.close('UNAUTHORIZED', 'Session unknown or expired: log in again.');
     return false;
   }
@@ -45,6 +52,7 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
     checkDeviceProof(message.deviceKey, message.proof, message.token);
     await deps.accounts.bindDeviceKey(user.id, message.deviceKey);
   } catch (error) {
+    if (error instanceof ChatError && error.code === 'STORE_UNAVAILABLE') return unavailable(conn, error);
     if (!(error instanceof ChatError) || error.code !== 'BAD_KEY') throw error;
     conn.close('BAD_KEY', error.message);
     return false;
