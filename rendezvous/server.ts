@@ -14,6 +14,13 @@ import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
 import { PasswordHasher } from './accounts/passwordHasher';
 import { RegistrationThrottle, type RegistrationLimits } from './accounts/registrationThrottle';
 import { openNedbStore } from './accounts/nedbStore';
+import type { EventWindowFactory } from './accounts/eventWindows';
+import { memoryWindows } from './accounts/slidingWindow';
+import type { AccountStore } from './accounts/store';
+import { openPgStore } from './accounts/postgres/pgStore';
+import { RedisBroker } from './cluster/redisBroker';
+import { makeRedisClient, type RedisClient } from './cluster/redisClient';
+import { redisWindows } from './cluster/redisWindows';
 import { createRequestHandler } from './http/router';
 import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
 import { StaticFiles } from './http/staticFiles';
@@ -21,10 +28,25 @@ import { HostPolicy, machineNames } from './hostPolicy';
 import { OriginPolicy } from './originPolicy';
 import { Hub } from './ws/hub';
 
+/** Cluster mode (config.ini [cluster]): both URLs empty is one node with NeDB. */
+export interface ClusterOptions {
+  /** redis://host:port: presence, signaling, relay and counters shared with the other nodes. */
+  redisUrl?: string;
+  /** postgres://user@host:port/db: accounts and sessions (instead of the NeDB files). */
+  postgresUrl?: string;
+  /** This node's name, unique in the cluster (default: host name and port). */
+  nodeName?: string;
+  /** The http(s) origin clients reach this node at (the welcome lists every node's). */
+  advertisedUrl?: string;
+  /** Key prefix in Redis (several rooms on one Redis); default "chatroom:". */
+  redisPrefix?: string;
+}
+
 export interface ServerOptions {
   host: string;
   port: number;
   dbPath: string;
+  cluster?: ClusterOptions;
   relay?: 'auto' | 'off' | 'force';
   maxImageBytes?: number;
   heartbeatIntervalMs?: number;
@@ -69,6 +91,8 @@ export interface ServerStats {
 export interface RunningServer {
   host: string;
   port: number;
+  /** Cluster mode: this node's name (undefined on a single node). */
+  nodeName?: string;
   httpUrl: string;
   wsUrl: string;
   stats(): Promise<ServerStats>;
@@ -96,11 +120,32 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
-  const store = await openNedbStore({ dbPath: options.dbPath, sessionTtlMs: options.sessionTtlMs ?? SESSION_TTL_MS, sessionsPerAccountMax: options.sessionsPerAccountMax, log });
-  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
-  const origins = new OriginPolicy(options.allowedOrigins);
+  const cluster = options.cluster ?? {};
+  const storeOptions = { sessionTtlMs: options.sessionTtlMs ?? SESSION_TTL_MS, sessionsPerAccountMax: options.sessionsPerAccountMax, log };
+  // Static imports only: under tsx's require hook a dynamic import() loads a second copy of shared/
+  // modules, and `instanceof ChatError` then fails across the two (503s became 500s).
+  const store: AccountStore = cluster.postgresUrl ? await openPgStore({ url: cluster.postgresUrl, ...storeOptions }) : await openNedbStore({ dbPath: options.dbPath, ...storeOptions });
+  const prefix = cluster.redisPrefix ?? 'chatroom:';
+  let windows: EventWindowFactory = memoryWindows;
+  let counters: RedisClient | undefined;
+  let broker: RedisBroker | undefined;
+  if (cluster.redisUrl) {
+    // Counters of throttles and caps in Redis, so every node counts the same events.
+    counters = makeRedisClient(cluster.redisUrl, 'chatroom-counters', (error) => log(`redis counters: ${error.message}`));
+    await counters.connect().catch(async (error: Error) => {
+      await store.close().catch(() => {});
+      throw new Error(`cannot reach Redis at ${cluster.redisUrl} (${error.message})`);
+    });
+    windows = redisWindows(counters, prefix);
+    const node = cluster.nodeName ?? `${hostname()}:${options.port || process.pid}`;
+    broker = new RedisBroker({ url: cluster.redisUrl, node, advertisedUrl: cluster.advertisedUrl ?? '', prefix, log });
+  }
+  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
+  const nodeOrigins = () => broker?.liveNodes().map((n) => n.url) ?? [];
+  const origins = new OriginPolicy(options.allowedOrigins, nodeOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
   const hub = new Hub({
+    broker,
     accounts,
     origins,
     hosts,
@@ -118,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hosts,
     staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
     connectOrigins: options.connectOrigins ?? [],
+    clusterOrigins: nodeOrigins,
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,
   });
@@ -133,14 +179,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     await hub.close();
     await store.close().catch(() => {});
+    await counters?.close().catch(() => {});
     throw error;
   }
   const scheme = options.tls ? 'https' : 'http';
   const hostForUrl = urlHost(options.host);
+  if (broker) {
+    // Known only now when the port was 0: the address defaults to the one listened on.
+    if (!cluster.advertisedUrl) broker.advertise(`${scheme}://${hostForUrl}:${address.port}`);
+    try {
+      await hub.start();
+    } catch (error) {
+      server.close();
+      await hub.close();
+      await store.close().catch(() => {});
+      await counters?.close().catch(() => {});
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     host: options.host,
     port: address.port,
+    nodeName: broker?.node,
     httpUrl: `${scheme}://${hostForUrl}:${address.port}`,
     wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
     stats() {
@@ -153,8 +214,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await hub.close();
+        await broker?.close();
         server.closeAllConnections();
         await store.close();
+        await counters?.close().catch(() => {});
         await httpClosed;
       })();
       return closing;

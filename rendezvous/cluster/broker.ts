@@ -22,6 +22,8 @@ export interface BrokerInbox {
   nodeState(node: string, entries: PresenceEntry[]): void;
   /** A node stopped beating (or said goodbye): its peers are gone. */
   nodeGone(node: string): void;
+  /** Peers this node believes another node holds (compared with that node's own count). */
+  peersOf(node: string): number;
   signal(fromNode: string, from: PeerId, to: PeerId, data: SignalData): void;
   /** An error for one of this node's peers (a signal it sent was dropped on the receiver's node). */
   peerError(to: PeerId, code: ErrorCode, message: string, peer: PeerId): void;

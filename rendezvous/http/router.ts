@@ -15,6 +15,8 @@ export interface RouterDeps extends ApiDeps {
   hosts: HostPolicy;
   /** Other servers' http(s) origins the page may connect to (config [security] connect_origins). */
   connectOrigins: readonly string[];
+  /** Cluster mode: the live nodes' origins, which pages may connect to as well. */
+  clusterOrigins?: () => readonly string[];
 }
 
 export const HOST_REFUSED_MESSAGE =
@@ -31,7 +33,8 @@ export function createRequestHandler(deps: RouterDeps): (req: IncomingMessage, r
   const outbound = outboundSources(deps.connectOrigins);
   return (req, res) => {
     const hostAllowed = deps.hosts.allows(req.headers.host);
-    setSecurityHeaders(res, hostAllowed ? req.headers.host : undefined, outbound);
+    const nodes = deps.clusterOrigins?.() ?? [];
+    setSecurityHeaders(res, hostAllowed ? req.headers.host : undefined, nodes.length > 0 ? [...outbound, ...outboundSources(nodes)] : outbound);
     const rawPath = rawPathOf(req.url);
     if (!hostAllowed) return refuseHost(res, rawPath, deps.log);
     const work = rawPath === '/api' || rawPath.startsWith('/api/') ? handleApi(req, res, rawPath, deps) : deps.staticFiles.handle(req, res, rawPath);

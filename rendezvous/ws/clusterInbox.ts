@@ -52,6 +52,10 @@ export class ClusterInbox implements BrokerInbox {
     for (const entry of this.presence.entriesOfNode(node)) this.leave(entry.info.peerId, entry.gen);
   }
 
+  peersOf(node: string): number {
+    return this.presence.entriesOfNode(node).length;
+  }
+
   signal(fromNode: string, from: PeerId, to: PeerId, data: SignalData): void {
     const receiver = this.presence.get(to);
     if (!receiver) return this.broker.peerError(fromNode, from, 'UNKNOWN_PEER', 'That peer is not online.', to);
