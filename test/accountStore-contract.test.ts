@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openNedbStore } from '../rendezvous/accounts/nedbStore';
 import { openPgStore, type PgAccountStore } from '../rendezvous/accounts/postgres/pgStore';
+import { importNedb } from '../rendezvous/accounts/postgres/importNedb';
 import { migrate, SCHEMA_VERSION } from '../rendezvous/accounts/postgres/schema';
 import type { AccountStore, NewUser } from '../rendezvous/accounts/store';
 import { POSTGRES_MISSING, postgresBinDir, startPostgres, type TestPostgres } from './helpers/engines';
@@ -210,6 +211,34 @@ if (!postgresBinDir()) {
       assert.is((await store.users.findByUsername('durable'))?.username, 'durable');
     } finally {
       await store.close();
+    }
+  });
+  schema('a NeDB store imports into PostgreSQL with its ids, hashes, device keys and live sessions; a second run adds nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-import-'));
+    const admin = await openPgStore({ url: postgres.url, log: () => {} });
+    await admin.pool.query('CREATE DATABASE import_target');
+    await admin.close();
+    const store = await openPgStore({ url: postgres.url.replace(/\/postgres$/, '/import_target'), log: () => {} });
+    try {
+      const nedb = await openNedbStore({ dbPath: path.join(dir, 'users.db'), log: () => {} });
+      const ann = await nedb.users.insert(user('Ann'));
+      await nedb.users.setDeviceKeys(ann.id, [{ publicKey: 'A'.repeat(43), boundAt: 5 }]);
+      const { token } = await nedb.sessions.create(ann.id, 'dev');
+      await nedb.users.insert(user('bob'));
+      await nedb.close();
+      const first = await importNedb(path.join(dir, 'users.db'), store, () => {});
+      assert.equal(first, { users: 2, skipped: [], sessions: 1 });
+      const imported = await store.users.findByUsername('ann');
+      assert.is(imported?.id, ann.id, 'the account id is kept (peer ids derive from it)');
+      assert.is(imported?.passwordHash, ann.passwordHash);
+      assert.equal(imported?.deviceKeys, [{ publicKey: 'A'.repeat(43), boundAt: 5 }]);
+      assert.is((await store.sessions.lookup(token))?.userId, ann.id, 'still logged in');
+      assert.ok(await store.users.hasLookAlike('B0B'), 'skeletons imported');
+      const second = await importNedb(path.join(dir, 'users.db'), store, () => {});
+      assert.equal({ ...second, skipped: second.skipped.sort() }, { users: 0, skipped: ['Ann', 'bob'], sessions: 0 });
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
   schema.run();
