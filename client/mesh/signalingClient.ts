@@ -199,8 +199,8 @@ export class SignalingClient {
   /** The node list of a welcome, the current node first kept in place. */
   private learnNodes(nodes: string[]): void {
     const current = this.url;
-    const others = nodes.map(nodeSocketUrl).filter((url) => url !== current);
-    this.urls = [current, ...others];
+    // Nodes behind one front address (nginx) all advertise that address: listed once.
+    this.urls = [...new Set([current, ...nodes.map(nodeSocketUrl)])];
     this.urlIndex = 0;
   }
 
