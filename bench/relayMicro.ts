@@ -24,7 +24,7 @@ const [alice, bob] = ['A'.repeat(22), 'B'.repeat(22)];
 /** The relay requests a sender builds for one image to two relayed peers. */
 function envelopes(): Uint8Array[] {
   const frames = new ImageFrames(newMessageId(), { sentAt: Date.now(), name: 'x.png', mime: 'image/png', size: SIZE, chunks }, image, chunks);
-  const all: OutFrame[] = [frames.first(), ...Array.from({ length: chunks }, (_, i) => frames.chunk(i)), frames.last(sha256)];
+  const all: OutFrame[] = [frames.first(), ...Array.from({ length: chunks }, (_, i) => frames.chunk(i)), frames.last({ sha256, sig: 'A'.repeat(86) })];
   const out: Uint8Array[] = [];
   for (let i = 0; i < all.length; i += RELAY_BUNDLE_FRAMES_MAX) {
     const group = all.slice(i, i + RELAY_BUNDLE_FRAMES_MAX);
@@ -34,7 +34,7 @@ function envelopes(): Uint8Array[] {
 }
 
 let delivered = 0;
-const receiver = new Receiver({ maxImageBytes: () => SIZE, deliver: () => delivered++, sendControl: () => {}, progress: () => {}, error: (e) => console.error(e), sha256: nodeSha256 });
+const receiver = new Receiver({ maxImageBytes: () => SIZE, deliver: () => delivered++, sendControl: () => {}, progress: () => {}, error: (e) => console.error(e), authentic: () => true, sha256: nodeSha256 });
 
 /** What the server and then a receiver do with them (the server's restamp included, in place). */
 function receive(requests: Uint8Array[]): void {

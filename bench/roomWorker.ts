@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 import { nodeWrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
+import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh, PeerView } from '../client/mesh/api';
 import { paddedPng } from '../test/helpers/imageFixtures';
@@ -149,6 +150,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     wrtc: countingWrtc(m.index),
     WebSocket,
     sha256: nodeSha256,
+    verify: nodeVerifyEd25519,
     ...(!KEEP_ICE_TCP && { filterSignal: withoutIceTcp }),
   });
   const peer: RoomPeer = { mesh, links: new Map(), sawAll: false, online: false };

@@ -5,6 +5,7 @@
 
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
+import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import type { Sha256Hasher } from '../shared/sha256';
 import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -147,7 +148,7 @@ function onMeshMessage(msg: ChatMessage): void {
 process.on('message', async (m: ToWorker) => {
   switch (m.cmd) {
     case 'start': {
-      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, sha256: nodeSha256 });
+      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519 });
       mesh.on('status', (s) => s === 'online' && send({ ev: 'online', peerId: mesh!.self!.peerId }));
       mesh.on('peers', (peers) => send({ ev: 'links', links: peers.map((p) => p.link) }));
       mesh.on('message', onMeshMessage);

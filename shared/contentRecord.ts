@@ -8,6 +8,8 @@
 
 import type { DeviceKeyPair, DeviceVerifier } from './deviceKey';
 import { signWithDevice, verifyDeviceSignature } from './deviceKey';
+import { decodeBase64url, encodeBase64url } from './base64url';
+import { DEVICE_KEY_BYTES, DEVICE_SIGNATURE_BYTES } from './limits';
 
 export type ContentRecord =
   | { kind: 'text'; author: string; device: string; id: string; sentAt: number; text: string }
@@ -40,4 +42,22 @@ export function signContent(key: DeviceKeyPair, record: ContentRecord): Uint8Arr
 /** True when `signature` is `publicKey`'s over exactly this record. */
 export function verifyContent(publicKey: Uint8Array, signature: Uint8Array, record: ContentRecord, verify: DeviceVerifier = verifyDeviceSignature): boolean {
   return verify(publicKey, signature, contentBytes(record));
+}
+
+/** A signature as frames and history carry it: 64 bytes in unpadded base64url (86 chars). */
+export function isSignatureText(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Za-z0-9_-]{85}[AQgw]$/.test(value);
+}
+
+/** Signs `record` with this device's key; the signature as frames carry it. */
+export function signContentText(key: DeviceKeyPair, record: ContentRecord): string {
+  return encodeBase64url(signContent(key, record));
+}
+
+/** True when `sig` (base64url) is `device`'s (base64url public key) over exactly `record`. */
+export function verifyContentText(record: ContentRecord, sig: string, verify: DeviceVerifier = verifyDeviceSignature): boolean {
+  const publicKey = decodeBase64url(record.device);
+  const signature = decodeBase64url(sig);
+  if (!publicKey || publicKey.length !== DEVICE_KEY_BYTES || !signature || signature.length !== DEVICE_SIGNATURE_BYTES) return false;
+  return verifyContent(publicKey, signature, record, verify);
 }

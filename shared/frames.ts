@@ -6,6 +6,8 @@ import { ChatError, isErrorCode, type ErrorCode } from './errors';
 import {
   CHUNK_BYTES,
   FRAME_VERSION,
+  HISTORY_BATCH_RECORDS_MAX,
+  HISTORY_SYNC_MESSAGES_MAX,
   IMAGE_MIME_TYPES,
   IMAGE_NAME_MAX_CHARS,
   PEER_FRAME_MAX_BYTES,
@@ -15,6 +17,8 @@ import {
   type ImageMime,
 } from './limits';
 import { isSha256Hex, toHex } from './sha256';
+import { isSignatureText } from './contentRecord';
+import { parseHistoryRecord, type HistoryRecord } from './historyRecord';
 
 export const FrameType = {
   TEXT: 1,
@@ -37,6 +41,12 @@ export const FrameType = {
   TYPING: 13,
   /** "I have stored and shown message <id>" (its receiver's app said so): drives "Delivered to k of n". Header only. */
   RECEIPT: 14,
+  /** Newcomer -> peer: "send me the room's recent messages I do not have" (HistoryRequestPayload). Acknowledged. */
+  HISTORY_REQUEST: 15,
+  /** Peer -> newcomer: signed records (texts in full, images without bytes), oldest first (HistoryBatchPayload). Acknowledged. */
+  HISTORY_BATCH: 16,
+  /** Newcomer -> peer: "pass on these images" (HistoryImagesPayload); they follow as image transfers with an origin. Acknowledged. */
+  HISTORY_IMAGES: 17,
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
@@ -50,6 +60,14 @@ export interface TextPayload {
   text: string;
   /** Sender's lowest text sequence number still unacknowledged for this receiver: lets the receiver skip abandoned gaps. */
   base: number;
+  /** The author device's signature over the text's content record (base64url, 86 chars). */
+  sig: string;
+}
+/** Who wrote a forwarded image (a peer passing on history): absent, the sender wrote it. */
+export interface ImageOrigin {
+  author: string;
+  /** The author device's public key (base64url). */
+  device: string;
 }
 export interface ImageStartPayload {
   sentAt: number;
@@ -57,13 +75,30 @@ export interface ImageStartPayload {
   mime: ImageMime;
   size: number;
   chunks: number;
+  origin?: ImageOrigin;
 }
 export interface ImageEndPayload {
   sha256: string;
+  /** The author device's signature over the image's content record (it holds the SHA-256). */
+  sig: string;
 }
 export interface ReasonPayload {
   code: ErrorCode;
   message: string;
+}
+export interface HistoryRequestPayload {
+  /** Ids of the newest messages the newcomer has (at most HISTORY_SYNC_MESSAGES_MAX). */
+  have: string[];
+  /** Send nothing older (ms since the epoch): what is older than the newcomer's window it has or no longer wants. */
+  since: number;
+}
+export interface HistoryBatchPayload {
+  records: HistoryRecord[];
+  /** The last batch of this listing. */
+  last: boolean;
+}
+export interface HistoryImagesPayload {
+  ids: string[];
 }
 export interface PathPayload {
   deadAttempt: string;
@@ -88,7 +123,10 @@ export type Frame =
   | (Head & { type: typeof FrameType.PONG; body: Uint8Array })
   | (Head & { type: typeof FrameType.PATH; body: PathPayload })
   | (Head & { type: typeof FrameType.IMAGE_END; body: ImageEndPayload })
-  | (Head & { type: typeof FrameType.BUNDLE; body: Uint8Array[] });
+  | (Head & { type: typeof FrameType.BUNDLE; body: Uint8Array[] })
+  | (Head & { type: typeof FrameType.HISTORY_REQUEST; body: HistoryRequestPayload })
+  | (Head & { type: typeof FrameType.HISTORY_BATCH; body: HistoryBatchPayload })
+  | (Head & { type: typeof FrameType.HISTORY_IMAGES; body: HistoryImagesPayload });
 
 /** A ChatError raised while decoding, with the message id when the header was readable. */
 export class FrameError extends ChatError {
@@ -264,7 +302,21 @@ function text(obj: Record<string, unknown>, id: string): TextPayload {
   const t = obj.text;
   if (typeof t !== 'string') bad('"text" must be a string', id);
   if (t.length > TEXT_MAX_CHARS) bad(`text over ${TEXT_MAX_CHARS} characters`, id, 'TEXT_TOO_LONG');
-  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff) };
+  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff), sig: signature(obj, id) };
+}
+
+function signature(obj: Record<string, unknown>, id: string): string {
+  if (!isSignatureText(obj.sig)) bad('"sig" must be a signature (86 base64url chars)', id, 'BAD_SIGNATURE');
+  return obj.sig;
+}
+
+function origin(value: unknown, id: string): ImageOrigin | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null) bad('"origin" must be an object', id);
+  const { author, device } = value as Record<string, unknown>;
+  if (typeof author !== 'string' || author.length < 1 || author.length > 64) bad('"origin.author" must be a user name', id);
+  if (typeof device !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(device)) bad('"origin.device" must be a device key', id, 'BAD_KEY');
+  return { author, device };
 }
 
 function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload {
@@ -275,7 +327,14 @@ function imageStart(obj: Record<string, unknown>, id: string): ImageStartPayload
   if (typeof mime !== 'string' || !(IMAGE_MIME_TYPES as readonly string[]).includes(mime)) bad('unsupported image type', id, 'BAD_IMAGE');
   const name = obj.name;
   if (typeof name !== 'string' || name.length > IMAGE_NAME_MAX_CHARS * 2) bad('"name" must be a short string', id);
-  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, chunks };
+  const from = origin(obj.origin, id);
+  return { sentAt: num(obj, 'sentAt', id), name, mime: mime as ImageMime, size, chunks, ...(from ? { origin: from } : {}) };
+}
+
+function ids(value: unknown, id: string, max: number): string[] {
+  if (!Array.isArray(value) || value.length > max) bad(`a list of at most ${max} message ids expected`, id, 'TOO_LARGE');
+  for (const v of value) if (typeof v !== 'string' || !/^[0-9a-f]{32}$/.test(v)) bad('message ids are 32 hex chars', id);
+  return value as string[];
 }
 
 function reason(obj: Record<string, unknown>, id: string): ReasonPayload {
@@ -318,7 +377,7 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     case FrameType.IMAGE_END: {
       const obj = json(body, id);
       if (!isSha256Hex(obj.sha256)) bad('"sha256" must be 64 hex chars', id);
-      return { type, id, seq, body: { sha256: obj.sha256 } };
+      return { type, id, seq, body: { sha256: obj.sha256, sig: signature(obj, id) } };
     }
     case FrameType.PATH: {
       const obj = json(body, id);
@@ -327,6 +386,25 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     }
     case FrameType.BUNDLE:
       return { type, id, seq, body: bundle(body, seq) };
+    case FrameType.HISTORY_REQUEST: {
+      const obj = json(body, id);
+      return { type, id, seq, body: { have: ids(obj.have, id, HISTORY_SYNC_MESSAGES_MAX), since: num(obj, 'since', id) } };
+    }
+    case FrameType.HISTORY_IMAGES:
+      return { type, id, seq, body: { ids: ids(json(body, id).ids, id, HISTORY_SYNC_MESSAGES_MAX) } };
+    case FrameType.HISTORY_BATCH: {
+      const obj = json(body, id);
+      if (!Array.isArray(obj.records) || obj.records.length > HISTORY_BATCH_RECORDS_MAX) bad(`"records" must hold at most ${HISTORY_BATCH_RECORDS_MAX} records`, id, 'TOO_LARGE');
+      if (typeof obj.last !== 'boolean') bad('"last" must be a boolean', id);
+      let records: HistoryRecord[];
+      try {
+        records = obj.records.map(parseHistoryRecord);
+      } catch (err) {
+        const e = err instanceof ChatError ? err : new ChatError('BAD_FRAME', String(err));
+        bad(e.message, id, e.code);
+      }
+      return { type, id, seq, body: { records, last: obj.last } };
+    }
     default:
       bad(`unknown frame type ${type}`, id, 'UNKNOWN_TYPE');
   }

@@ -6,10 +6,15 @@
  * (shared/peerSignal.ts). Bumped on any incompatible change; the server refuses any other version, so
  * a room never mixes versions. 2: relay first, and a responder may decline a direct link (budget).
  * 3: every socket binds a device key (Ed25519) to its account, and presence carries it.
+ * 4: a client may ask which accounts own given device keys ('keys'), to verify history from peers.
  */
-export const PROTOCOL_VERSION = 3;
-/** Version of the peer frame format (data channel and relay). */
-export const FRAME_VERSION = 1;
+export const PROTOCOL_VERSION = 4;
+/**
+ * Version of the peer frame format (data channel and relay). 2: every text and image carries its
+ * author device's signature over its content record (shared/contentRecord.ts), and peers serve
+ * each other the room's history (HISTORY_* frames).
+ */
+export const FRAME_VERSION = 2;
 
 // ---- Accounts -------------------------------------------------------------------------------
 /** Username length in Unicode code points, after NFC normalization. */
@@ -201,6 +206,44 @@ export const DEVICE_SIGNATURE_BYTES = 64;
  * Default 32, far above the devices one person uses, while a user clearing storage every day keeps a month.
  */
 export const DEVICE_KEYS_PER_ACCOUNT_MAX = 32;
+/**
+ * Device keys one 'keys' request may ask about (keys). Default 32: a history sync of
+ * HISTORY_SYNC_MESSAGES_MAX messages names a few authors' devices, rarely more than a handful;
+ * several requests cover more, each counted by the socket's message rate limit.
+ */
+export const DEVICE_KEYS_LOOKUP_MAX = 32;
+/** How long a client waits for the server's answer to a 'keys' request (ms) before it counts the keys as unknown. */
+export const KEY_LOOKUP_TIMEOUT_MS = 5_000;
+/** Key owners a client remembers from the server's answers (entries; the oldest forgotten first). */
+export const KNOWN_KEYS_MAX = 1_024;
+
+// ---- History from peers ------------------------------------------------------------------------
+/**
+ * Messages one history sync brings (the room's most recent; messages). Default 200: a day of an
+ * active room's talk at a glance, the order of Chitchatter's 150; 200 texts of typical length are
+ * ~40 KiB, verified in ~0.2-0.4 s with pure-JS Ed25519 in a page. Each peer keeps this many to serve.
+ */
+export const HISTORY_SYNC_MESSAGES_MAX = 200;
+/**
+ * Image bytes one history sync brings (bytes), the newest images first. Default 50 MiB: ten images
+ * at the 5 MiB cap, ~2 s on a LAN data channel, and what a peer keeps in memory to serve.
+ */
+export const HISTORY_SYNC_IMAGE_BYTES_MAX = 50 * 1024 * 1024;
+/** Peers asked at once for the room's history (peers): texts come from each, images are spread over them. */
+export const HISTORY_SYNC_PEERS_MAX = 3;
+/**
+ * A peer serving history that sends nothing for this long is given up (ms); its share goes to
+ * another peer. Default 10 s: a listing is one or two frames; an image moves at least every chunk.
+ */
+export const HISTORY_SYNC_IDLE_MS = 10_000;
+/** After the first peer's listing, how long to wait for the others' before spreading image requests (ms). */
+export const HISTORY_LISTING_GRACE_MS = 300;
+/** Records in one HISTORY_BATCH frame (records); the frame's byte cap (PEER_FRAME_MAX_BYTES) holds too. */
+export const HISTORY_BATCH_RECORDS_MAX = 50;
+/** How long the first sync waits for the caller's stored history to load (ms); what loads later still dedups by id. */
+export const HISTORY_KEPT_LOAD_WAIT_MS = 1_000;
+/** Message ids a mesh remembers having shown (ids), so a message that comes both live and from history shows once. */
+export const SHOWN_IDS_MAX = 5_000;
 
 // ---- Messages ------------------------------------------------------------------------------
 /** Text message length, in UTF-16 code units (what a textarea counts). */

@@ -8,6 +8,7 @@ import { ChatError, isErrorCode, type ErrorCode } from './errors';
 import {
   CLUSTER_NODES_MAX,
   DEVICE_KEY_BYTES,
+  DEVICE_KEYS_LOOKUP_MAX,
   DEVICE_SIGNATURE_BYTES,
   DISPLAY_NAME_MAX_CHARS,
   PEER_ID_CHARS,
@@ -68,7 +69,13 @@ export interface SignalToMessage {
   to: PeerId;
   data: SignalData;
 }
-export type ClientMessage = AuthMessage | SignalToMessage;
+/** "Which accounts own these device keys?" (to verify messages of authors not online now). */
+export interface KeysRequestMessage {
+  v: number;
+  type: 'keys';
+  keys: string[];
+}
+export type ClientMessage = AuthMessage | SignalToMessage | KeysRequestMessage;
 
 // ---- server -> client -----------------------------------------------------------------------
 export interface WelcomeMessage {
@@ -111,7 +118,18 @@ export interface ErrorMessage {
   /** The peer id a relay/signal error refers to, when there is one. */
   peer?: PeerId;
 }
-export type ServerMessage = WelcomeMessage | PresenceMessage | SignalFromMessage | RelayFlowMessage | ErrorMessage;
+/** The answer to a KeysRequestMessage: the owner of each asked key bound to an account (keys bound to none are absent). */
+export interface KeysMessage {
+  v: number;
+  type: 'keys';
+  owners: KeyOwner[];
+}
+export interface KeyOwner {
+  deviceKey: string;
+  username: string;
+  displayName: string;
+}
+export type ServerMessage = WelcomeMessage | PresenceMessage | SignalFromMessage | RelayFlowMessage | ErrorMessage | KeysMessage;
 
 // ---- validation -----------------------------------------------------------------------------
 type Json = Record<string, unknown>;
@@ -242,9 +260,25 @@ export function parseClientMessage(raw: string): ClientMessage {
     }
     case 'signal':
       return { v: PROTOCOL_VERSION, type: 'signal', to: peerId(msg, 'to'), data: signalData(msg) };
+    case 'keys':
+      return { v: PROTOCOL_VERSION, type: 'keys', keys: array(msg, 'keys', deviceKeyText, DEVICE_KEYS_LOOKUP_MAX) };
     default:
       fail('UNKNOWN_TYPE', `unknown message type "${msg.type.slice(0, 40)}"`);
   }
+}
+
+function deviceKeyText(value: unknown): string {
+  if (typeof value !== 'string' || value.length !== DEVICE_KEY_CHARS || !BASE64URL_PATTERN.test(value)) fail('BAD_MESSAGE', 'a device key is 43 base64url chars');
+  return value;
+}
+
+function keyOwner(value: unknown): KeyOwner {
+  if (!isObject(value)) fail('BAD_MESSAGE', 'a key owner must be an object');
+  return {
+    deviceKey: base64url(value, 'deviceKey', DEVICE_KEY_CHARS),
+    username: str(value, 'username', 1, USERNAME_MAX_CHARS * 2),
+    displayName: str(value, 'displayName', 0, DISPLAY_NAME_MAX_CHARS * 2),
+  };
 }
 
 function relayMode(value: unknown): RelayMode {
@@ -295,6 +329,8 @@ export function parseServerMessage(raw: string): ServerMessage {
     case 'relay-flow':
       if (typeof msg.paused !== 'boolean') fail('BAD_MESSAGE', '"paused" must be a boolean');
       return { v, type: 'relay-flow', peer: peerId(msg, 'peer'), paused: msg.paused };
+    case 'keys':
+      return { v, type: 'keys', owners: array(msg, 'owners', keyOwner, DEVICE_KEYS_LOOKUP_MAX) };
     case 'error': {
       if (!isErrorCode(msg.code)) fail('BAD_MESSAGE', 'unknown error code');
       const out: ErrorMessage = { v, type: 'error', code: msg.code, message: str(msg, 'message', 0, 1000) };

@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { encodeBase64url } from '../shared/base64url';
 import { deviceAuth, generateDeviceKey } from '../shared/deviceKey';
 import { closeCodeFor } from '../shared/errors';
-import { encodeMessage, type PresenceMessage } from '../shared/protocol';
+import { encodeMessage, type ErrorMessage, type KeysMessage, type PresenceMessage } from '../shared/protocol';
+import { DEVICE_KEYS_LOOKUP_MAX } from '../shared/limits';
 import { startTestServer, spawnServerProcess, DEFAULT_PASSWORD, postJson } from './helpers/server';
 import { connectPeer, newPeerSecret, openSocket } from './helpers/ws';
 import type { LoginResponse } from '../shared/api';
@@ -72,6 +73,27 @@ test('peers in the room see each online device with its key; a key belongs to on
   }
 });
 
+test('keys are served to sockets in the room only, at most DEVICE_KEYS_LOOKUP_MAX per request', async () => {
+  const server = await startTestServer();
+  try {
+    const token = await server.registerAndLogin('pia');
+    const outsider = await openSocket(server.wsUrl);
+    outsider.ws.send(encodeMessage({ type: 'keys', keys: [generateDeviceKey().publicKey] }));
+    const refused = await outsider.next<ErrorMessage>((m) => m.type === 'error');
+    assert.is(refused.code, 'NOT_AUTHENTICATED', 'not before authentication');
+    await outsider.close();
+    const pia = await connectPeer(server.wsUrl, token);
+    pia.ws.send(encodeMessage({ type: 'keys', keys: Array.from({ length: DEVICE_KEYS_LOOKUP_MAX + 1 }, () => generateDeviceKey().publicKey) }));
+    assert.is((await pia.next<ErrorMessage>((m) => m.type === 'error')).code, 'BAD_MESSAGE', 'too many keys at once');
+    pia.ws.send(encodeMessage({ type: 'keys', keys: [pia.deviceKey.publicKey] }));
+    const own = await pia.next<KeysMessage>((m) => m.type === 'keys');
+    assert.equal(own.owners.map((o) => o.username), ['pia']);
+    await pia.close();
+  } finally {
+    await server.stop();
+  }
+});
+
 test('bound keys survive a restart and kill -9: the key still belongs to its account afterwards', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-keys-'));
   const config = path.join(dir, 'config.ini');
@@ -93,6 +115,13 @@ test('bound keys survive a restart and kill -9: the key still belongs to its acc
     const oz = await login(server.httpUrl, 'oz');
     const refused = await authWith(wsUrl(server), oz, deviceAuth(key, oz));
     assert.is((refused as { code: number }).code, closeCodeFor('BAD_KEY'), 'still nia\'s after kill -9');
+    // Offline now, nia's key is still served on demand to someone in the room (to verify her history).
+    const ozSocket = await connectPeer(wsUrl(server), oz);
+    const stranger = generateDeviceKey().publicKey;
+    ozSocket.ws.send(encodeMessage({ type: 'keys', keys: [key.publicKey, stranger] }));
+    const answer = await ozSocket.next<KeysMessage>((m) => m.type === 'keys');
+    assert.equal(answer.owners, [{ deviceKey: key.publicKey, username: 'nia', displayName: 'nia' }], "nia's key after kill -9; an unbound key is not listed");
+    await ozSocket.close();
     const niaAgain = await login(server.httpUrl, 'nia');
     assert.is(await authWith(wsUrl(server), niaAgain, deviceAuth(key, niaAgain)), 'welcome', 'and nia still uses it');
   } finally {

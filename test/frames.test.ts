@@ -10,6 +10,9 @@ import { fakePng } from './helpers/mesh';
 import { createHash } from 'node:crypto';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 
+/** A well-formed signature; the receiver tests here do not check it (authentic: () => true). */
+const SIG = 'A'.repeat(86);
+
 function code(fn: () => unknown): string {
   try {
     fn();
@@ -38,12 +41,14 @@ test('sha256 matches the known vector, incremental equals one-shot', () => {
 test('every frame type round-trips', () => {
   const id = newMessageId();
   assert.match(id, /^[0-9a-f]{32}$/);
-  const text = decodeFrame(encodeFrame(FrameType.TEXT, id, 7, { sentAt: 1, text: 'héllo', base: 3 }));
-  assert.equal(text, { type: FrameType.TEXT, id, seq: 7, body: { sentAt: 1, text: 'héllo', base: 3 } });
+  const text = decodeFrame(encodeFrame(FrameType.TEXT, id, 7, { sentAt: 1, text: 'héllo', base: 3, sig: SIG }));
+  assert.equal(text, { type: FrameType.TEXT, id, seq: 7, body: { sentAt: 1, text: 'héllo', base: 3, sig: SIG } });
   const start = { sentAt: 2, name: 'a.png', mime: 'image/png', size: CHUNK_BYTES + 1, chunks: 2 };
   assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, start)), { type: FrameType.IMAGE_START, id, seq: 0, body: start });
-  assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64) })), { type: FrameType.IMAGE_END, id, seq: 2, body: { sha256: 'b'.repeat(64) } });
-  assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'xyz' }))), 'BAD_FRAME');
+  assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64), sig: SIG })), { type: FrameType.IMAGE_END, id, seq: 2, body: { sha256: 'b'.repeat(64), sig: SIG } });
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64), sig: 'A'.repeat(85) + 'B' }))), 'BAD_SIGNATURE', 'stray bits in the last character');
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.TEXT, id, 2, { sentAt: 1, text: 'x', base: 0 }))), 'BAD_SIGNATURE', 'an unsigned text');
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'xyz', sig: SIG }))), 'BAD_FRAME');
   const chunk = decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, 1, new Uint8Array(CHUNK_BYTES)));
   assert.is(chunk.type === FrameType.IMAGE_CHUNK && chunk.body.byteLength, CHUNK_BYTES);
   assert.equal(decodeFrame(encodeFrame(FrameType.ACK, id, 0)), { type: FrameType.ACK, id, seq: 0 });
@@ -118,12 +123,13 @@ function receiver(maxImageBytes = 1000) {
     sendControl: (f) => control.push(f),
     progress: () => {},
     error: (e) => errors.push(e.code),
+    authentic: () => true,
   });
   return { r, delivered, control, errors };
 }
 
 const textFrame = (id: string, seq: number, base: number, text: string) =>
-  decodeFrame(encodeFrame(FrameType.TEXT, id, seq, { sentAt: 1, text, base }));
+  decodeFrame(encodeFrame(FrameType.TEXT, id, seq, { sentAt: 1, text, base, sig: SIG }));
 
 test('receiver: texts exactly once, in order, gaps held until filled, abandoned gaps skipped', () => {
   const { r, delivered, control } = receiver();
@@ -148,7 +154,7 @@ test('receiver: too large image and bad chunk are rejected and reported, never t
   assert.is(decodeFrame(control[0]).type, FrameType.REJECT);
   const png = fakePng(900);
   const send = (id: string, sha: string) => {
-    for (const [type, seq, body] of [[FrameType.IMAGE_START, 0, startOf(png)], [FrameType.IMAGE_CHUNK, 0, png], [FrameType.IMAGE_END, 1, { sha256: sha }]] as const) {
+    for (const [type, seq, body] of [[FrameType.IMAGE_START, 0, startOf(png)], [FrameType.IMAGE_CHUNK, 0, png], [FrameType.IMAGE_END, 1, { sha256: sha, sig: SIG }]] as const) {
       r.handle(decodeFrame(encodeFrame(type, id, seq, body)));
     }
   };
@@ -169,7 +175,7 @@ test('receiver: CHUNK_ACKs (the direct window) only for chunks that came direct;
     const id = newMessageId();
     r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, startOf(png))), relayed);
     for (let i = 0; i < 5; i++) r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES))), relayed);
-    r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 5, { sha256: sha256Hex(png) })), relayed);
+    r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 5, { sha256: sha256Hex(png), sig: SIG })), relayed);
     r.close();
     assert.is(delivered.length, 1);
     return control.map((f) => decodeFrame(f)).map((f) => (f.type === FrameType.CHUNK_ACK ? `chunks ${f.seq}` : f.type === FrameType.ACK ? 'ack' : String(f.type)));

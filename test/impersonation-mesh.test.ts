@@ -3,21 +3,19 @@
 // the data channel) stands for, and the real sender's messages still arrive exactly once.
 
 import * as assert from 'uvu/assert';
-import { encodeFrame, FrameType, newMessageId } from '../shared/frames';
+import { newMessageId } from '../shared/frames';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { meshSuite, openRoguePeer, startPeers, textsFrom, until } from './helpers/mesh';
 
 const test = meshSuite('impersonation (mesh)');
-
-function text(id: string, seq: number, body: string): Uint8Array {
-  return encodeFrame(FrameType.TEXT, id, seq, { sentAt: Date.now(), text: body, base: 1 });
-}
 
 test("replayed message ids and envelopes naming someone else are the rogue's own messages", async (ctx) => {
   ctx.peers = await startPeers(ctx.server, ['victim', 'friend']);
   const [victim, friend] = ctx.peers;
   const rogue = await openRoguePeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('mallory'), victim);
   ctx.cleanup.push(() => rogue.close());
+  // Signed by mallory's own device: they are mallory's texts, whatever ids and envelopes say.
+  const text = (id: string, seq: number, body: string) => rogue.text(id, seq, { sentAt: Date.now(), text: body, base: 1 });
   const friendId = friend.mesh.self!.peerId;
 
   const real = friend.mesh.sendText('the real one');

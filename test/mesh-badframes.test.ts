@@ -41,7 +41,7 @@ test('oversized, truncated, unknown type, wrong hash, non-image, too large, too 
   const tooLarge = sendImage(rogue, 'sendDirect', png, { size: IMAGE_MAX_BYTES + 1, chunks: Math.ceil((IMAGE_MAX_BYTES + 1) / CHUNK_BYTES) }, []);
   const outOfOrder = sendImage(rogue, 'sendDirect', png, {}, [0, 2, 1, 3]);
   const longId = newMessageId();
-  rogue.sendDirect(encodeFrame(FrameType.TEXT, longId, 1, { sentAt: 1, text: 'x'.repeat(TEXT_MAX_CHARS + 1), base: 1 }));
+  rogue.sendDirect(rogue.text(longId, 1, { sentAt: 1, text: 'x'.repeat(TEXT_MAX_CHARS + 1), base: 1 }));
   await until(ctx.peers, () => [wrongHash, notImage, tooLarge, outOfOrder, longId].every((id) => victim.errors.some((e) => e.messageId === id)), 15_000, 'message errors');
   const codeOf = (id: string) => victim.errors.find((e) => e.messageId === id)?.code;
   assert.is(codeOf(wrongHash), 'HASH_MISMATCH');
@@ -54,7 +54,7 @@ test('oversized, truncated, unknown type, wrong hash, non-image, too large, too 
 
   // Still alive: a valid image and a text from the same sender arrive, named by the server.
   const okId = sendImage(rogue, 'sendDirect', png);
-  rogue.sendRelay(encodeBundle([encodeFrame(FrameType.TEXT, newMessageId(), 1, { sentAt: 1, text: 'hi', base: 1 })]));
+  rogue.sendRelay(encodeBundle([rogue.text(newMessageId(), 1, { sentAt: 1, text: 'hi', base: 1 })]));
   friend.mesh.sendText('still here');
   await until(ctx.peers, () => victim.messages.filter((m) => m.from.peerId === rogue.peerId).length === 2 && textsFrom(victim, friend).length === 1, 15_000, 'valid messages');
   // The image came direct, the text bundled over the relay: either may be first.

@@ -9,9 +9,10 @@ import { fakePng, imagesFrom, meshSuite, startPeers, until } from './helpers/mes
 
 const test = meshSuite('mesh cli');
 
-test('the CLI logs in, prints the room, sends stdin lines and /image files, exits on end of input', async (ctx) => {
+test('the CLI logs in, prints the room (earlier messages marked), sends stdin lines and /image files, exits on end of input', async (ctx) => {
   await ctx.server.register('carol');
   const [alice] = (ctx.peers = await startPeers(ctx.server, ['alice']));
+  alice.mesh.sendText('said before carol came');
   const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-cli-'));
   ctx.cleanup.push(() => rm(dir, { recursive: true, force: true }));
   const image = fakePng(300_000);
@@ -41,6 +42,7 @@ test('the CLI logs in, prints the room, sends stdin lines and /image files, exit
 
   await until(ctx.peers, () => alice.mesh.peers().some((p) => p.username === 'carol' && p.link === 'direct'), 30_000, 'carol direct');
   await waitOut(/\* alice joined/, 'join line');
+  await waitOut(/\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \(earlier\) <alice> said before carol came/, 'history from alice, marked as earlier');
   alice.mesh.sendText('hello carol');
   await waitOut(/\[\d\d:\d\d:\d\d\] <alice> hello carol/, 'message line');
   child.stdin.write('hi alice\n');

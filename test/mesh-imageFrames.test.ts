@@ -21,7 +21,7 @@ test('frames are encoded once per image while recent, and stay correct after evi
   const last = decodeFrame(frameBuffer(frames.chunk(3)));
   assert.ok(last.type === FrameType.IMAGE_CHUNK && last.id === id && last.seq === 3);
   assert.equal([...(last.body as Uint8Array)], [...bytes.subarray(3 * CHUNK_BYTES)]);
-  const end = decodeFrame(frames.last('ab'.repeat(32)));
+  const end = decodeFrame(frames.last({ sha256: 'ab'.repeat(32), sig: 'A'.repeat(86) }));
   assert.ok(end.type === FrameType.IMAGE_END && end.seq === 4 && end.body.sha256 === 'ab'.repeat(32));
 });
 

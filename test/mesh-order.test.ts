@@ -18,13 +18,13 @@ test('an answer is stamped after the message it answers, even from a clock behin
   ctx.cleanup.push(() => rogue.close());
   // dot's clock is 30 s ahead of cal's.
   const ahead = Date.now() + 30_000;
-  rogue.sendDirect(encodeFrame(FrameType.TEXT, newMessageId(), 1, { sentAt: ahead, text: 'from the future', base: 1 }));
+  rogue.sendDirect(rogue.text(newMessageId(), 1, { sentAt: ahead, text: 'from the future', base: 1 }));
   await until(ctx.peers, () => cal.messages.some((m) => !m.own), 10_000, 'the text');
   const answer = cal.mesh.sendText('an answer');
   assert.ok(answer.sentAt > ahead, 'stamped after what it answers');
   // A claim beyond CLOCK_AHEAD_MAX_MS is shown with its time but does not move the room's clock.
   const far = Date.now() + CLOCK_AHEAD_MAX_MS * 10;
-  rogue.sendDirect(encodeFrame(FrameType.TEXT, newMessageId(), 2, { sentAt: far, text: 'from far away', base: 1 }));
+  rogue.sendDirect(rogue.text(newMessageId(), 2, { sentAt: far, text: 'from far away', base: 1 }));
   await until(ctx.peers, () => cal.messages.filter((m) => !m.own).length === 2, 10_000, 'the second text');
   const next = cal.mesh.sendText('still now');
   assert.ok(next.sentAt < far, 'not dragged into a far future');

@@ -76,7 +76,7 @@ test('an image keeps the path it started on when the queue switches path; cancel
 
 test('outbox: bounded by count and image bytes, oldest given up first, base is the lowest unacked text', () => {
   const box = new Outbox(3, 100);
-  const text = (seq: number): OutgoingText => ({ kind: 'text', id: `t${seq}`, seq, sentAt: 0, text: '' });
+  const text = (seq: number): OutgoingText => ({ kind: 'text', id: `t${seq}`, seq, sentAt: 0, text: '', sig: '' });
   assert.equal(box.add(text(1)), []);
   box.add(text(2));
   box.add(text(3));
@@ -84,7 +84,7 @@ test('outbox: bounded by count and image bytes, oldest given up first, base is t
   assert.is(box.base(99), 2);
   box.remove('t2');
   assert.is(box.base(99), 3);
-  const dropped = box.add({ kind: 'image', id: 'big', start: { sentAt: 0, name: '', mime: 'image/png', size: 150, chunks: 1 }, bytes: new Uint8Array(150), digest: null as never, frames: null as never });
+  const dropped = box.add({ kind: 'image', id: 'big', start: { sentAt: 0, name: '', mime: 'image/png', size: 150, chunks: 1 }, bytes: new Uint8Array(150), seal: null as never, frames: null as never });
   assert.equal(dropped.map((m) => m.id), ['t3', 't4'], 'texts give way, the new image stays even if alone over the byte bound');
   box.remove('big');
   assert.is(box.base(7), 7);

@@ -37,7 +37,7 @@ test('a peer flooding typing frames is passed on at most twice per TYPING_SEND_E
   for (let i = 0; i < 200; i++) rogue.sendDirect(encodeFrame(FrameType.TYPING, undefined, 0));
   await first;
   // A text sent after the flood on the same ordered channel: once it is delivered, so was the flood.
-  rogue.sendDirect(encodeFrame(FrameType.TEXT, newMessageId(), 1, { sentAt: Date.now(), text: 'after the flood', base: 1 }));
+  rogue.sendDirect(rogue.text(newMessageId(), 1, { sentAt: Date.now(), text: 'after the flood', base: 1 }));
   await until(ctx.peers, () => wes.messages.some((m) => m.kind === 'text' && m.text === 'after the flood'), 10_000, 'text after the flood');
   assert.is(count, 1, 'one notice passed on for a burst of 200');
   assert.equal(wes.errors.filter((e) => e.code === 'BAD_FRAME'), []);

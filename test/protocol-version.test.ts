@@ -1,21 +1,35 @@
-// Protocol version 2 (relay first; a responder may decline a direct link). A room never mixes
+// Wire versions (PROTOCOL_VERSION for the socket, FRAME_VERSION for peer frames). A room never mixes
 // versions: the server closes a client of another version with UNSUPPORTED_VERSION, and a client
 // that meets a server of another version says "ChatRoom was updated — reload" (status `outdated`)
 // and stops, instead of reconnecting or logging the user out.
 
+import { decodeFrame, encodeFrame, FrameType, newMessageId } from '../shared/frames';
+import type { ChatError } from '../shared/errors';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import WebSocket, { WebSocketServer } from 'ws';
 import { closeCodeFor } from '../shared/errors';
-import { PROTOCOL_VERSION } from '../shared/limits';
+import { FRAME_VERSION, PROTOCOL_VERSION } from '../shared/limits';
 import { createMesh } from '../client/mesh/index';
 import { startTestServer } from './helpers/server';
 import { newPeerSecret, openSocket } from './helpers/ws';
 import { waitFor } from './helpers/mesh';
 import { en } from '../client/i18n/en';
 
-test('the current version is 3: device keys bound at auth and carried in presence (2: relay first with declinable direct links)', () => {
-  assert.is(PROTOCOL_VERSION, 3);
+test('the current version is 4: device keys asked of the server (3: device keys bound at auth and carried in presence; 2: relay first with declinable direct links)', () => {
+  assert.is(PROTOCOL_VERSION, 4);
+});
+
+test('peer frames are version 2 (signed messages, history from peers); a frame of version 1 is refused as UNSUPPORTED_VERSION', () => {
+  assert.is(FRAME_VERSION, 2);
+  const old = encodeFrame(FrameType.ACK, newMessageId(), 0);
+  old[0] = FRAME_VERSION - 1;
+  try {
+    decodeFrame(old);
+    assert.unreachable('decoded');
+  } catch (err) {
+    assert.is((err as ChatError).code, 'UNSUPPORTED_VERSION');
+  }
 });
 
 test('a client of the previous version is closed with UNSUPPORTED_VERSION before it joins the room', async () => {

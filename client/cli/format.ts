@@ -15,8 +15,15 @@ function size(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
 
+/** The date as well for a message said before we joined (history from peers): it may be from another day. */
+function dateTime(ms: number): string {
+  const d = new Date(ms);
+  const date = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, '0')).join('-');
+  return `${date} ${time(ms)}`;
+}
+
 export function formatMessage(m: ChatMessage): string {
-  const head = `[${time(m.sentAt)}] <${who(m.from)}>`;
+  const head = m.via ? `[${dateTime(m.sentAt)}] (earlier) <${who(m.from)}>` : `[${time(m.sentAt)}] <${who(m.from)}>`;
   if (m.kind === 'text') return `${head} ${m.text.replace(/\r?\n/g, '\n    ')}`;
   return `${head} [image ${m.name} ${m.mime} ${size(m.bytes.byteLength)} sha256 ${m.sha256.slice(0, 12)}]`;
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { nodeWrtc as wrtc } from './nodeWrtc';
 import { nodeSha256 } from './nodeSha256';
+import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 import WebSocket from 'ws';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   }
   const token = await login(args);
   const deviceKey = await cliDeviceKey(args.stateDir, args.httpBase, args.user);
-  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, deviceKey });
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519, deviceKey });
   watchRoom(mesh);
   let leaving = false;
   const leave = async (code = 0) => {

@@ -5,8 +5,11 @@ import type { ImageMime } from '../../shared/limits';
 import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
-import type { DeviceKeyPair } from '../../shared/deviceKey';
+import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
 import type { MeshTimeouts } from './timeouts';
+import type { KeptEntry } from './historyKeeper';
+
+export type { KeptEntry, KeptBytes } from './historyKeeper';
 
 export type { MeshTimeouts } from './timeouts';
 
@@ -28,12 +31,21 @@ export interface PeerView extends PeerInfo {
 interface MessageBase {
   /** Unique message id (32 hex chars), chosen by the sender. */
   id: string;
-  /** The sender as named by the server (never taken from the message itself). */
+  /**
+   * The author: the account whose device key signed the message, as the server binds keys to
+   * accounts (never taken from the message alone). `peerId` is '' for an author not online now.
+   */
   from: PeerInfo;
-  /** Sender's clock, ms since the epoch. */
+  /** The author device's public key (base64url) that signed the message. */
+  device: string;
+  /** That device's Ed25519 signature over the message's content record (shared/contentRecord.ts), base64url. */
+  sig: string;
+  /** Author's room clock, ms since the epoch. */
   sentAt: number;
   /** True for messages this mesh sent. */
   own: boolean;
+  /** Set for a message said before this mesh joined, passed on by `via` (history from peers). */
+  via?: PeerInfo;
 }
 export interface TextMessage extends MessageBase {
   kind: 'text';
@@ -115,6 +127,13 @@ export interface MeshOptions {
    * page: localStorage; the CLI: --state-dir). Omitted: a new key, i.e. a new device, per mesh.
    */
   deviceKey?: DeviceKeyPair;
+  /** Ed25519 verification of others' signatures (Node: node:crypto's, see client/cli/nodeEd25519.ts); default pure JS. */
+  verify?: DeviceVerifier;
+  /**
+   * The history the caller keeps (a page: IndexedDB), loaded once at start: what this peer can pass on
+   * to newcomers, and what it need not be sent. Signed messages only are passed on (record set).
+   */
+  keptHistory?: () => Promise<KeptEntry[]>;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */

@@ -34,7 +34,7 @@ export class ImageFrames {
     return frame;
   }
 
-  last(sha256: string): Uint8Array {
-    return (this.endFrame ??= encodeFrame(FrameType.IMAGE_END, this.id, this.start.chunks, { sha256 }));
+  last(end: { sha256: string; sig: string }): Uint8Array {
+    return (this.endFrame ??= encodeFrame(FrameType.IMAGE_END, this.id, this.start.chunks, { sha256: end.sha256, sig: end.sig }));
   }
 }

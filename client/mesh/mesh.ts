@@ -3,9 +3,23 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { generateDeviceKey } from '../../shared/deviceKey';
-import { CHANNEL_PAUSE_ABOVE_BYTES, CHUNK_BYTES, DIRECT_LINKS_MAX, IMAGE_MAX_BYTES, IMAGE_NAME_MAX_CHARS, TEXT_MAX_CHARS } from '../../shared/limits';
-import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
+import { generateDeviceKey, verifyDeviceSignature, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
+import { signContentText, verifyContentText } from '../../shared/contentRecord';
+import {
+  CHANNEL_PAUSE_ABOVE_BYTES,
+  CHUNK_BYTES,
+  DIRECT_LINKS_MAX,
+  HISTORY_BATCH_RECORDS_MAX,
+  HISTORY_KEPT_LOAD_WAIT_MS,
+  HISTORY_SYNC_IMAGE_BYTES_MAX,
+  IMAGE_MAX_BYTES,
+  IMAGE_NAME_MAX_CHARS,
+  PEER_FRAME_MAX_BYTES,
+  SHOWN_IDS_MAX,
+  TEXT_MAX_CHARS,
+} from '../../shared/limits';
+import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, FRAME_HEADER_BYTES, type HistoryRequestPayload } from '../../shared/frames';
+import type { HistoryRecord } from '../../shared/historyRecord';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
@@ -28,6 +42,12 @@ import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
 import { DeliveryTracker } from './deliveryTracker';
 import { RoomClock } from './roomClock';
 import { TypingGate } from './typingGate';
+import { KnownSeal, SigningSeal } from './imageSeal';
+import { DedupWindow } from './dedup';
+import { HistoryKeeper, type KeptEntry } from './historyKeeper';
+import { HistorySync } from './historySync';
+import { KeyDirectory } from './keyDirectory';
+import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
 
@@ -60,16 +80,31 @@ export class MeshImpl implements Mesh {
   private readonly relayWriter: RelayWriter;
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
+  /** This device's signing key: every own message is signed with it. */
+  private readonly deviceKey: DeviceKeyPair;
+  private readonly verify: DeviceVerifier;
+  /** Ids of the messages this mesh has emitted: one id is shown once, whichever path brought it. */
+  private readonly shown = new DedupWindow(SHOWN_IDS_MAX);
+  /** History frames already handled (each is acknowledged, and may come again after a path switch). */
+  private readonly historyFrames = new DedupWindow();
+  /** What this peer can pass on to newcomers. */
+  private readonly keeper = new HistoryKeeper();
+  private readonly keys: KeyDirectory;
+  private readonly historySync: HistorySync;
+  /** The caller's stored history, loaded into the keeper before the first sync asks for anything. */
+  private readonly keptLoaded: Promise<void>;
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
+    // No key kept by the caller: this mesh is a new device of the account.
+    this.deviceKey = options.deviceKey ?? generateDeviceKey();
+    this.verify = options.verify ?? verifyDeviceSignature;
     this.signaling = new SignalingClient({
       url: options.serverUrl,
       token: options.token,
       peerSecret: options.peerSecret ?? randomSecret(),
-      // No key kept by the caller: this mesh is a new device of the account.
-      deviceKey: options.deviceKey ?? generateDeviceKey(),
+      deviceKey: this.deviceKey,
       WebSocket: options.WebSocket,
       reconnectFirstMs: this.timeouts.reconnectFirstMs,
       reconnectMaxMs: this.timeouts.reconnectMaxMs,
@@ -88,6 +123,7 @@ export class MeshImpl implements Mesh {
           else this.early.add(from, { relay: payload.slice() });
         },
         relayFlow: (peer, paused) => this.pairs.get(peer)?.onRelayFlow(paused),
+        keys: (owners) => this.keys.answered(owners),
         serverError: (m) => this.onServerError(m.code, m.message, m.peer),
         protocolError: (message) => this.error({ code: 'BAD_MESSAGE', message }),
       },
@@ -105,11 +141,22 @@ export class MeshImpl implements Mesh {
         new Receiver({
           maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
           deliver: (m) => {
+            if (m.kind === 'image' && m.origin) return this.historySync.onImage(peerId, m);
             this.clock.saw(m.sentAt);
-            this.events.emit('message', { ...m, from: from(), own: false });
+            const author = from();
+            const { sig, ...rest } = m;
+            this.show({ ...rest, sig, from: author, device: author.deviceKey, own: false } as ChatMessage);
+          },
+          authentic: (m) => {
+            const author = from();
+            const fields = m.kind === 'text' ? m : { ...m, size: m.bytes.byteLength };
+            return verifyContentText(contentRecordOf(fields, author.username, author.deviceKey), m.sig, this.verify);
           },
           sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
-          progress: (p) => this.events.emit('progress', { ...p, peerId, direction: 'receive' }),
+          progress: (p) => {
+            this.historySync.progress(peerId);
+            this.events.emit('progress', { ...p, peerId, direction: 'receive' });
+          },
           error: (e) => this.error({ ...e, peerId, incoming: true }),
           idleMs: this.timeouts.incomingIdleMs,
           nativeHash: nativeSha256Available(),
@@ -117,6 +164,26 @@ export class MeshImpl implements Mesh {
         }),
       (peerId) => this.pairs.has(peerId),
     );
+    this.keys = new KeyDirectory({
+      ask: (keys) => this.signaling.askKeys(keys),
+      online: () => [...this.pairs.values()].map((p) => p.info),
+    });
+    this.historySync = new HistorySync({
+      peers: () => [...this.pairs.values()].map((p) => p.info),
+      self: () => this.self,
+      request: (peer, summary) => this.sendReliable(peer, FrameType.HISTORY_REQUEST, summary),
+      requestImages: (peer, ids) => this.sendReliable(peer, FrameType.HISTORY_IMAGES, { ids }),
+      summary: () => this.keeper.summary(),
+      seen: (id) => this.shown.has(id),
+      deliver: (m) => {
+        this.clock.saw(m.sentAt);
+        this.show(m);
+      },
+      error: (e) => this.error(e),
+      keys: this.keys,
+      verify: this.verify,
+    });
+    this.keptLoaded = this.loadKept();
     const self = this;
     this.ctx = {
       get selfId() {
@@ -155,6 +222,8 @@ export class MeshImpl implements Mesh {
   }
 
   stop(): void {
+    this.historySync.stop();
+    this.keys.reset();
     this.budget.close();
     this.signaling.stop();
     for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
@@ -167,16 +236,19 @@ export class MeshImpl implements Mesh {
   sendText(text: string): TextMessage {
     if (typeof text !== 'string' || text.length > TEXT_MAX_CHARS) throw new ChatError('TEXT_TOO_LONG', `text over ${TEXT_MAX_CHARS} characters`);
     const from = this.requireSelf();
-    const message: TextMessage = { kind: 'text', id: newMessageId(), from, sentAt: this.clock.next(), own: true, text };
+    const fields = { kind: 'text' as const, id: newMessageId(), sentAt: this.clock.next(), text };
+    const sig = signContentText(this.deviceKey, contentRecordOf(fields, from.username, this.deviceKey.publicKey));
+    const message: TextMessage = { ...fields, from, device: this.deviceKey.publicKey, sig, own: true };
     const seq = this.textSeq++;
-    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text });
-    this.events.emit('message', message);
+    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text, sig });
+    this.show(message);
     this.trackDelivery(message.id);
     return message;
   }
 
   receipt(message: ChatMessage): void {
-    if (message.own) return;
+    // Got later from someone else's history: it counts for nobody's "Delivered to k of n".
+    if (message.own || message.via) return;
     this.pairs.get(message.from.peerId)?.queue.pushControl(encodeFrame(FrameType.RECEIPT, message.id, 0));
   }
 
@@ -210,14 +282,17 @@ export class MeshImpl implements Mesh {
     const sentAt = this.clock.next();
     const digest = new ImageDigest(bytes, this.options.sha256);
     const start = { sentAt, name: cutName, mime, size: bytes.byteLength, chunks: Math.ceil(bytes.byteLength / CHUNK_BYTES) };
+    const key = this.deviceKey;
+    const seal = new SigningSeal(digest, (sha256) => signContentText(key, contentRecordOf({ kind: 'image', id, sentAt, sha256, mime, size: bytes.byteLength, name: cutName }, from.username, key.publicKey)));
     const frames = new ImageFrames(id, start, bytes);
     // Followed from now: receipts may come back before the hash below is done.
     this.deliveries.track(id, this.otherAccounts());
-    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, digest, frames });
+    for (const pair of this.pairs.values()) pair.send({ kind: 'image', id, start, bytes, seal, frames });
     // Hashing overlaps the first chunks already on their way.
-    const sha256 = await digest.complete();
-    const message: ImageMessage = { kind: 'image', id, from, sentAt, own: true, name: cutName, mime, bytes, sha256 };
-    this.events.emit('message', message);
+    await digest.complete();
+    const { sha256, sig } = seal.end();
+    const message: ImageMessage = { kind: 'image', id, from, device: key.publicKey, sig, sentAt, own: true, name: cutName, mime, bytes, sha256 };
+    this.show(message);
     this.events.emit('delivery', this.deliveries.state(id)!);
     return message;
   }
@@ -254,8 +329,79 @@ export class MeshImpl implements Mesh {
     return this.self;
   }
 
+  /** Emits a message once per id, and keeps it to pass on to newcomers. */
+  private show(message: ChatMessage): void {
+    if (this.shown.has(message.id)) return;
+    this.shown.add(message.id);
+    this.keeper.add(keptEntryOf(message));
+    this.events.emit('message', message);
+  }
+
+  private async loadKept(): Promise<void> {
+    if (!this.options.keptHistory) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A slow store must not hold the sync up for long: what loads later still dedups by id.
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), HISTORY_KEPT_LOAD_WAIT_MS)));
+    const loading = this.options.keptHistory().then((entries) => {
+      for (const e of entries) {
+        this.shown.add(e.id);
+        this.keeper.add(e);
+      }
+    });
+    await Promise.race([loading.catch(() => undefined), late]);
+    clearTimeout(timer);
+  }
+
+  /** A history frame that must arrive: sent like a text (outbox, acknowledged, re-sent after a path switch). */
+  private sendReliable(peerId: PeerId, type: typeof FrameType.HISTORY_REQUEST | typeof FrameType.HISTORY_BATCH | typeof FrameType.HISTORY_IMAGES, body: object, seq = 0): void {
+    const id = newMessageId();
+    this.pairs.get(peerId)?.send({ kind: 'frame', id, frame: encodeFrame(type, id, seq, body) });
+  }
+
+  /** A newcomer asks for what it lacks: list it, oldest first, in batches that fit a frame. */
+  private serveHistory(pair: Pair, request: HistoryRequestPayload): void {
+    const records = this.keeper.serve(new Set(request.have), request.since);
+    const room = PEER_FRAME_MAX_BYTES - FRAME_HEADER_BYTES - 64;
+    const batches: HistoryRecord[][] = [[]];
+    let bytes = 0;
+    for (const r of records) {
+      const size = new TextEncoder().encode(JSON.stringify(r)).byteLength + 1;
+      if (size > room) continue; // a text whose escaping alone fills a frame: not passed on
+      let batch = batches[batches.length - 1];
+      if (batch.length >= HISTORY_BATCH_RECORDS_MAX || bytes + size > room) {
+        batches.push((batch = []));
+        bytes = 0;
+      }
+      batch.push(r);
+      bytes += size;
+    }
+    batches.forEach((batch, i) => this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: batch, last: i === batches.length - 1 }, i));
+  }
+
+  /** A newcomer asks for images it saw listed: each goes as an image transfer with its origin, within the byte budget. */
+  private async serveImages(pair: Pair, ids: string[]): Promise<void> {
+    let budget = HISTORY_SYNC_IMAGE_BYTES_MAX;
+    for (const id of new Set(ids)) {
+      const kept = await this.keeper.image(id);
+      if (this.pairs.get(pair.peerId) !== pair) return; // it left meanwhile
+      if (!kept || kept.record.size > budget) continue;
+      budget -= kept.record.size;
+      const { record, bytes } = kept;
+      const start = {
+        sentAt: record.sentAt,
+        name: record.name,
+        mime: record.mime,
+        size: record.size,
+        chunks: Math.ceil(record.size / CHUNK_BYTES),
+        origin: { author: record.author, device: record.device },
+      };
+      pair.send({ kind: 'image', id, start, bytes, seal: new KnownSeal({ sha256: record.sha256, sig: record.sig }), frames: new ImageFrames(id, start, bytes) });
+    }
+  }
+
   private setStatus(status: ConnectionStatus): void {
     if (status === this.status) return;
+    if (status !== 'online') this.keys.reset();
     this.status = status;
     this.events.emit('status', status);
   }
@@ -290,6 +436,10 @@ export class MeshImpl implements Mesh {
     this.settings = m.settings;
     const listed = new Set(m.peers.map((p) => p.peerId));
     for (const info of m.peers) this.addPeer(info, resumed);
+    // Joined or back: what was said meanwhile comes from the peers online.
+    void this.keptLoaded.then(() => {
+      if (this.self?.peerId === m.self.peerId && this.status !== 'stopped') this.historySync.begin();
+    });
     for (const id of this.pairs.keys()) {
       if (listed.has(id) || this.pendingLeave.has(id)) continue;
       // The server may not have it back yet; its direct link may still work meanwhile.
@@ -322,6 +472,7 @@ export class MeshImpl implements Mesh {
     this.pairs.set(info.peerId, pair);
     this.receivers.get(info);
     pair.start();
+    this.historySync.peerJoined();
     for (const item of this.early.take(info.peerId)) {
       if (item.signal) pair.onSignal(item.signal);
       if (item.relay) this.onFrame(pair, item.relay, true);
@@ -332,6 +483,7 @@ export class MeshImpl implements Mesh {
     const pair = this.pairs.get(id);
     if (!pair) return;
     this.pairs.delete(id);
+    this.historySync.peerLeft(id);
     this.typingGate.forget(id);
     pair.destroy(peerLeft);
     this.receivers.close(id);
@@ -348,6 +500,7 @@ export class MeshImpl implements Mesh {
       const messageId = err instanceof FrameError && err.messageId !== ZERO_ID ? err.messageId : undefined;
       this.error({ code: e.code, message: `bad frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, messageId, incoming: true });
       const type = bytes[1];
+      if (type === FrameType.HISTORY_BATCH) this.historySync.refuse(pair.peerId, e.code, `a bad listing (${e.message})`);
       if (messageId && type !== FrameType.REJECT && type !== FrameType.ACK && type !== FrameType.CHUNK_ACK) {
         pair.queue.pushControl(encodeFrame(FrameType.REJECT, messageId, 0, { code: e.code, message: e.message }));
       }
@@ -377,6 +530,16 @@ export class MeshImpl implements Mesh {
         return pair.onReject(frame.id, frame.body.code, frame.body.message);
       case FrameType.PATH:
         return pair.onPathDead(frame.body.deadAttempt);
+      case FrameType.HISTORY_REQUEST:
+      case FrameType.HISTORY_BATCH:
+      case FrameType.HISTORY_IMAGES:
+        pair.queue.pushControl(encodeFrame(FrameType.ACK, frame.id, 0));
+        if (this.historyFrames.has(frame.id)) return;
+        this.historyFrames.add(frame.id);
+        if (frame.type === FrameType.HISTORY_REQUEST) return this.serveHistory(pair, frame.body);
+        if (frame.type === FrameType.HISTORY_BATCH) return this.historySync.onBatch(pair.peerId, frame.body);
+        void this.serveImages(pair, frame.body.ids);
+        return;
       default:
         this.receivers.get(pair.info).handle(frame, relayed);
     }
@@ -390,4 +553,12 @@ export class MeshImpl implements Mesh {
       setTimeout(() => this.pairs.get(pair.peerId) === pair && pair.requeue(), 1000);
     }
   }
+}
+
+/** What the keeper holds of a message shown here. */
+function keptEntryOf(m: ChatMessage): KeptEntry {
+  const base = { id: m.id, author: m.from.username, device: m.device, sentAt: m.sentAt, sig: m.sig };
+  if (m.kind === 'text') return { id: m.id, sentAt: m.sentAt, record: { ...base, kind: 'text', text: m.text } };
+  const record: HistoryRecord = { ...base, kind: 'image', sha256: m.sha256, mime: m.mime, size: m.bytes.byteLength, name: m.name };
+  return { id: m.id, sentAt: m.sentAt, record, bytes: m.bytes };
 }

@@ -4,7 +4,7 @@
 
 import { OUTBOX_MAX_BYTES, OUTBOX_MAX_MESSAGES } from '../../shared/limits';
 import type { ImageStartPayload } from '../../shared/frames';
-import type { ImageDigest } from './imageDigest';
+import type { ImageSeal } from './imageSeal';
 import type { ImageFrames } from './imageFrames';
 
 export interface OutgoingText {
@@ -13,17 +13,26 @@ export interface OutgoingText {
   seq: number;
   sentAt: number;
   text: string;
+  /** The author's signature over the text's content record (base64url). */
+  sig: string;
 }
 export interface OutgoingImage {
   kind: 'image';
   id: string;
   start: ImageStartPayload;
   bytes: Uint8Array;
-  digest: ImageDigest;
+  /** Digest and signature for IMAGE_END. */
+  seal: ImageSeal;
   /** Encoded once for every peer (see imageFrames.ts). */
   frames: ImageFrames;
 }
-export type OutgoingMessage = OutgoingText | OutgoingImage;
+/** A control message that must arrive (history requests and listings): sent like a text, acknowledged by id. */
+export interface OutgoingFrame {
+  kind: 'frame';
+  id: string;
+  frame: Uint8Array;
+}
+export type OutgoingMessage = OutgoingText | OutgoingImage | OutgoingFrame;
 
 export class Outbox {
   private entries = new Map<string, OutgoingMessage>();

@@ -188,8 +188,10 @@ export class Pair {
   }
 
   private enqueue(m: OutgoingMessage): void {
-    if (m.kind === 'text') {
-      const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq) };
+    if (m.kind === 'frame') {
+      this.queue.pushText(m.id, m.frame);
+    } else if (m.kind === 'text') {
+      const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq), sig: m.sig };
       this.queue.pushText(m.id, encodeFrame(FrameType.TEXT, m.id, m.seq, body));
     } else {
       this.queue.pushBulk(this.imageSource(m));
@@ -207,11 +209,11 @@ export class Pair {
     return {
       id: m.id,
       blocked: (t) => {
-        if (index === chunks && !m.digest.ready) {
+        if (index === chunks && !m.seal.ready) {
           // IMAGE_END carries the digest: wait for the native hash (a few ms, started with the send).
           if (!waitingForDigest) {
             waitingForDigest = true;
-            void m.digest.complete().then(() => this.queue.pump());
+            void m.seal.complete().then(() => this.queue.pump());
           }
           return true;
         }
@@ -226,12 +228,12 @@ export class Pair {
         if (index > chunks) return null;
         if (index === chunks) {
           index++;
-          return m.frames.last(m.digest.hexDigest());
+          return m.frames.last(m.seal.end());
         }
         const to = Math.min((index + 1) * CHUNK_BYTES, size);
         const frame = m.frames.chunk(index);
         index++;
-        m.digest.sending(index);
+        m.seal.sending(index);
         const seconds = Math.max((Date.now() - startedAt) / 1000, 0.001);
         this.ctx.progress({ messageId: m.id, peerId: this.peerId, direction: 'send', bytes: to, total: size, bytesPerSecond: to / seconds, done: false });
         return frame;

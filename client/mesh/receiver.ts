@@ -3,14 +3,14 @@
 
 import { ChatError, type ErrorCode } from '../../shared/errors';
 import { CHUNK_ACK_EVERY, INCOMING_TRANSFERS_MAX, INCOMING_TRANSFER_IDLE_MS, OUTBOX_MAX_MESSAGES, type ImageMime } from '../../shared/limits';
-import { encodeFrame, FrameType, type Frame, type TextPayload } from '../../shared/frames';
+import { encodeFrame, FrameType, type Frame, type ImageOrigin, type TextPayload } from '../../shared/frames';
 import type { Sha256Hasher } from '../../shared/sha256';
 import { DedupWindow } from './dedup';
 import { Reassembly, type CompletedImage } from './reassembly';
 
 export type Incoming =
-  | { kind: 'text'; id: string; sentAt: number; text: string }
-  | { kind: 'image'; id: string; sentAt: number; name: string; mime: ImageMime; bytes: Uint8Array; sha256: string };
+  | { kind: 'text'; id: string; sentAt: number; text: string; sig: string }
+  | { kind: 'image'; id: string; sentAt: number; name: string; mime: ImageMime; bytes: Uint8Array; sha256: string; sig: string; origin?: ImageOrigin };
 
 interface PendingDelivery {
   message: Incoming | null;
@@ -21,6 +21,11 @@ interface PendingDelivery {
 export interface ReceiverDeps {
   maxImageBytes(): number;
   deliver(message: Incoming): void;
+  /**
+   * True when the sender's device signed `message` (its content record, with the sender as author).
+   * Messages passed on from history (`origin` set) are not asked: their author is someone else.
+   */
+  authentic(message: Incoming): boolean;
   /** Queues a control frame (ACK/REJECT) back to the sender. */
   sendControl(frame: Uint8Array): void;
   progress(p: { messageId: string; bytes: number; total: number; bytesPerSecond: number; done: boolean }): void;
@@ -62,7 +67,7 @@ export class Receiver {
       case FrameType.IMAGE_CHUNK:
         return this.onChunk(frame.id, frame.seq, frame.body, relayed);
       case FrameType.IMAGE_END:
-        return this.onImageEnd(frame.id, frame.body.sha256);
+        return this.onImageEnd(frame.id, frame.body.sha256, frame.body.sig);
       case FrameType.ABORT:
         if (this.transfers.delete(frame.id)) this.deps.error({ code: 'TRANSFER_ABORTED', message: `sender aborted: ${frame.body.message}`, messageId: frame.id });
         return;
@@ -140,7 +145,14 @@ export class Receiver {
   private deliverText(id: string, body: TextPayload): void {
     if (this.dedup.has(id)) return;
     this.dedup.add(id);
-    this.inOrder({ kind: 'text', id, sentAt: body.sentAt, text: body.text });
+    this.inOrder(this.checked({ kind: 'text', id, sentAt: body.sentAt, text: body.text, sig: body.sig }));
+  }
+
+  /** `message`, or null once refused because its signature does not hold (never shown). */
+  private checked(message: Incoming): Incoming | null {
+    if ((message.kind === 'image' && message.origin) || this.deps.authentic(message)) return message;
+    this.reject(message.id, 'BAD_SIGNATURE', `the ${message.kind} is not signed by its sender's device`);
+    return null;
   }
 
   private onImageStart(id: string, start: Reassembly['start']): void {
@@ -180,7 +192,7 @@ export class Receiver {
     this.deps.progress({ messageId: id, bytes: transfer.received, total: transfer.start.size, bytesPerSecond: transfer.received / seconds, done: false });
   }
 
-  private onImageEnd(id: string, sha256: string): void {
+  private onImageEnd(id: string, sha256: string, sig: string): void {
     const transfer = this.transfers.get(id);
     if (!transfer) {
       if (this.dedup.has(id)) this.ack(id); // a re-sent image we already have
@@ -193,7 +205,7 @@ export class Receiver {
     } catch (err) {
       return this.rejectWith(id, err);
     }
-    if (!(done instanceof Promise)) return this.inOrder(this.completeImage(id, transfer, sha256, done));
+    if (!(done instanceof Promise)) return this.inOrder(this.completeImage(id, transfer, sha256, sig, done));
     this.transfers.delete(id);
     this.verifying.add(id);
     const slot: PendingDelivery = { message: null, waiting: true };
@@ -206,13 +218,14 @@ export class Receiver {
       this.flushDeliveries();
     };
     done.then(
-      (image) => settle(() => (slot.message = this.completeImage(id, transfer, sha256, image))),
+      (image) => settle(() => (slot.message = this.completeImage(id, transfer, sha256, sig, image))),
       (err: unknown) => settle(() => this.rejectWith(id, err)),
     );
   }
 
   /** Delivers now, or after the images still being verified ahead of it. */
-  private inOrder(message: Incoming): void {
+  private inOrder(message: Incoming | null): void {
+    if (!message) return;
     if (this.pendingDeliveries.length === 0) return this.deps.deliver(message);
     this.pendingDeliveries.push({ message, waiting: false });
   }
@@ -224,15 +237,17 @@ export class Receiver {
     }
   }
 
-  /** Marks a verified image received (progress, dedup, ack) and returns it for delivery. */
-  private completeImage(id: string, transfer: Reassembly, sha256: string, done: CompletedImage): Incoming {
-    const { size, name, sentAt } = transfer.start;
+  /** Marks a verified image received (progress, dedup, ack) and returns it for delivery, or null when its signature fails. */
+  private completeImage(id: string, transfer: Reassembly, sha256: string, sig: string, done: CompletedImage): Incoming | null {
+    const { size, name, sentAt, origin } = transfer.start;
     const seconds = Math.max((Date.now() - transfer.startedAt) / 1000, 0.001);
     this.deps.progress({ messageId: id, bytes: size, total: size, bytesPerSecond: size / seconds, done: true });
     this.transfers.delete(id);
     this.dedup.add(id);
-    this.ack(id);
-    return { kind: 'image', id, sentAt, name, mime: done.mime, bytes: done.bytes, sha256 };
+    const image: Incoming = { kind: 'image', id, sentAt, name, mime: done.mime, bytes: done.bytes, sha256, sig, ...(origin ? { origin } : {}) };
+    const message = this.checked(image);
+    if (message) this.ack(id);
+    return message;
   }
 
   private rejectWith(id: string, err: unknown): void {

@@ -11,6 +11,7 @@ import {
   encodeMessage,
   parseServerMessage,
   type ErrorMessage,
+  type KeyOwner,
   type PeerId,
   type PresenceMessage,
   type SignalData,
@@ -28,6 +29,8 @@ export interface SignalingHandlers {
   signal(from: PeerId, data: SignalData): void;
   relay(from: PeerId, payload: Uint8Array): void;
   relayFlow(peer: PeerId, paused: boolean): void;
+  /** The answer to `askKeys`. */
+  keys(owners: KeyOwner[]): void;
   serverError(message: ErrorMessage): void;
   /** A message from the server we could not parse. */
   protocolError(message: string): void;
@@ -108,6 +111,13 @@ export class SignalingClient {
     this.timer = null;
     this.drop(1000, 'bye');
     this.options.handlers.status('stopped');
+  }
+
+  /** Asks which accounts own `keys` (at most DEVICE_KEYS_LOOKUP_MAX); the answer comes to `handlers.keys`. */
+  askKeys(keys: string[]): boolean {
+    if (!this.online) return false;
+    this.socket!.send(encodeMessage({ type: 'keys', keys }));
+    return true;
   }
 
   sendSignal(to: PeerId, data: SignalData): boolean {
@@ -240,6 +250,8 @@ export class SignalingClient {
         return handlers.signal(message.from, message.data);
       case 'relay-flow':
         return handlers.relayFlow(message.peer, message.paused);
+      case 'keys':
+        return handlers.keys(message.owners);
       case 'error':
         return handlers.serverError(message);
     }

@@ -6,6 +6,7 @@ import { ChatError } from '../../shared/errors';
 import { loginUsernameKey, normalizePassword, usernameKeys, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import { findDevice, newDevice, withDevice, type DeviceRecord } from './devices';
 import { withDeviceKey } from './deviceKeys';
+import type { KeyOwner } from '../../shared/protocol';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { RegistrationThrottle } from './registrationThrottle';
@@ -168,6 +169,19 @@ export class Accounts {
     });
     this.deviceUpdates = bind.catch(() => {});
     return bind;
+  }
+
+  /**
+   * The accounts that own `keys` (keys bound to none are left out): peers verify messages of
+   * authors who are not online with them. Only names and display names go out, never other keys.
+   */
+  async ownersOfKeys(keys: readonly string[]): Promise<KeyOwner[]> {
+    const owners: KeyOwner[] = [];
+    for (const deviceKey of new Set(keys)) {
+      const user = await this.users.findByDeviceKey(deviceKey);
+      if (user) owners.push({ deviceKey, username: user.username, displayName: user.displayName });
+    }
+    return owners;
   }
 
   async logout(session: Session): Promise<void> {

@@ -3,11 +3,11 @@
 // the account, so peers can check what that device signs, also after it has gone offline. A key
 // belongs to one account only. Verified with node:crypto (pure JS is for pages without it).
 
-import { createPublicKey, verify } from 'node:crypto';
 import { ChatError } from '../../shared/errors';
 import { decodeBase64url } from '../../shared/base64url';
 import { deviceProofBytes, parsePublicKey } from '../../shared/deviceKey';
 import { DEVICE_KEYS_PER_ACCOUNT_MAX, DEVICE_SIGNATURE_BYTES } from '../../shared/limits';
+import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 
 export interface DeviceKeyRecord {
   /** base64url, 32 bytes. */
@@ -15,16 +15,12 @@ export interface DeviceKeyRecord {
   boundAt: number;
 }
 
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 /** Throws ChatError BAD_KEY unless `proof` is `publicKey`'s signature over this session token. */
 export function checkDeviceProof(publicKey: string, proof: string, sessionToken: string): void {
   const key = parsePublicKey(publicKey);
   const signature = decodeBase64url(proof);
   if (!signature || signature.length !== DEVICE_SIGNATURE_BYTES) throw new ChatError('BAD_KEY', 'the device proof is not a signature');
-  const spki = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, key]), format: 'der', type: 'spki' });
-  if (!verify(null, deviceProofBytes(sessionToken), spki, signature)) throw new ChatError('BAD_KEY', 'the device proof does not match the device key');
+  if (!nodeVerifyEd25519(key, signature, deviceProofBytes(sessionToken))) throw new ChatError('BAD_KEY', 'the device proof does not match the device key');
 }
 
 /** The account's keys with `publicKey` bound (first), past the cap the least recently bound dropped; null when already bound. */

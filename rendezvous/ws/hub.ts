@@ -197,7 +197,22 @@ export class Hub {
       return;
     }
     if (conn.state !== 'online') throw new ChatError('NOT_AUTHENTICATED', 'Authenticate first.');
+    if (message.type === 'keys') {
+      void this.answerKeys(conn, message.keys);
+      return;
+    }
     forwardSignal(conn, message, this.presence, this.options.broker);
+  }
+
+  /** Who owns these device keys: asked by a peer in the room (this socket is online) to verify history. */
+  private async answerKeys(conn: Connection, keys: string[]): Promise<void> {
+    try {
+      const owners = await this.options.accounts.ownersOfKeys(keys);
+      if (conn.state === 'online') conn.send({ type: 'keys', owners });
+    } catch (error) {
+      this.options.log(`ws keys: ${error instanceof Error ? error.message : String(error)}`);
+      if (conn.state === 'online') conn.sendError('STORE_UNAVAILABLE', 'The account store cannot be read right now.');
+    }
   }
 
   private async authenticate(conn: Connection, message: AuthMessage): Promise<void> {

@@ -4,10 +4,11 @@
 import { suite } from 'uvu';
 import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import { nodeSha256 } from '../../client/cli/nodeSha256';
+import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
 import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from '../../shared/frames';
-import { rogueImageFrames, type RogueImageOptions } from './rogueFrames';
+import { rogueImageFrames, signedTextFrame, type RogueImageOptions, type RogueSigner } from './rogueFrames';
 import { connectPeer, type OnlineSocket } from './ws';
 import WebSocket from 'ws';
 import { createMesh } from '../../client/mesh/index';
@@ -46,7 +47,7 @@ export function fakePng(size: number): Uint8Array {
 }
 
 export function newPeer(name: string, options: MeshOptions): TestPeer {
-  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
+  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
   const peer: TestPeer = { name, mesh, messages: [], errors: [], progress: [] };
   mesh.on('message', (m) => peer.messages.push(m));
   mesh.on('error', (e) => peer.errors.push(e));
@@ -188,6 +189,10 @@ export function meshSuite(name: string, serverOptions: Parameters<typeof startTe
 export interface RoguePeer {
   socket: OnlineSocket;
   peerId: string;
+  /** Signs as this socket's own device and account (what an honest sender would do). */
+  signer: RogueSigner;
+  /** A TEXT frame signed by `signer`. */
+  text(id: string, seq: number, body: { sentAt: number; text: string; base: number }): Uint8Array;
   /** Frames the mesh sent back to us (over either path). */
   received: Uint8Array[];
   sendDirect(bytes: Uint8Array): void;
@@ -197,7 +202,7 @@ export interface RoguePeer {
 
 /** Sends an image by hand through `rogue` (see rogueImageFrames). Returns its id. */
 export function rogueSendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay', bytes: Uint8Array, options: RogueImageOptions = {}): string {
-  const { id, frames } = rogueImageFrames(bytes, options);
+  const { id, frames } = rogueImageFrames(bytes, { signer: rogue.signer, ...options });
   for (const frame of frames) rogue[via](frame);
   return id;
 }
@@ -251,9 +256,12 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
       }
     }, 10);
   });
+  const signer = { key: socket.deviceKey, author: socket.self.username };
   return {
     socket,
     peerId: socket.self.peerId,
+    signer,
+    text: (id, seq, body) => signedTextFrame(signer, id, seq, body),
     received,
     sendDirect: (bytes) => peer!.send(bytes),
     sendRelay: (bytes) => {

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { encodeMessage, type PeerInfo, type ServerMessage, type WelcomeMessage } from '../../shared/protocol';
-import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
+import { deviceAuth, generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 
 export const DEFAULT_TIMEOUT_MS = 3_000;
 
@@ -101,6 +101,8 @@ export function newPeerSecret(): string {
 export interface OnlineSocket extends TestSocket {
   welcome: WelcomeMessage;
   self: PeerInfo;
+  /** The device key this socket bound (it signs what a hand-driven peer sends). */
+  deviceKey: DeviceKeyPair;
 }
 
 /** Opens a socket, authenticates with `token` and waits for the welcome. */
@@ -111,13 +113,14 @@ export function deviceFields(token: string, key = generateDeviceKey()): { device
 
 export async function connectPeer(url: string, token: string, peerSecret = newPeerSecret(), options: WebSocket.ClientOptions = {}): Promise<OnlineSocket> {
   const socket = await openSocket(url, options);
-  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token) }));
+  const deviceKey = generateDeviceKey();
+  socket.ws.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceFields(token, deviceKey) }));
   const welcome = await socket.next<WelcomeMessage>((m) => m.type === 'welcome' || m.type === 'error');
   if (welcome.type !== 'welcome') {
     await socket.close();
     throw new Error(`auth failed: ${JSON.stringify(welcome)}`);
   }
-  return Object.assign(socket, { welcome, self: welcome.self });
+  return Object.assign(socket, { welcome, self: welcome.self, deviceKey });
 }
 
 /** Registers and logs in each name on `server`, then connects them one after the other (in order). */

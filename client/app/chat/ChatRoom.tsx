@@ -26,7 +26,7 @@ import { useDelivery } from './useDelivery';
 import { useUnread } from './useUnread';
 
 /** Mesh errors that concern the user; the rest (a direct link replaced by the relay, a peer gone) are handled already. */
-const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_DISABLED', 'PEER_LEFT', 'RELAY_BACKED_UP']);
+const SHOWN_MESH_ERRORS = new Set(['HASH_MISMATCH', 'TRANSFER_ABORTED', 'RELAY_DISABLED', 'PEER_LEFT', 'RELAY_BACKED_UP', 'BAD_SIGNATURE']);
 
 function worthShowing(e: MeshError, peers: PeerView[]): boolean {
   if (e.code === 'UNREACHABLE') return peers.some((p) => p.peerId === e.peerId && p.link === 'unreachable');
@@ -47,7 +47,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
   const [dragging, setDragging] = useState(false);
   /** The server refused this socket as one device too many (it says so just before closing it). */
   const refusedAsExtraDevice = useRef(false);
-  const { messages, add, shown } = useHistory(session.origin, session.user.username);
+  const { messages, add, shown, kept } = useHistory(session.origin, session.user.username);
   const deviceKey = useMemo(() => browserDeviceKey(session.origin, session.user.username), [session.origin, session.user.username]);
   const { mesh, status, self, settings, peers } = useMesh(socketUrl(session.origin), session.token, deviceKey, {
     onMessage: (m) => {
@@ -63,7 +63,7 @@ export function ChatRoom({ session, onLogout }: ChatRoomProps) {
         if (worthShowing(e, meshRef.current?.peers() ?? [])) setError(meshErrorText(e));
       }, 0);
     },
-  });
+  }, kept);
   const typing = useTyping(mesh);
   const delivery = useDelivery(mesh);
   const unread = useUnread(messages, t('appTitle'));

@@ -22,6 +22,14 @@ export interface StoredMessage {
   blob?: Blob;
   /** Bytes counted against HISTORY_MAX_BYTES. */
   size: number;
+  /**
+   * The author device's signature (shared/contentRecord.ts) and what it covers beyond the fields
+   * above. Absent on messages stored before messages were signed: those are still shown to their
+   * owner, but never passed on to other peers (nobody could verify them).
+   */
+  signed?: { device: string; sig: string; sha256?: string };
+  /** Passed on by this peer (history from peers) rather than received from its author. */
+  via?: PeerInfo;
 }
 
 const STORE = 'messages';

@@ -1,13 +1,13 @@
 // The one place the UI creates a transport. In the browser the global WebSocket and
 // RTCPeerConnection are used, so only the address and the token are passed.
 
-import type { Mesh } from '../../mesh/api';
+import type { KeptEntry, Mesh } from '../../mesh/api';
 import { createMesh } from '../../mesh/index';
 import { exportDeviceSeed, generateDeviceKey, restoreDeviceKey, type DeviceKeyPair } from '../../../shared/deviceKey';
 import { storage } from '../storage';
 
-export function createBrowserMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair): Mesh {
-  return createMesh({ serverUrl, token, deviceKey });
+export function createBrowserMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair, keptHistory?: () => Promise<KeptEntry[]>): Mesh {
+  return createMesh({ serverUrl, token, deviceKey, keptHistory });
 }
 
 /** This browser's device key for the account: kept where the session is kept, made on first use. */

@@ -5,11 +5,14 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { HISTORY_IMAGE_WRITE_LATEST_MS } from '../../../shared/limits';
 import type { ChatMessage } from '../../mesh/api';
 import { History, historyDatabaseName, type StoredMessage } from './history';
-import { mergeMessages, toStored } from './messages';
+import { keptEntryOf, mergeMessages, toStored } from './messages';
+import type { KeptEntry } from '../../mesh/api';
 
 export function useHistory(origin: string, username: string) {
   const [messages, setMessages] = useState<StoredMessage[]>([]);
   const historyRef = useRef<Promise<History | null> | null>(null);
+  /** The stored messages once loaded ([] without IndexedDB): what the mesh can pass on to newcomers. */
+  const loadedRef = useRef<Promise<StoredMessage[]>>(Promise.resolve([]));
   const pendingImages = useRef(new Map<string, { stored: StoredMessage; timer: ReturnType<typeof setTimeout>; kept: () => void }>());
 
   /** Resolves once written (or once the write failed: the message is still shown, just not kept). */
@@ -36,8 +39,9 @@ export function useHistory(origin: string, username: string) {
     });
     historyRef.current = opening;
     let cancelled = false;
-    opening.then(async (history) => {
-      const kept = (await history?.load().catch(() => [])) ?? [];
+    const loaded = opening.then(async (history) => (await history?.load().catch(() => [])) ?? []);
+    loadedRef.current = loaded;
+    void loaded.then((kept) => {
       if (!cancelled) setMessages((current) => mergeMessages(kept, current));
     });
     const pending = pendingImages.current;
@@ -63,5 +67,8 @@ export function useHistory(origin: string, username: string) {
   }
 
 
-  return { messages, add, shown };
+  /** For the mesh (MeshOptions.keptHistory): the stored history as it can be passed on. The same function every render. */
+  const kept = useCallback((): Promise<KeptEntry[]> => loadedRef.current.then((stored) => stored.map(keptEntryOf)), []);
+
+  return { messages, add, shown, kept };
 }

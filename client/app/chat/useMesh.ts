@@ -1,7 +1,7 @@
 // Runs one mesh for the lifetime of the chat room and mirrors its state into Preact state.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatMessage, ConnectionStatus, Mesh, MeshError, PeerView } from '../../mesh/api';
+import type { ChatMessage, ConnectionStatus, KeptEntry, Mesh, MeshError, PeerView } from '../../mesh/api';
 import type { PeerInfo, RoomSettings } from '../../../shared/protocol';
 import { createBrowserMesh } from './meshFactory';
 import type { DeviceKeyPair } from '../../../shared/deviceKey';
@@ -19,13 +19,14 @@ interface Handlers {
   onError: (error: MeshError) => void;
 }
 
-export function useMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair, handlers: Handlers): MeshState {
+/** `keptHistory`: the stored history the mesh may pass on (stable across renders). */
+export function useMesh(serverUrl: string, token: string, deviceKey: DeviceKeyPair, handlers: Handlers, keptHistory?: () => Promise<KeptEntry[]>): MeshState {
   const [state, setState] = useState<MeshState>({ mesh: null, status: 'connecting', self: null, settings: null, peers: [] });
   const handlersRef = useRef(handlers);
   handlersRef.current = handlers;
 
   useEffect(() => {
-    const mesh = createBrowserMesh(serverUrl, token, deviceKey);
+    const mesh = createBrowserMesh(serverUrl, token, deviceKey, keptHistory);
     const update = (patch: Partial<MeshState>) => setState((old) => ({ ...old, self: mesh.self, settings: mesh.settings, ...patch }));
     const offs = [
       mesh.on('status', (status) => update({ status })),
