@@ -8,6 +8,7 @@ import ini from 'ini';
 import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, REGISTRATIONS_PER_ADDRESS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig, RelayMode } from '../shared/protocol';
 import { ConfigError } from './configError';
+import { LOG_LEVELS, type LogLevel } from './logger';
 
 export interface Settings {
   host: string;
@@ -29,6 +30,10 @@ export interface Settings {
   allowedHosts: string[];
   iceServers: IceServerConfig[];
   tls?: { certFile: string; keyFile: string };
+  /** Addresses allowed to read /metrics ([monitoring] metrics_addresses). */
+  metricsAddresses: string[];
+  /** Lowest level of the JSON logs on stderr ([monitoring] log_level). */
+  logLevel: LogLevel;
   /** [cluster]: empty URLs (the default) = one node with NeDB. */
   cluster: ClusterSettings;
   /** Where host, port and dbPath came from, for error messages. */
@@ -155,6 +160,18 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
     cert_file: (value, dir) => (value.trim() === '' ? undefined : readableFile(value, dir)),
     key_file: (value, dir) => (value.trim() === '' ? undefined : readableFile(value, dir)),
   },
+  monitoring: {
+    log_level: (value) => {
+      const level = value.trim();
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return level;
+    },
+    metrics_addresses: (value) => {
+      const addresses = list(value);
+      for (const entry of addresses) if (entry !== '*' && isIP(entry) === 0) throw new Error(`"${entry}" is not an IP address`);
+      return addresses;
+    },
+  },
   cluster: { redis_url: parseRedisUrl, postgres_url: parsePostgresUrl, node_name: parseNodeName, advertised_url: parseAdvertisedUrl },
   webrtc: {
     ice_servers: (value) =>
@@ -225,6 +242,8 @@ export function loadConfig(file: string, required: boolean): Settings {
     allowedHosts: get<string[]>('security.allowed_hosts', []),
     iceServers: iceUrls.map((urls) => (urls.startsWith('turn') && username !== undefined ? { urls, username, credential: credential ?? '' } : { urls })),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    metricsAddresses: get<string[]>('monitoring.metrics_addresses', ['127.0.0.1', '::1']),
+    logLevel: get<LogLevel>('monitoring.log_level', 'info'),
     cluster: {
       redisUrl: get<string | undefined>('cluster.redis_url', undefined),
       postgresUrl: get<string | undefined>('cluster.postgres_url', undefined),

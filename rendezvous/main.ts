@@ -8,6 +8,7 @@ import { parseCliArgs, USAGE } from './cliArgs';
 import { loadConfig, type Settings } from './config';
 import { ConfigError } from './configError';
 import { addressLines } from './lanAddresses';
+import { createLogger, serverLog } from './logger';
 import { startServer, type RunningServer } from './server';
 import { STORE_FILE_MODE } from './accounts/nedbFile';
 
@@ -86,6 +87,8 @@ async function main(): Promise<void> {
       iceServers: settings.iceServers,
       tls: settings.tls,
       cluster,
+      metricsAddresses: settings.metricsAddresses,
+      log: serverLog(createLogger(settings.logLevel, cluster.nodeName)),
     });
   } catch (error) {
     throw explainStartError(error, settings);

@@ -26,6 +26,8 @@ import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/
 import { StaticFiles } from './http/staticFiles';
 import { HostPolicy, machineNames } from './hostPolicy';
 import { OriginPolicy } from './originPolicy';
+import { parseAddressList } from './http/ops';
+import { ServerMetrics, type EngineProbe } from './metrics';
 import { Hub } from './ws/hub';
 
 /** Cluster mode (config.ini [cluster]): both URLs empty is one node with NeDB. */
@@ -72,6 +74,8 @@ export interface ServerOptions {
   loginLimits?: Partial<ThrottleLimits>;
   /** Registrations per client address; the defaults of shared/limits.ts when omitted (tests lower them, the load bench raises them). */
   registrationLimits?: Partial<RegistrationLimits>;
+  /** Addresses allowed to read /metrics ('*': any); loopback only when omitted. */
+  metricsAddresses?: string[];
   /** Where unexpected errors are reported; default stderr. */
   log?: (message: string) => void;
   /** How long a client may take to send a request (tests shorten them). */
@@ -118,6 +122,21 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
   });
 }
 
+/** What /readyz and the metrics probe: the account store, and Redis in cluster mode. */
+function enginesOf(store: AccountStore, counters: RedisClient | undefined, broker: RedisBroker | undefined): EngineProbe[] {
+  const engines: EngineProbe[] = [{ name: store.engine, ping: () => store.ping() }];
+  if (counters && broker) {
+    engines.push({
+      name: 'redis',
+      async ping() {
+        if (!broker.connected) throw new Error('the broker is reconnecting');
+        await counters.ping();
+      },
+    });
+  }
+  return engines;
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
   const cluster = options.cluster ?? {};
@@ -140,12 +159,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const node = cluster.nodeName ?? `${hostname()}:${options.port || process.pid}`;
     broker = new RedisBroker({ url: cluster.redisUrl, node, advertisedUrl: cluster.advertisedUrl ?? '', prefix, log });
   }
-  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
+  const metrics = new ServerMetrics();
+  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher({}, metrics), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
   const nodeOrigins = () => broker?.liveNodes().map((n) => n.url) ?? [];
   const origins = new OriginPolicy(options.allowedOrigins, nodeOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
   const hub = new Hub({
     broker,
+    stats: metrics,
     accounts,
     origins,
     hosts,
@@ -156,6 +177,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     peersPerAccountMax: options.peersPerAccountMax ?? PEERS_PER_ACCOUNT_MAX,
     log,
   });
+  const engines = enginesOf(store, counters, broker);
+  metrics.attach({ connections: () => hub.connectionCount, peersHere: () => hub.presence.size, peersInRoom: () => hub.presence.roomSize, engines });
   accounts.onSessionsDropped = (tokenHashes) => tokenHashes.forEach((tokenHash) => hub.closeSession(tokenHash));
   const handler = createRequestHandler({
     accounts,
@@ -164,6 +187,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
     connectOrigins: options.connectOrigins ?? [],
     clusterOrigins: nodeOrigins,
+    ops: { metrics, engines, metricsAddresses: parseAddressList(options.metricsAddresses ?? ['127.0.0.1', '::1']) },
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,
   });

@@ -419,3 +419,5 @@ export const REDIS_COMMAND_QUEUE_MAX = 100_000;
 export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 /** Longest wait between two attempts to reach Redis again (ms). */
 export const REDIS_RECONNECT_MAX_MS = 1_000;
+/** How long /readyz and a metrics scrape wait for an engine (Redis, PostgreSQL) to answer a ping (ms). */
+export const ENGINE_PING_TIMEOUT_MS = 1_000;

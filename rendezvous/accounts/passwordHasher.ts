@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import argon2 from 'argon2';
 import { ChatError } from '../../shared/errors';
 import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX } from '../../shared/limits';
+import type { HashStats } from '../metrics';
 
 /** OWASP's minimum for Argon2id: 19 MiB, 2 passes, parallelism 1. */
 export const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -38,7 +39,10 @@ export class PasswordHasher {
   /** A real hash verified against unknown usernames so their timing matches known ones. */
   private dummyHash: Promise<string> | undefined;
 
-  constructor(limits: Partial<HasherLimits> = {}) {
+  constructor(
+    limits: Partial<HasherLimits> = {},
+    private readonly stats?: HashStats,
+  ) {
     this.limits = { concurrency: defaultHashConcurrency(), queueMax: PASSWORD_HASH_QUEUE_MAX, ...limits };
   }
 
@@ -61,15 +65,19 @@ export class PasswordHasher {
   }
 
   private async limited<T>(task: () => Promise<T>): Promise<T> {
+    const queuedAt = performance.now();
     if (this.running >= this.limits.concurrency) {
       if (this.waiting.length >= this.limits.queueMax) throw new ChatError('BUSY', 'The server is busy, try again in a moment.', { retryAfterSeconds: 1 });
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
       this.running++;
     }
+    const startedAt = performance.now();
+    this.stats?.queued(startedAt - queuedAt);
     try {
       return await task();
     } finally {
+      this.stats?.hashed(performance.now() - startedAt);
       // Hand the slot straight to the next waiter, so `running` never dips and overshoots.
       const next = this.waiting.shift();
       if (next) next();

@@ -9,6 +9,7 @@ import { PRESENCE_FLUSH_MS, WS_FLOOD_MESSAGES_PER_WINDOW, WS_FLOOD_WINDOW_MS, WS
 import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
 import type { Broker } from '../cluster/broker';
+import type { TrafficStats } from '../metrics';
 import type { HostPolicy } from '../hostPolicy';
 import type { OriginPolicy } from '../originPolicy';
 import { authenticateConnection, type AuthDeps } from './auth';
@@ -47,6 +48,8 @@ export interface HubOptions {
   peersPerAccountMax: number;
   /** Cluster mode: the other nodes, reached through this broker (started by the hub). */
   broker?: Broker;
+  /** Where relay and signal counts go (metrics). */
+  stats?: TrafficStats;
   log(message: string): void;
 }
 
@@ -64,7 +67,7 @@ export class Hub {
   constructor(private readonly options: HubOptions) {
     const broker = options.broker;
     this.presence = new Presence(PRESENCE_FLUSH_MS, new LocalSockets(), broker?.node ?? LOCAL_NODE);
-    this.relay = new Relay(options.settings.relay, this.presence, broker);
+    this.relay = new Relay(options.settings.relay, this.presence, broker, options.stats);
     if (broker) {
       this.inbox = new ClusterInbox(this.presence, this.relay, broker, (tokenHash) => this.closeLocalSession(tokenHash), (conn) =>
         conn.close('REPLACED', 'This peer connected again from another socket.'),
@@ -201,7 +204,7 @@ export class Hub {
       void this.answerKeys(conn, message.keys);
       return;
     }
-    forwardSignal(conn, message, this.presence, this.options.broker);
+    forwardSignal(conn, message, this.presence, this.options.broker, this.options.stats);
   }
 
   /** Who owns these device keys: asked by a peer in the room (this socket is online) to verify history. */

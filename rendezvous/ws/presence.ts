@@ -74,6 +74,11 @@ export class Presence {
     return this.local.size;
   }
 
+  /** Peers online on any node. */
+  get roomSize(): number {
+    return this.entries.size;
+  }
+
   /** Distinct peers (devices) of an account online right now. */
   peerCountOf(userId: string): number {
     return this.peersOfUser.get(userId)?.size ?? 0;

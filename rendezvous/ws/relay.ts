@@ -10,6 +10,7 @@ import { RELAY_DROP_ABOVE_BYTES, RELAY_NODE_IN_FLIGHT_MAX_BYTES, RELAY_PAUSE_ABO
 import type { PeerId, RelayMode } from '../../shared/protocol';
 import { decodeRelayRequest, restampInPlace } from '../../shared/relayEnvelope';
 import type { Broker } from '../cluster/broker';
+import type { TrafficStats } from '../metrics';
 import type { Connection } from './connection';
 import { CreditLedger } from './credits';
 import type { Presence } from './presence';
@@ -28,6 +29,7 @@ export class Relay {
     private readonly mode: RelayMode,
     private readonly presence: Presence,
     private readonly broker?: Broker,
+    private readonly stats?: TrafficStats,
   ) {}
 
   /** Forwards one binary frame to each receiver it names. Throws ChatError for a malformed envelope (the caller counts it). */
@@ -51,11 +53,13 @@ export class Relay {
       }
       if (this.backlogOf(to) > RELAY_DROP_ABOVE_BYTES || (entry && this.inFlight.ofNode(entry.node) > RELAY_NODE_IN_FLIGHT_MAX_BYTES)) {
         sender.sendError('RELAY_BACKED_UP', 'The receiver is not keeping up; frame dropped.', to);
+        this.stats?.dropped();
         this.pause(sender, to);
         continue;
       }
       if (receiver) {
         receiver.sendBinary(stamp());
+        this.stats?.relayed('local', bytes.byteLength);
         if (receiver.backlog > RELAY_PAUSE_ABOVE_BYTES) this.pause(sender, to);
         continue;
       }
@@ -65,6 +69,7 @@ export class Relay {
     for (const [node, peers] of remote) {
       // One publish per node, whatever the number of its receivers.
       this.broker!.relay(node, peers, stamp());
+      this.stats?.relayed('remote', bytes.byteLength);
       for (const to of peers) {
         this.inFlight.add(to, node, bytes.byteLength);
         if (this.inFlight.of(to) > RELAY_PAUSE_ABOVE_BYTES) this.pause(sender, to);

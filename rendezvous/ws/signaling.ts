@@ -7,16 +7,18 @@
 import { RELAY_DROP_ABOVE_BYTES } from '../../shared/limits';
 import type { PeerId, SignalData, SignalToMessage } from '../../shared/protocol';
 import type { Broker } from '../cluster/broker';
+import type { TrafficStats } from '../metrics';
 import type { Connection } from './connection';
 import type { Presence } from './presence';
 
 export const SIGNAL_DROPPED_MESSAGE = 'The receiver is not keeping up; signal dropped.';
 
-export function forwardSignal(sender: Connection, message: SignalToMessage, presence: Presence, broker?: Broker): void {
+export function forwardSignal(sender: Connection, message: SignalToMessage, presence: Presence, broker?: Broker, stats?: TrafficStats): void {
   const receiver = presence.get(message.to);
   const entry = receiver ? undefined : presence.entry(message.to);
   if (broker && entry && entry.node !== presence.node) {
     broker.signal(entry.node, sender.peerId!, message.to, message.data);
+    stats?.signal('remote');
     return;
   }
   if (!receiver || receiver === sender) {
@@ -24,6 +26,7 @@ export function forwardSignal(sender: Connection, message: SignalToMessage, pres
     return;
   }
   if (!deliverSignal(receiver, sender.peerId!, message.data)) sender.sendError('SIGNAL_DROPPED', SIGNAL_DROPPED_MESSAGE, message.to);
+  else stats?.signal('local');
 }
 
 /** Hands a signal to a socket of this node; false when it is too far behind to take it. */

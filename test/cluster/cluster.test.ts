@@ -49,6 +49,20 @@ async function join(ctx: Ctx, name: string, node: number): Promise<OnlineSocket>
 
 const sees = (socket: OnlineSocket, peerId: string) => onlinePeers(socket).has(peerId);
 
+async function readyz(node: TestServer): Promise<{ status: number; body: { ready: boolean; checks: Record<string, string> } }> {
+  const res = await fetch(`${node.httpUrl}/readyz`);
+  return { status: res.status, body: (await res.json()) as { ready: boolean; checks: Record<string, string> } };
+}
+
+/** Polls /readyz until it answers 200 (a node reconnecting to Redis), failing after `timeoutMs`. */
+async function readyWithin(node: TestServer, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await readyz(node)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 test('users on three nodes see each other, and the welcome names every node', async (ctx) => {
   const [alice, bob, carol] = [await join(ctx, 'alice', 0), await join(ctx, 'bob', 1), await join(ctx, 'carol', 2)];
   for (const [a, b] of [[alice, bob], [alice, carol], [bob, carol], [bob, alice], [carol, alice], [carol, bob]] as const) {
@@ -116,6 +130,9 @@ test('the pub/sub connections killed (CLIENT KILL TYPE pubsub): presence and rel
 test('Redis restarted (empty): nodes keep their own users, rebuild presence, relay again', async (ctx) => {
   const [alice, bob, carol] = ctx.sockets;
   await ctx.engines.redis.kill();
+  const notReady = await readyz(ctx.nodes[0]);
+  assert.is(notReady.status, 503, '/readyz tells a load balancer');
+  assert.match(notReady.body.checks.redis, /^down/);
   // Each node keeps serving its own users: a user can still join its node.
   const frank = await join(ctx, 'frank', 0);
   await waitFor(() => !sees(alice, bob.self.peerId), NODE_DEPARTURE_BOUND_MS + 1_000, 'users of other nodes disappear while Redis is down');
@@ -123,6 +140,7 @@ test('Redis restarted (empty): nodes keep their own users, rebuild presence, rel
   for (const [a, b] of [[alice, bob], [bob, frank], [carol, frank], [carol, alice]] as const) {
     await waitFor(() => sees(a, b.self.peerId), RECOVERY_MS, `${a.self.username} sees ${b.self.username} again`);
   }
+  await readyWithin(ctx.nodes[0], RECOVERY_MS);
   carol.ws.send(encodeRelayRequest([frank.self.peerId], Buffer.from('after the restart')));
   const envelope = decodeRelayEnvelope(new Uint8Array(await frank.nextBinary(RECOVERY_MS)));
   assert.is(Buffer.from(envelope.payload).toString(), 'after the restart');
@@ -131,6 +149,9 @@ test('Redis restarted (empty): nodes keep their own users, rebuild presence, rel
 test('PostgreSQL stopped: logins and registrations get 503 with a clear message, the room goes on, then recovers', async (ctx) => {
   const [alice, bob] = ctx.sockets;
   await ctx.engines.postgres.stop();
+  const down = await readyz(ctx.nodes[2]);
+  assert.is(down.status, 503);
+  assert.match(down.body.checks.postgres, /^down/);
   const login = await postJson(`${ctx.nodes[0].httpUrl}/api/login`, { username: 'alice', password: DEFAULT_PASSWORD });
   assert.is(login.status, 503);
   const body = (await login.json()) as { error: { code: string; message: string } };
@@ -142,6 +163,7 @@ test('PostgreSQL stopped: logins and registrations get 503 with a clear message,
   await ctx.engines.postgres.start();
   const back = await postJson(`${ctx.nodes[0].httpUrl}/api/login`, { username: 'bob', password: DEFAULT_PASSWORD });
   assert.is(back.status, 200);
+  assert.is((await readyz(ctx.nodes[2])).status, 200);
 });
 
 test.run();

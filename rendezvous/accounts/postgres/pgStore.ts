@@ -5,7 +5,8 @@
 // committed before the answer. The database unreachable: STORE_UNAVAILABLE (503), never a crash.
 
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import { ChatError } from '../../../shared/errors';
 import { usernameKey, usernameKeys } from '../../../shared/accountRules';
 import { PG_CONNECT_TIMEOUT_MS, PG_POOL_MAX, PG_QUERY_TIMEOUT_MS, SESSION_TTL_MS, SESSIONS_PER_ACCOUNT_MAX } from '../../../shared/limits';
@@ -16,6 +17,9 @@ import { usernameSkeletons } from '../skeleton';
 import type { AccountStore, NewSession, NewUser, Session, SessionRepository, UserRecord, UserRepository } from '../store';
 import { databaseUnavailable, isUniqueViolation } from './errors';
 import { inTransaction, migrate } from './schema';
+
+/** pg is loaded when a store is opened: a single node with NeDB never pays for it at start. */
+const require = createRequire(import.meta.url);
 
 /** Advisory lock key held by a registration while it checks names and inserts ("name" in ASCII). */
 const REGISTRATION_LOCK = 0x6e616d65;
@@ -231,7 +235,8 @@ export interface PgAccountStore extends AccountStore {
 
 /** Connects, migrates the schema (versioned, idempotent) and returns the store. Throws when the database cannot be reached at start. */
 export async function openPgStore(options: PgStoreOptions): Promise<PgAccountStore> {
-  const pool = new pg.Pool({
+  const { Pool } = require('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: options.url,
     max: PG_POOL_MAX,
     connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
