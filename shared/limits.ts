@@ -219,11 +219,13 @@ export const KNOWN_KEYS_MAX = 1_024;
 
 // ---- History from peers ------------------------------------------------------------------------
 /**
- * Messages one history sync brings (the room's most recent; messages). Default 200: a day of an
- * active room's talk at a glance, the order of Chitchatter's 150; 200 texts of typical length are
- * ~40 KiB, verified in ~0.2-0.4 s with pure-JS Ed25519 in a page. Each peer keeps this many to serve.
+ * Messages one history sync brings (the room's most recent, texts and images; messages). Default
+ * 256: the last 200 texts with the images among them, a day of an active room's talk at a glance
+ * (Chitchatter sends 150); 200 texts of typical length are ~40 KiB, verified in ~0.2-0.4 s with
+ * pure-JS Ed25519 in a page; the ids a newcomer says it has (35 bytes each) fit one frame. Each
+ * peer keeps this many to serve.
  */
-export const HISTORY_SYNC_MESSAGES_MAX = 200;
+export const HISTORY_SYNC_MESSAGES_MAX = 256;
 /**
  * Image bytes one history sync brings (bytes), the newest images first. Default 50 MiB: ten images
  * at the 5 MiB cap, ~2 s on a LAN data channel, and what a peer keeps in memory to serve.

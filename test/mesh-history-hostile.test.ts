@@ -9,7 +9,7 @@ import type { HistoryRecord } from '../shared/historyRecord';
 import { signContentText } from '../shared/contentRecord';
 import type { ErrorCode } from '../shared/errors';
 import type { ChatMessage } from '../client/mesh/api';
-import { meshSuite, newPeer, startPeers, until, waitFor, type TestPeer } from './helpers/mesh';
+import { fakePng, meshSuite, newPeer, startPeers, until, waitFor, type TestPeer } from './helpers/mesh';
 import { connectPeer, type OnlineSocket } from './helpers/ws';
 
 const test = meshSuite('mesh history from a hostile peer');
@@ -20,13 +20,14 @@ const recordOf = (m: ChatMessage): HistoryRecord => {
 };
 
 /** Answers every history request it gets over the relay with `answer(requester)` (frames to send back). */
-function serveHostile(socket: OnlineSocket, answer: () => Uint8Array[]): void {
+function serveHostile(socket: OnlineSocket, answer: () => Uint8Array[], onImagesAsked?: () => void): void {
   socket.ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary) return;
     const { peerId, payload } = decodeRelayEnvelope(new Uint8Array(data));
     const outer = decodeFrame(payload);
     const frames: Frame[] = outer.type === FrameType.BUNDLE ? outer.body.map((b) => decodeFrame(b)) : [outer];
     for (const f of frames) {
+      if (f.type === FrameType.HISTORY_IMAGES) onImagesAsked?.();
       if (f.type !== FrameType.HISTORY_REQUEST) continue;
       const send = (frame: Uint8Array) => socket.ws.send(encodeRelayRequest([peerId], frame));
       send(encodeFrame(FrameType.ACK, f.id, 0));
@@ -83,6 +84,30 @@ test('altered, misattributed, replayed, oversized, endless: refused and reported
     assert.not.ok(shown.some((t) => t.includes('mallory') || t.includes('owes')), `${c.what}: never shown`);
     newcomer.mesh.stop();
   }
+});
+
+test('a peer that leaves instead of passing its images on costs only time: another passes them on', async (ctx) => {
+  ctx.peers = await startPeers(ctx.server, ['alice']);
+  const [alice] = ctx.peers;
+  for (let i = 0; i < 2; i++) await alice.mesh.sendImage(fakePng(100_000 + i), `pic${i}.png`);
+  const records = alice.messages.map((m): HistoryRecord => {
+    if (m.kind !== 'image') throw new Error('images only here');
+    return { kind: 'image', id: m.id, author: 'alice', device: m.device, sentAt: m.sentAt, sha256: m.sha256, mime: m.mime, size: m.bytes.byteLength, name: m.name, sig: m.sig };
+  });
+  const mallory = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('mallory'));
+  let asked = false;
+  // Lists alice's images honestly, then leaves the room when asked to pass one on.
+  serveHostile(mallory, () => [batch(records, true)], () => {
+    asked = true;
+    void mallory.close();
+  });
+  const carol = newPeer('carol', { serverUrl: ctx.server.wsUrl, token: await ctx.server.registerAndLogin('carol') });
+  ctx.peers.push(carol);
+  carol.mesh.start();
+  await until(ctx.peers, () => carol.messages.length === 2, 20_000, 'both images');
+  assert.ok(asked, 'mallory was asked for an image');
+  assert.ok(carol.messages.every((m) => m.via?.username === 'alice'), 'alice passed both on');
+  assert.ok(carol.errors.some((e) => e.code === 'PEER_LEFT' && /history from mallory/.test(e.message)), 'reported');
 });
 
 test.run();

@@ -54,6 +54,25 @@ test('a newcomer gets the texts and images said before it joined, verified, in o
   assert.is(texts(carol).filter((t) => t === 'welcome carol').length, 1);
 });
 
+test('images are spread over the peers that have them', async (ctx) => {
+  ctx.peers = await startPeers(ctx.server, ['alice', 'bob']);
+  const [alice, bob] = ctx.peers;
+  await until(ctx.peers, () => alice.mesh.peers().length === 1 && bob.mesh.peers().length === 1, 15_000, 'pair');
+  const images = [];
+  for (let i = 0; i < 4; i++) images.push(await (i % 2 ? bob : alice).mesh.sendImage(fakePng(1024 * 1024 + i), `big${i}.png`));
+  await until(ctx.peers, () => alice.messages.length === 4 && bob.messages.length === 4, 30_000, 'images everywhere');
+
+  const carol = await join(ctx, 'carol');
+  await until(ctx.peers, () => carol.messages.length === 4, 30_000, "carol's images");
+  const via = carol.messages.map((m) => m.via?.username);
+  assert.equal(via.filter((v) => v === 'alice').length, 2, 'two from alice');
+  assert.equal(via.filter((v) => v === 'bob').length, 2, 'two from bob');
+  for (const image of images) {
+    const got = carol.messages.find((m) => m.id === image.id);
+    assert.ok(got?.kind === 'image' && got.sha256 === image.sha256, `${image.name} complete and verified`);
+  }
+});
+
 test('one who comes back gets exactly what was said while away, after what it kept', async (ctx) => {
   ctx.peers = await startPeers(ctx.server, ['alice']);
   const [alice] = ctx.peers;

@@ -202,7 +202,9 @@ test('the direct-link budget holds with more peers than it allows, both ends agr
   ctx.peers = ctx.peers.filter((p) => p !== leaving);
   await pollUntil(() => ctx.peers.every((p) => p.mesh.peers().length === names.length - 2) && agree(), 60_000, 'settled after a leave');
   for (const [i, p] of ctx.peers.entries()) assert.ok(impl(p).directLinks().peak <= budget && counters[names.indexOf(p.name)].peak() <= budget, `${p.name} within budget (${i})`);
-  for (const p of ctx.peers) assert.equal(notUnreachable(p), [], `${p.name} errors`);
+  // A frame or signal on its way to the leaver as it left is answered UNKNOWN_PEER by the server: that is the only error allowed.
+  const leaverId = leaving.mesh.self?.peerId;
+  for (const p of ctx.peers) assert.equal(notUnreachable(p).filter((e) => !(e.code === 'UNKNOWN_PEER' && e.peerId === leaverId)), [], `${p.name} errors`);
 });
 
 test.run();

@@ -48,6 +48,9 @@ interface Source {
   info: PeerInfo;
   records: number;
   listed: Map<string, ImageRecord>;
+  /** Its last batch arrived (later batches are ignored). */
+  lastArrived: boolean;
+  /** Its last batch is verified too: `listed` is complete. */
   listingDone: boolean;
   failed: boolean;
   /** Verification of its batches, in arrival order. */
@@ -105,7 +108,7 @@ export class HistorySync {
   /** A listing batch from `peerId` (already acknowledged on the wire). */
   onBatch(peerId: PeerId, batch: HistoryBatchPayload): void {
     const source = this.sources.get(peerId);
-    if (!source || source.failed || source.listingDone) {
+    if (!source || source.failed || source.lastArrived) {
       if (!source) this.report('BAD_FRAME', `${peerId}: history nobody asked for`, peerId);
       return;
     }
@@ -114,7 +117,7 @@ export class HistorySync {
       return this.fail(source, 'TOO_LARGE', `listed more than ${HISTORY_SYNC_MESSAGES_MAX} messages`);
     }
     this.touch(source);
-    if (batch.last) source.listingDone = true;
+    if (batch.last) source.lastArrived = true;
     const generation = this.generation;
     source.chain = source.chain.then(() => (generation === this.generation && !source.failed ? this.take(source, batch) : undefined));
   }
@@ -166,7 +169,7 @@ export class HistorySync {
     const summary = candidates.length ? this.deps.summary() : null;
     for (const peer of candidates.slice(0, Math.max(0, HISTORY_SYNC_PEERS_MAX - active))) {
       this.asked.add(peer.peerId);
-      const source: Source = { info: peer, records: 0, listed: new Map(), listingDone: false, failed: false, chain: Promise.resolve(), idle: null };
+      const source: Source = { info: peer, records: 0, listed: new Map(), lastArrived: false, listingDone: false, failed: false, chain: Promise.resolve(), idle: null };
       this.sources.set(peer.peerId, source);
       this.touch(source);
       this.deps.request(peer.peerId, summary!);
@@ -191,7 +194,9 @@ export class HistorySync {
       if (record.kind === 'text') this.deps.deliver({ ...this.base(record, owner, source.info), kind: 'text', text: record.text });
       else source.listed.set(record.id, record);
     }
-    if (source.listingDone) this.listingFinished();
+    if (!batch.last) return;
+    source.listingDone = true;
+    this.listingFinished();
   }
 
   private base(r: HistoryRecord, owner: KeyOwner, via: PeerInfo) {

@@ -1,4 +1,6 @@
-// The messages, oldest first, kept scrolled to the newest unless the reader scrolled up.
+// The messages in the room's order, kept scrolled to the newest unless the reader scrolled up; then
+// the message at the top of the view stays where it is when others are inserted above it (history
+// from peers, a late message), so the log never jumps under the reader.
 
 import { Component, Fragment } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
@@ -67,15 +69,35 @@ class MessageRow extends Component<ItemProps> {
   }
 }
 
+/** The first message at least partly in view, and how far its top is from the view's top (px). */
+function topOfView(log: HTMLElement): { id: string; offset: number } | null {
+  const top = log.getBoundingClientRect().top;
+  for (const item of log.querySelectorAll<HTMLElement>('article[data-message-id]')) {
+    const box = item.getBoundingClientRect();
+    if (box.bottom > top) return { id: item.dataset.messageId!, offset: box.top - top };
+  }
+  return null;
+}
+
 export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, delivery }: MessageLogProps) {
   const { t } = useI18n();
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  /** Where the reader is, taken at each scroll: restored after messages are inserted above. */
+  const anchor = useRef<{ id: string; offset: number } | null>(null);
   const followNewest = () => {
     const el = ref.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   };
-  useLayoutEffect(followNewest, [messages.length]);
+  const keepReaderInPlace = () => {
+    const el = ref.current;
+    if (!el || stick.current) return followNewest();
+    const was = anchor.current;
+    const item = was && el.querySelector<HTMLElement>(`article[data-message-id="${was.id}"]`);
+    if (!was || !item) return;
+    el.scrollTop += item.getBoundingClientRect().top - el.getBoundingClientRect().top - was.offset;
+  };
+  useLayoutEffect(keepReaderInPlace, [messages]);
   return (
     <div
       class="log"
@@ -88,6 +110,7 @@ export function MessageLog({ messages, onEnlarge, onImageShown, firstUnreadId, d
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        anchor.current = stick.current ? null : topOfView(el);
       }}
     >
       {messages.length === 0 && <p class="muted empty">{t('noMessages')}</p>}
