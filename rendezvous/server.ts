@@ -11,7 +11,7 @@ import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, SESSION_
 import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
-import { PasswordHasher } from './accounts/passwordHasher';
+import { PasswordHasher, type HasherLimits } from './accounts/passwordHasher';
 import { RegistrationThrottle, type RegistrationLimits } from './accounts/registrationThrottle';
 import { openNedbStore } from './accounts/nedbStore';
 import type { EventWindowFactory } from './accounts/eventWindows';
@@ -74,6 +74,8 @@ export interface ServerOptions {
   loginLimits?: Partial<ThrottleLimits>;
   /** Registrations per client address; the defaults of shared/limits.ts when omitted (tests lower them, the load bench raises them). */
   registrationLimits?: Partial<RegistrationLimits>;
+  /** Password-hash queue limits; the defaults of shared/limits.ts when omitted (tests lower them). */
+  hasherLimits?: Partial<HasherLimits>;
   /** Addresses allowed to read /metrics ('*': any); loopback only when omitted. */
   metricsAddresses?: string[];
   /** Where unexpected errors are reported; default stderr. */
@@ -160,7 +162,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     broker = new RedisBroker({ url: cluster.redisUrl, node, advertisedUrl: cluster.advertisedUrl ?? '', prefix, log });
   }
   const metrics = new ServerMetrics();
-  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher({}, metrics), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
+  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(options.hasherLimits, metrics), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
   const nodeOrigins = () => broker?.liveNodes().map((n) => n.url) ?? [];
   const origins = new OriginPolicy(options.allowedOrigins, nodeOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
