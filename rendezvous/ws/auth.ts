@@ -50,7 +50,7 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   try {
     // The device key: proof of possession first (it signed this session token), then bound to the account.
     checkDeviceProof(message.deviceKey, message.proof, message.token);
-    await deps.accounts.bindDeviceKey(user.id, message.deviceKey);
+    await deps.accounts.bindDeviceKey(user.id, message.deviceKey, user.deviceKeys);
   } catch (error) {
     if (error instanceof ChatError && error.code === 'STORE_UNAVAILABLE') return unavailable(conn, error);
     if (!(error instanceof ChatError) || error.code !== 'BAD_KEY') throw error;
