@@ -6,7 +6,7 @@ import { CHANNEL_PAUSE_ABOVE_BYTES, CHANNEL_RESUME_BELOW_BYTES, DIRECT_WINDOW_BY
 import { encodeFrame, frameBuffer, FrameType, FRAME_HEADER_BYTES } from '../../shared/frames';
 import type { IceServerConfig } from '../../shared/protocol';
 import { createPeerLink, type PeerLink } from './peerLink';
-import type { Transport } from './sendQueue';
+import type { Lane, Transport } from './sendQueue';
 import type { MeshTimeouts } from './timeouts';
 
 export interface DirectAttemptHandlers {
@@ -93,6 +93,17 @@ export class DirectAttempt {
       if (this.done) return false;
       this.bufferedBound += frame.byteLength;
       return this.cut || this.link.send(frameBuffer(frame));
+    },
+    urgent: () => (this.link.urgentOpen && !this.done ? this.urgentLane : null),
+  };
+  /** The urgent channel of the same connection: control frames and texts (peerLink.ts). */
+  private readonly urgentLane: Lane = {
+    writable: () => !this.done && this.link.urgentBufferedAmount <= CHANNEL_PAUSE_ABOVE_BYTES,
+    write: (frame) => {
+      if (this.done) return false;
+      if (this.cut) return true;
+      // Refused by the lane (closing): the main channel carries it.
+      return this.link.sendUrgent(frame) || this.link.send(frame);
     },
   };
   /** An upper bound of the channel's bufferedAmount: the last reading plus bytes written since. */

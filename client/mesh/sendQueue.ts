@@ -13,6 +13,14 @@ export interface Transport {
   write(frame: OutFrame): boolean;
   /** Image bytes that may be in flight unacknowledged (CHUNK_ACK) on this path; undefined: no window. */
   readonly windowBytes?: number;
+  /** A lane of the same path for control frames and texts, when it has one open now (peerLink's urgent channel). */
+  urgent?(): Lane | null;
+}
+
+/** Where control frames and texts go when the path offers a lane of their own. */
+export interface Lane {
+  writable(): boolean;
+  write(frame: Uint8Array): boolean;
 }
 
 /** A lazily produced stream of frames (an image: start frame, then chunks). */
@@ -96,9 +104,11 @@ export class SendQueue {
     for (;;) {
       const t = this.transport;
       if (t && (this.control.length > 0 || this.texts.length > 0)) {
-        if (!t.writable()) return this.schedule();
+        // Their own lane when the path has one: then they never wait behind image chunks.
+        const lane: Lane = t.urgent?.() ?? t;
+        if (!lane.writable()) return this.schedule();
         const frame = this.control.shift() ?? this.texts.shift()!.frame;
-        if (!t.write(frame)) return;
+        if (!lane.write(frame)) return;
         continue;
       }
       const source = this.bulk[0];

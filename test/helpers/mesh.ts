@@ -229,6 +229,11 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
       else received.push(new Uint8Array(data));
     });
     p.on('error', () => {});
+    // The mesh's urgent lane (peerLink.ts): control frames such as REJECT come back on it.
+    const pc = (p as unknown as { _pc: { createDataChannel(l: string, o: object): { binaryType: string; onmessage: ((e: { data: ArrayBuffer }) => void) | null } } })._pc;
+    const lane = pc.createDataChannel('urgent', { negotiated: true, id: 1023 });
+    lane.binaryType = 'arraybuffer';
+    lane.onmessage = (e) => received.push(new Uint8Array(e.data));
     return p;
   };
   if (initiator) peer = makePeer();
