@@ -19,7 +19,7 @@ import { memoryWindows } from './accounts/slidingWindow';
 import type { AccountStore } from './accounts/store';
 import { openPgStore } from './accounts/postgres/pgStore';
 import { RedisBroker } from './cluster/redisBroker';
-import { makeRedisClient, type RedisClient } from './cluster/redisClient';
+import { connectWithin, makeRedisClient, type RedisClient } from './cluster/redisClient';
 import { redisWindows } from './cluster/redisWindows';
 import { createRequestHandler } from './http/router';
 import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
@@ -153,9 +153,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (cluster.redisUrl) {
     // Counters of throttles and caps in Redis, so every node counts the same events.
     counters = makeRedisClient(cluster.redisUrl, 'chatroom-counters', (error) => log(`redis counters: ${error.message}`));
-    await counters.connect().catch(async (error: Error) => {
+    await connectWithin(counters, cluster.redisUrl).catch(async (error: Error) => {
       await store.close().catch(() => {});
-      throw new Error(`cannot reach Redis at ${cluster.redisUrl} (${error.message})`);
+      throw error;
     });
     windows = redisWindows(counters, prefix);
     const node = cluster.nodeName ?? `${hostname()}:${options.port || process.pid}`;

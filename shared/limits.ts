@@ -442,6 +442,8 @@ export const PG_QUERY_TIMEOUT_MS = 5_000;
 export const REDIS_COMMAND_QUEUE_MAX = 100_000;
 /** How long connecting to Redis may take (ms). */
 export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/** A node that cannot reach Redis for this long at start does not start (ms). */
+export const REDIS_START_TIMEOUT_MS = 5_000;
 /** Longest wait between two attempts to reach Redis again (ms). */
 export const REDIS_RECONNECT_MAX_MS = 1_000;
 /** How long /readyz and a metrics scrape wait for an engine (Redis, PostgreSQL) to answer a ping (ms). */

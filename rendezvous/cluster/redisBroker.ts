@@ -18,7 +18,7 @@ import type { ErrorCode } from '../../shared/errors';
 import type { PeerId, SignalData } from '../../shared/protocol';
 import type { PresenceEntry } from '../ws/presence';
 import type { Broker, BrokerInbox, NodeInfo } from './broker';
-import { makeRedisClient, type RedisClient } from './redisClient';
+import { connectWithin, makeRedisClient, type RedisClient } from './redisClient';
 
 export interface RedisBrokerOptions {
   url: string;
@@ -100,11 +100,11 @@ export class RedisBroker implements Broker {
     this.inbox = inbox;
     this.localEntries = localEntries;
     try {
-      await this.pub.connect();
+      await connectWithin(this.pub, this.options.url);
       await this.openSubscriber();
     } catch (error) {
       await this.close().catch(() => {});
-      throw new Error(`cannot reach Redis at ${this.options.url} (${(error as Error).message})`);
+      throw error;
     }
     // After a reconnect the node's keys may have expired: write them again and read the others'.
     this.pub.on('ready', () => this.resync());
@@ -185,7 +185,7 @@ export class RedisBroker implements Broker {
   private async openSubscriber(): Promise<void> {
     const sub = this.pub.duplicate();
     sub.on('error', (error: Error) => this.logError('subscriber', error));
-    await sub.connect();
+    await connectWithin(sub, this.options.url);
     await sub.subscribe(this.key('room'), (message: string) => this.onRoom(message));
     await sub.subscribe(this.key('to', this.node), (message: Buffer) => this.onDirect(message), true);
     // node-redis resubscribes by itself after a reconnect; the resync brings back what was missed.

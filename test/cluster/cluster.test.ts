@@ -9,7 +9,8 @@ import { NODE_DEPARTURE_BOUND_MS } from '../../shared/limits';
 import { decodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
 import { encodeMessage, type SignalFromMessage } from '../../shared/protocol';
 import { redisCommand, startEngines, startNode, type Engines } from '../helpers/cluster';
-import { DEFAULT_PASSWORD, postJson, type TestServer } from '../helpers/server';
+import { freePort } from '../helpers/engines';
+import { DEFAULT_PASSWORD, postJson, runMain, type TestServer } from '../helpers/server';
 import { connectPeer, onlinePeers, waitFor, type OnlineSocket } from '../helpers/ws';
 
 /** Long enough for a resync after Redis came back (reconnect backoff is at most 1 s, a heartbeat 1 s). */
@@ -62,6 +63,14 @@ async function readyWithin(node: TestServer, timeoutMs: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+test('a node that cannot reach Redis at start says so in one line and exits 1', async (ctx) => {
+  const deadRedis = `redis://127.0.0.1:${await freePort()}`;
+  const result = await runMain(['--host', '127.0.0.1', '--port', '0', '--redis-url', deadRedis, '--postgres-url', ctx.engines.postgres.url], 20_000);
+  assert.is(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`^chatroom: cannot start: cannot reach Redis at ${deadRedis.replace(/[.]/g, '\\.')} `, 'm'));
+  assert.is(result.stderr.split('\n').filter((line) => line.includes('ECONNREFUSED')).length <= 3, true, 'no line per reconnect attempt');
+});
 
 test('users on three nodes see each other, and the welcome names every node', async (ctx) => {
   const [alice, bob, carol] = [await join(ctx, 'alice', 0), await join(ctx, 'bob', 1), await join(ctx, 'carol', 2)];
