@@ -7,27 +7,20 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, SESSION_TTL_MS, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
 import { PasswordHasher, type HasherLimits } from './accounts/passwordHasher';
 import { RegistrationThrottle, type RegistrationLimits } from './accounts/registrationThrottle';
-import { openNedbStore } from './accounts/nedbStore';
-import type { EventWindowFactory } from './accounts/eventWindows';
-import { memoryWindows } from './accounts/slidingWindow';
-import type { AccountStore } from './accounts/store';
-import { openPgStore } from './accounts/postgres/pgStore';
-import { RedisBroker } from './cluster/redisBroker';
-import { connectWithin, makeRedisClient, type RedisClient } from './cluster/redisClient';
-import { redisWindows } from './cluster/redisWindows';
 import { createRequestHandler } from './http/router';
 import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
 import { StaticFiles } from './http/staticFiles';
 import { HostPolicy, machineNames } from './hostPolicy';
 import { OriginPolicy } from './originPolicy';
 import { parseAddressList } from './http/ops';
-import { ServerMetrics, type EngineProbe } from './metrics';
+import { ServerMetrics } from './metrics';
+import { openEngines } from './engines';
 import { Hub } from './ws/hub';
 
 /** Cluster mode (config.ini [cluster]): both URLs empty is one node with NeDB. */
@@ -124,43 +117,11 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
   });
 }
 
-/** What /readyz and the metrics probe: the account store, and Redis in cluster mode. */
-function enginesOf(store: AccountStore, counters: RedisClient | undefined, broker: RedisBroker | undefined): EngineProbe[] {
-  const engines: EngineProbe[] = [{ name: store.engine, ping: () => store.ping() }];
-  if (counters && broker) {
-    engines.push({
-      name: 'redis',
-      async ping() {
-        if (!broker.connected) throw new Error('the broker is reconnecting');
-        await counters.ping();
-      },
-    });
-  }
-  return engines;
-}
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
   const cluster = options.cluster ?? {};
-  const storeOptions = { sessionTtlMs: options.sessionTtlMs ?? SESSION_TTL_MS, sessionsPerAccountMax: options.sessionsPerAccountMax, log };
-  // Static imports only: under tsx's require hook a dynamic import() loads a second copy of shared/
-  // modules, and `instanceof ChatError` then fails across the two (503s became 500s).
-  const store: AccountStore = cluster.postgresUrl ? await openPgStore({ url: cluster.postgresUrl, ...storeOptions }) : await openNedbStore({ dbPath: options.dbPath, ...storeOptions });
-  const prefix = cluster.redisPrefix ?? 'chatroom:';
-  let windows: EventWindowFactory = memoryWindows;
-  let counters: RedisClient | undefined;
-  let broker: RedisBroker | undefined;
-  if (cluster.redisUrl) {
-    // Counters of throttles and caps in Redis, so every node counts the same events.
-    counters = makeRedisClient(cluster.redisUrl, 'chatroom-counters', (error) => log(`redis counters: ${error.message}`));
-    await connectWithin(counters, cluster.redisUrl).catch(async (error: Error) => {
-      await store.close().catch(() => {});
-      throw error;
-    });
-    windows = redisWindows(counters, prefix);
-    const node = cluster.nodeName ?? `${hostname()}:${options.port || process.pid}`;
-    broker = new RedisBroker({ url: cluster.redisUrl, node, advertisedUrl: cluster.advertisedUrl ?? '', prefix, log });
-  }
+  const engines = await openEngines({ dbPath: options.dbPath, port: options.port, cluster, sessionTtlMs: options.sessionTtlMs, sessionsPerAccountMax: options.sessionsPerAccountMax, log });
+  const { store, windows, broker } = engines;
   const metrics = new ServerMetrics();
   const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(options.hasherLimits, metrics), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
   const nodeOrigins = () => broker?.liveNodes().map((n) => n.url) ?? [];
@@ -179,8 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     peersPerAccountMax: options.peersPerAccountMax ?? PEERS_PER_ACCOUNT_MAX,
     log,
   });
-  const engines = enginesOf(store, counters, broker);
-  metrics.attach({ connections: () => hub.connectionCount, peersHere: () => hub.presence.size, peersInRoom: () => hub.presence.roomSize, engines });
+  metrics.attach({ connections: () => hub.connectionCount, peersHere: () => hub.presence.size, peersInRoom: () => hub.presence.roomSize, engines: engines.probes });
   accounts.onSessionsDropped = (tokenHashes) => tokenHashes.forEach((tokenHash) => hub.closeSession(tokenHash));
   const handler = createRequestHandler({
     accounts,
@@ -189,7 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
     connectOrigins: options.connectOrigins ?? [],
     clusterOrigins: nodeOrigins,
-    ops: { metrics, engines, metricsAddresses: parseAddressList(options.metricsAddresses ?? ['127.0.0.1', '::1']) },
+    ops: { metrics, engines: engines.probes, metricsAddresses: parseAddressList(options.metricsAddresses ?? ['127.0.0.1', '::1']) },
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,
   });
@@ -204,8 +164,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     address = await listen(server, options.host, options.port);
   } catch (error) {
     await hub.close();
-    await store.close().catch(() => {});
-    await counters?.close().catch(() => {});
+    await engines.close().catch(() => {});
     throw error;
   }
   const scheme = options.tls ? 'https' : 'http';
@@ -218,8 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     } catch (error) {
       server.close();
       await hub.close();
-      await store.close().catch(() => {});
-      await counters?.close().catch(() => {});
+      await engines.close().catch(() => {});
       throw error;
     }
   }
@@ -240,10 +198,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await hub.close();
-        await broker?.close();
         server.closeAllConnections();
-        await store.close();
-        await counters?.close().catch(() => {});
+        await engines.close();
         await httpClosed;
       })();
       return closing;
