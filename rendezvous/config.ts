@@ -8,6 +8,7 @@ import ini from 'ini';
 import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, REGISTRATIONS_PER_ADDRESS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig, RelayMode } from '../shared/protocol';
 import { ConfigError } from './configError';
+import { LOG_LEVELS, type LogLevel } from './logger';
 
 export interface Settings {
   host: string;
@@ -29,8 +30,54 @@ export interface Settings {
   allowedHosts: string[];
   iceServers: IceServerConfig[];
   tls?: { certFile: string; keyFile: string };
+  /** Addresses allowed to read /metrics ([monitoring] metrics_addresses). */
+  metricsAddresses: string[];
+  /** Lowest level of the JSON logs on stderr ([monitoring] log_level). */
+  logLevel: LogLevel;
+  /** [cluster]: empty URLs (the default) = one node with NeDB. */
+  cluster: ClusterSettings;
   /** Where host, port and dbPath came from, for error messages. */
   sources: { host: string; port: string; dbPath: string };
+}
+
+export interface ClusterSettings {
+  redisUrl?: string;
+  postgresUrl?: string;
+  nodeName?: string;
+  advertisedUrl?: string;
+}
+
+/** A redis:// or rediss:// URL. */
+export function parseRedisUrl(value: string): string | undefined {
+  const url = value.trim();
+  if (url === '') return undefined;
+  if (!/^rediss?:\/\/\S+$/.test(url) || !URL.canParse(url)) throw new Error('must be a URL like redis://127.0.0.1:6379');
+  return url;
+}
+
+/** A postgres:// or postgresql:// URL. */
+export function parsePostgresUrl(value: string): string | undefined {
+  const url = value.trim();
+  if (url === '') return undefined;
+  if (!/^postgres(ql)?:\/\/\S+$/.test(url) || !URL.canParse(url)) throw new Error('must be a URL like postgres://chat@127.0.0.1:5432/chatroom');
+  return url;
+}
+
+/** A node name: letters, digits, _ . - (it is part of Redis keys and channel names). */
+export function parseNodeName(value: string): string | undefined {
+  const name = value.trim();
+  if (name === '') return undefined;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error('must be 1-64 letters, digits, _ . or -');
+  return name;
+}
+
+/** The http(s) origin clients reach a node at. */
+export function parseAdvertisedUrl(value: string): string | undefined {
+  const text = value.trim().replace(/\/$/, '');
+  if (text === '') return undefined;
+  const parsed = origins(text);
+  if (parsed.length !== 1 || parsed[0] === '*') throw new Error('must be one origin like http://192.168.1.5:8080');
+  return parsed[0];
 }
 
 /** Values used for keys the file does not set. */
@@ -113,6 +160,19 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
     cert_file: (value, dir) => (value.trim() === '' ? undefined : readableFile(value, dir)),
     key_file: (value, dir) => (value.trim() === '' ? undefined : readableFile(value, dir)),
   },
+  monitoring: {
+    log_level: (value) => {
+      const level = value.trim();
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`must be one of ${LOG_LEVELS.join(', ')}`);
+      return level;
+    },
+    metrics_addresses: (value) => {
+      const addresses = list(value);
+      for (const entry of addresses) if (entry !== '*' && isIP(entry) === 0) throw new Error(`"${entry}" is not an IP address`);
+      return addresses;
+    },
+  },
+  cluster: { redis_url: parseRedisUrl, postgres_url: parsePostgresUrl, node_name: parseNodeName, advertised_url: parseAdvertisedUrl },
   webrtc: {
     ice_servers: (value) =>
       list(value).map((url) => {
@@ -182,6 +242,14 @@ export function loadConfig(file: string, required: boolean): Settings {
     allowedHosts: get<string[]>('security.allowed_hosts', []),
     iceServers: iceUrls.map((urls) => (urls.startsWith('turn') && username !== undefined ? { urls, username, credential: credential ?? '' } : { urls })),
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
+    metricsAddresses: get<string[]>('monitoring.metrics_addresses', ['127.0.0.1', '::1']),
+    logLevel: get<LogLevel>('monitoring.log_level', 'info'),
+    cluster: {
+      redisUrl: get<string | undefined>('cluster.redis_url', undefined),
+      postgresUrl: get<string | undefined>('cluster.postgres_url', undefined),
+      nodeName: get<string | undefined>('cluster.node_name', undefined),
+      advertisedUrl: get<string | undefined>('cluster.advertised_url', undefined),
+    },
     sources: {
       host: sourceOf('ip.chat_server_ip', `${file}: default host ${DEFAULTS.host}`),
       port: sourceOf('port.chat_server_port', `${file}: default port ${DEFAULTS.port}`),

@@ -8,6 +8,7 @@ import { parseCliArgs, USAGE } from './cliArgs';
 import { loadConfig, type Settings } from './config';
 import { ConfigError } from './configError';
 import { addressLines } from './lanAddresses';
+import { createLogger, serverLog } from './logger';
 import { startServer, type RunningServer } from './server';
 import { STORE_FILE_MODE } from './accounts/nedbFile';
 
@@ -23,6 +24,11 @@ function loadSettings(argv: string[]): Settings | null {
   if (args.host !== undefined) [settings.host, settings.sources.host] = [args.host, `--host ${args.host}`];
   if (args.port !== undefined) [settings.port, settings.sources.port] = [args.port, `--port ${args.port}`];
   if (args.db !== undefined) [settings.dbPath, settings.sources.dbPath] = [args.db, `--db ${args.db}`];
+  settings.cluster = { ...settings.cluster, ...args.cluster };
+  // Several processes must never share one NeDB file (its author: one process per datafile).
+  if (settings.cluster.redisUrl && !settings.cluster.postgresUrl) {
+    throw new ConfigError('[cluster] redis_url', 'a cluster keeps its accounts in PostgreSQL: set postgres_url too (NeDB is one process only)');
+  }
   return settings;
 }
 
@@ -48,11 +54,21 @@ function explainStartError(error: unknown, settings: Settings): Error {
   return e instanceof Error ? e : new Error(String(error));
 }
 
+/** A URL as printed: its password (if any) hidden. */
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
 async function main(): Promise<void> {
   const settings = loadSettings(process.argv.slice(2));
   if (!settings) return;
-  await checkWritable(settings.dbPath, settings.sources.dbPath);
-  await checkWritable(`${settings.dbPath}.sessions`, settings.sources.dbPath);
+  const cluster = settings.cluster;
+  if (!cluster.postgresUrl) {
+    await checkWritable(settings.dbPath, settings.sources.dbPath);
+    await checkWritable(`${settings.dbPath}.sessions`, settings.sources.dbPath);
+  }
   let server: RunningServer;
   try {
     server = await startServer({
@@ -70,12 +86,18 @@ async function main(): Promise<void> {
       allowedHosts: settings.allowedHosts,
       iceServers: settings.iceServers,
       tls: settings.tls,
+      cluster,
+      metricsAddresses: settings.metricsAddresses,
+      log: serverLog(createLogger(settings.logLevel, cluster.nodeName)),
     });
   } catch (error) {
     throw explainStartError(error, settings);
   }
   const lines = addressLines(settings.host, server.port, settings.tls ? 'https' : 'http');
-  process.stdout.write(`\n  ChatRoom is running:\n${lines.map((l) => `    ${l}\n`).join('')}\n  users: ${settings.dbPath}\n\n`);
+  const storage = cluster.redisUrl
+    ? `cluster node ${server.nodeName}: redis ${withoutPassword(cluster.redisUrl)}, accounts ${withoutPassword(cluster.postgresUrl!)}`
+    : `users: ${cluster.postgresUrl ? withoutPassword(cluster.postgresUrl) : settings.dbPath}`;
+  process.stdout.write(`\n  ChatRoom is running:\n${lines.map((l) => `    ${l}\n`).join('')}\n  ${storage}\n\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) process.exit(1); // a second Ctrl-C: do not wait

@@ -1,11 +1,16 @@
 // Which browser Origins may use the API (CORS) and open the WebSocket. Same-origin pages and
 // clients without an Origin header (Node) are always allowed; '*' in the list allows every origin.
+// In a cluster the live nodes' own origins are allowed too: a page served by one node connects to
+// another when its node is lost.
 
 export class OriginPolicy {
   private readonly allowed: Set<string>;
   private readonly any: boolean;
 
-  constructor(allowedOrigins: readonly string[] = []) {
+  constructor(
+    allowedOrigins: readonly string[] = [],
+    private readonly clusterOrigins: () => readonly string[] = () => [],
+  ) {
     this.any = allowedOrigins.includes('*');
     this.allowed = new Set(allowedOrigins.map(normalizeOrigin).filter((o): o is string => o !== null));
   }
@@ -14,7 +19,8 @@ export class OriginPolicy {
   allowsCrossOrigin(origin: string): boolean {
     if (this.any) return true;
     const normalized = normalizeOrigin(origin);
-    return normalized !== null && this.allowed.has(normalized);
+    if (normalized === null) return false;
+    return this.allowed.has(normalized) || this.clusterOrigins().some((node) => normalizeOrigin(node) === normalized);
   }
 
   /** For a WebSocket upgrade: no Origin, same origin (Origin host == Host header), or listed. */

@@ -7,25 +7,41 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, SESSION_TTL_MS, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
-import { PasswordHasher } from './accounts/passwordHasher';
+import { PasswordHasher, type HasherLimits } from './accounts/passwordHasher';
 import { RegistrationThrottle, type RegistrationLimits } from './accounts/registrationThrottle';
-import { SessionStore } from './accounts/sessions';
-import { UserStore } from './accounts/userStore';
 import { createRequestHandler } from './http/router';
 import { answerClientError, httpServerOptions, type HttpTimeouts } from './http/slowClients';
 import { StaticFiles } from './http/staticFiles';
 import { HostPolicy, machineNames } from './hostPolicy';
 import { OriginPolicy } from './originPolicy';
+import { parseAddressList } from './http/ops';
+import { ServerMetrics } from './metrics';
+import { openEngines } from './engines';
 import { Hub } from './ws/hub';
+
+/** Cluster mode (config.ini [cluster]): both URLs empty is one node with NeDB. */
+export interface ClusterOptions {
+  /** redis://host:port: presence, signaling, relay and counters shared with the other nodes. */
+  redisUrl?: string;
+  /** postgres://user@host:port/db: accounts and sessions (instead of the NeDB files). */
+  postgresUrl?: string;
+  /** This node's name, unique in the cluster (default: host name and port). */
+  nodeName?: string;
+  /** The http(s) origin clients reach this node at (the welcome lists every node's). */
+  advertisedUrl?: string;
+  /** Key prefix in Redis (several rooms on one Redis); default "chatroom:". */
+  redisPrefix?: string;
+}
 
 export interface ServerOptions {
   host: string;
   port: number;
   dbPath: string;
+  cluster?: ClusterOptions;
   relay?: 'auto' | 'off' | 'force';
   maxImageBytes?: number;
   heartbeatIntervalMs?: number;
@@ -51,6 +67,10 @@ export interface ServerOptions {
   loginLimits?: Partial<ThrottleLimits>;
   /** Registrations per client address; the defaults of shared/limits.ts when omitted (tests lower them, the load bench raises them). */
   registrationLimits?: Partial<RegistrationLimits>;
+  /** Password-hash queue limits; the defaults of shared/limits.ts when omitted (tests lower them). */
+  hasherLimits?: Partial<HasherLimits>;
+  /** Addresses allowed to read /metrics ('*': any); loopback only when omitted. */
+  metricsAddresses?: string[];
   /** Where unexpected errors are reported; default stderr. */
   log?: (message: string) => void;
   /** How long a client may take to send a request (tests shorten them). */
@@ -70,6 +90,8 @@ export interface ServerStats {
 export interface RunningServer {
   host: string;
   port: number;
+  /** Cluster mode: this node's name (undefined on a single node). */
+  nodeName?: string;
   httpUrl: string;
   wsUrl: string;
   stats(): Promise<ServerStats>;
@@ -97,12 +119,17 @@ function listen(server: http.Server, host: string, port: number): Promise<Addres
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((message: string) => process.stderr.write(`chatroom: ${message}\n`));
-  const users = await UserStore.open(options.dbPath, log);
-  const sessions = await SessionStore.open(`${options.dbPath}.sessions`, options.sessionTtlMs ?? SESSION_TTL_MS, log, undefined, options.sessionsPerAccountMax);
-  const accounts = new Accounts(users, sessions, new PasswordHasher(), new LoginThrottle(options.loginLimits), new RegistrationThrottle(options.registrationLimits));
-  const origins = new OriginPolicy(options.allowedOrigins);
+  const cluster = options.cluster ?? {};
+  const engines = await openEngines({ dbPath: options.dbPath, port: options.port, cluster, sessionTtlMs: options.sessionTtlMs, sessionsPerAccountMax: options.sessionsPerAccountMax, log });
+  const { store, windows, broker } = engines;
+  const metrics = new ServerMetrics();
+  const accounts = new Accounts(store.users, store.sessions, new PasswordHasher(options.hasherLimits, metrics), new LoginThrottle(options.loginLimits, windows), new RegistrationThrottle(options.registrationLimits, windows));
+  const nodeOrigins = () => broker?.liveNodes().map((n) => n.url) ?? [];
+  const origins = new OriginPolicy(options.allowedOrigins, nodeOrigins);
   const hosts = new HostPolicy(options.allowedHosts ?? [], machineNames(hostname(), options.host));
   const hub = new Hub({
+    broker,
+    stats: metrics,
     accounts,
     origins,
     hosts,
@@ -113,6 +140,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     peersPerAccountMax: options.peersPerAccountMax ?? PEERS_PER_ACCOUNT_MAX,
     log,
   });
+  metrics.attach({ connections: () => hub.connectionCount, peersHere: () => hub.presence.size, peersInRoom: () => hub.presence.roomSize, engines: engines.probes });
   accounts.onSessionsDropped = (tokenHashes) => tokenHashes.forEach((tokenHash) => hub.closeSession(tokenHash));
   const handler = createRequestHandler({
     accounts,
@@ -120,6 +148,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hosts,
     staticFiles: new StaticFiles(options.staticDir ?? DEFAULT_STATIC_DIR),
     connectOrigins: options.connectOrigins ?? [],
+    clusterOrigins: nodeOrigins,
+    ops: { metrics, engines: engines.probes, metricsAddresses: parseAddressList(options.metricsAddresses ?? ['127.0.0.1', '::1']) },
     onLogout: (session) => hub.closeSession(session.tokenHash),
     log,
   });
@@ -134,15 +164,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     address = await listen(server, options.host, options.port);
   } catch (error) {
     await hub.close();
-    await sessions.close().catch(() => {});
+    await engines.close().catch(() => {});
     throw error;
   }
   const scheme = options.tls ? 'https' : 'http';
   const hostForUrl = urlHost(options.host);
+  if (broker) {
+    // Known only now when the port was 0: the address defaults to the one listened on.
+    if (!cluster.advertisedUrl) broker.advertise(`${scheme}://${hostForUrl}:${address.port}`);
+    try {
+      await hub.start();
+    } catch (error) {
+      server.close();
+      await hub.close();
+      await engines.close().catch(() => {});
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     host: options.host,
     port: address.port,
+    nodeName: broker?.node,
     httpUrl: `${scheme}://${hostForUrl}:${address.port}`,
     wsUrl: `${scheme === 'https' ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/ws`,
     stats() {
@@ -156,8 +199,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.closeIdleConnections();
         await hub.close();
         server.closeAllConnections();
-        // Every acknowledged write is already in the files; compacting leaves clean, synced ones.
-        for (const store of [users.flush(), sessions.close()]) await store.catch((error: unknown) => log(`flush at shutdown: ${(error as Error).message}`));
+        await engines.close();
         await httpClosed;
       })();
       return closing;

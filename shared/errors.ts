@@ -117,6 +117,8 @@ const CLOSE_CODES: Partial<Record<ErrorCode, number>> = {
   TOO_LARGE: 1009,
   SERVER_SHUTDOWN: 1001,
   INTERNAL: 1011,
+  /** The account database is unreachable (cluster mode): "try again later", the client reconnects. */
+  STORE_UNAVAILABLE: 1013,
 };
 
 export function closeCodeFor(code: ErrorCode): number {

@@ -97,8 +97,31 @@ export const REGISTRATIONS_PER_ADDRESS = 20;
 export const REGISTRATION_WINDOW_MS = 60 * 60 * 1000;
 /** Password hashes computed at once; more wait in a bounded queue (libuv has 4 threads). */
 export const PASSWORD_HASH_CONCURRENCY = 2;
-/** Password-hash requests allowed to wait; beyond this the server answers 503 busy. */
-export const PASSWORD_HASH_QUEUE_MAX = 64;
+/**
+ * Password-hash requests allowed to wait at most, whatever their expected wait (a memory bound:
+ * a waiting request holds only its closure). The usual limit is PASSWORD_QUEUE_WAIT_MAX_MS.
+ */
+export const PASSWORD_HASH_QUEUE_MAX = 1_000;
+/**
+ * A login or registration is refused with 503 BUSY (and a Retry-After) only when it would wait
+ * longer than this for its hash (ms): the expected wait is the queue ahead of it times the hash
+ * time measured on this machine, divided by PASSWORD_HASH_CONCURRENCY. A count of 64 refused 34
+ * of 100 simultaneous logins (npm run bench:load) that would have waited under 3 s.
+ */
+export const PASSWORD_QUEUE_WAIT_MAX_MS = 3_000;
+/**
+ * Requests always allowed to wait, whatever the expected wait (the former fixed queue): on a
+ * machine so loaded that hashes take 150 ms, 20 failed logins at once still get their 401s.
+ */
+export const PASSWORD_QUEUE_ALWAYS_ACCEPTED = 64;
+/** The hash time assumed before one is measured (ms); Argon2id at OWASP's minimum took ~27 ms here. */
+export const PASSWORD_HASH_ESTIMATE_MS = 30;
+/** A client told 503 BUSY (or STORE_UNAVAILABLE) at login or registration tries again this many times at most... */
+export const BUSY_RETRY_ATTEMPTS_MAX = 10;
+/** ...waiting the server's Retry-After, or a backoff from this (ms), doubling... */
+export const BUSY_RETRY_FIRST_MS = 500;
+/** ...up to this (ms), with jitter so that a refused crowd does not come back at once. */
+export const BUSY_RETRY_MAX_MS = 8_000;
 
 // ---- WebSocket (rendezvous) ----------------------------------------------------------------
 /** An unauthenticated socket is closed after this long (ms). */
@@ -421,3 +444,50 @@ export const DEDUP_WINDOW = 10_000;
 export const INCOMING_TRANSFERS_MAX = 8;
 /** An incoming image with no new chunk for this long is dropped (ms). */
 export const INCOMING_TRANSFER_IDLE_MS = 60_000;
+
+// ---- Cluster mode (issue 12): several rendezvous nodes over Redis ----------------------------
+/** How often each node publishes its heartbeat and refreshes the TTL of its presence entries (ms). */
+export const NODE_HEARTBEAT_MS = 1_000;
+/**
+ * A node whose heartbeat has not been heard for this long is dead (ms): its peers are announced
+ * gone. 4 missed beats: a busy event loop (a presence flush of 10,000) does not pass for a death.
+ */
+export const NODE_DEAD_AFTER_MS = 4_000;
+/** Presence entries and the node's alive key expire this long after the owner's last refresh (ms). */
+export const NODE_ENTRY_TTL_MS = 10_000;
+/**
+ * The bound on a dead node's users being announced gone by the others (ms): NODE_DEAD_AFTER_MS,
+ * plus one check interval (NODE_HEARTBEAT_MS), plus the longest presence flush gap (1 s).
+ */
+export const NODE_DEPARTURE_BOUND_MS = NODE_DEAD_AFTER_MS + NODE_HEARTBEAT_MS + 1_000;
+/**
+ * Relayed bytes to one peer on another node not yet credited back by that node: the cross-node
+ * stand-in for the receiver's bufferedAmount (which exists only on its node). Past
+ * RELAY_PAUSE_ABOVE_BYTES the senders pause, past RELAY_DROP_ABOVE_BYTES frames are dropped.
+ */
+export const RELAY_NODE_IN_FLIGHT_MAX_BYTES = 24 * 1024 * 1024;
+/**
+ * In-flight relay bytes to a peer with no credit back for this long are written off (ms): a credit
+ * lost with a Redis reconnect must not pause its senders for ever.
+ */
+export const RELAY_CREDIT_STALE_MS = 5_000;
+/** Nodes listed in a welcome at most. */
+export const CLUSTER_NODES_MAX = 64;
+/** Longest node address (advertised_url) in a welcome, characters. */
+export const NODE_URL_MAX_CHARS = 2_048;
+/** PostgreSQL connections one node keeps at most. */
+export const PG_POOL_MAX = 10;
+/** How long a node waits for a PostgreSQL connection before answering STORE_UNAVAILABLE (ms). */
+export const PG_CONNECT_TIMEOUT_MS = 2_000;
+/** How long one PostgreSQL query may take before it counts as a failure (ms). */
+export const PG_QUERY_TIMEOUT_MS = 5_000;
+/** Commands one Redis client may have queued before new ones fail at once. */
+export const REDIS_COMMAND_QUEUE_MAX = 100_000;
+/** How long connecting to Redis may take (ms). */
+export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+/** A node that cannot reach Redis for this long at start does not start (ms). */
+export const REDIS_START_TIMEOUT_MS = 5_000;
+/** Longest wait between two attempts to reach Redis again (ms). */
+export const REDIS_RECONNECT_MAX_MS = 1_000;
+/** How long /readyz and a metrics scrape wait for an engine (Redis, PostgreSQL) to answer a ping (ms). */
+export const ENGINE_PING_TIMEOUT_MS = 1_000;

@@ -6,6 +6,7 @@
 
 import { ChatError, isErrorCode, type ErrorCode } from './errors';
 import {
+  CLUSTER_NODES_MAX,
   DEVICE_KEY_BYTES,
   DEVICE_KEYS_LOOKUP_MAX,
   DEVICE_SIGNATURE_BYTES,
@@ -13,6 +14,7 @@ import {
   PEER_ID_CHARS,
   PEER_SECRET_MAX_CHARS,
   PEER_SECRET_MIN_CHARS,
+  NODE_URL_MAX_CHARS,
   PROTOCOL_VERSION,
   SESSION_KEY_BYTES,
   USERNAME_MAX_CHARS,
@@ -93,6 +95,12 @@ export interface WelcomeMessage {
   self: PeerInfo;
   peers: PeerInfo[];
   settings: RoomSettings;
+  /**
+   * Cluster mode: the http(s) origins of the live nodes, this one included; a client that loses
+   * its node tries the others. Absent from a single node. Optional, so no version bump: a client
+   * that does not know the field ignores it.
+   */
+  nodes?: string[];
 }
 export interface PresenceMessage {
   v: number;
@@ -308,6 +316,11 @@ function iceServer(value: unknown): IceServerConfig {
   return server;
 }
 
+function nodeUrl(value: unknown): string {
+  if (typeof value !== 'string' || value.length > NODE_URL_MAX_CHARS || !/^https?:\/\/[^/\s]+$/.test(value)) fail('BAD_MESSAGE', 'nodes must hold http(s) origins');
+  return value;
+}
+
 function settings(value: unknown): RoomSettings {
   if (!isObject(value)) fail('BAD_MESSAGE', 'settings must be an object');
   const maxImageBytes = value.maxImageBytes;
@@ -322,8 +335,11 @@ export function parseServerMessage(raw: string): ServerMessage {
   const msg = parseEnvelope(raw, WS_SERVER_MESSAGE_MAX_BYTES);
   const v = PROTOCOL_VERSION;
   switch (msg.type) {
-    case 'welcome':
-      return { v, type: 'welcome', self: peerInfo(msg.self), peers: array(msg, 'peers', peerInfo), settings: settings(msg.settings) };
+    case 'welcome': {
+      const welcome: WelcomeMessage = { v, type: 'welcome', self: peerInfo(msg.self), peers: array(msg, 'peers', peerInfo), settings: settings(msg.settings) };
+      if (msg.nodes !== undefined) welcome.nodes = array(msg, 'nodes', nodeUrl, CLUSTER_NODES_MAX);
+      return welcome;
+    }
     case 'presence':
       return { v, type: 'presence', joined: array(msg, 'joined', peerInfo), left: array(msg, 'left', (p) => (isPeerId(p) ? p : fail('BAD_MESSAGE', 'left must hold peer ids'))) };
     case 'signal':

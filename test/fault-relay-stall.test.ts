@@ -13,6 +13,7 @@ import { PEER_FRAME_MAX_BYTES, RELAY_DROP_ABOVE_BYTES, RELAY_PAUSE_ABOVE_BYTES }
 import type { RelayFlowMessage, SignalFromMessage } from '../shared/protocol';
 import { encodeRelayEnvelope } from '../shared/relayEnvelope';
 import { DEFAULT_PASSWORD, postJson, spawnServerProcess, type ServerProcess } from './helpers/server';
+import { BURST_FRAMES, drained, streamUntilPaused } from './helpers/relayStall';
 import { connectPeer, waitFor, type OnlineSocket } from './helpers/ws';
 import { PROTOCOL_VERSION } from '../shared/limits';
 
@@ -25,9 +26,6 @@ const IGNORED_PAUSE_BYTES = 12 * RELAY_DROP_ABOVE_BYTES;
  * in flight and garbage not yet collected).
  */
 const RSS_GROWTH_MAX_BYTES = IGNORED_PAUSE_BYTES / 2;
-/** Frames per burst before the test lets its own socket drain (keeps the test's memory flat too). */
-const BURST_FRAMES = 16;
-const SENDER_BUFFER_MAX_BYTES = MiB;
 /** A bystander's signal must arrive within this, loaded machine included. */
 const PROMPT_MS = 1_000;
 
@@ -59,10 +57,6 @@ async function online(server: ServerProcess, username: string): Promise<OnlineSo
   return connectPeer(`ws://127.0.0.1:${server.port}/ws`, token);
 }
 
-/** Lets the event loop run until the socket's own send buffer is low (never a timed sleep). */
-async function drained(socket: OnlineSocket): Promise<void> {
-  while (socket.ws.bufferedAmount > SENDER_BUFFER_MAX_BYTES) await new Promise((resolve) => setImmediate(resolve));
-}
 
 /** Sends a signal from `from` to `to` and returns how long it took to arrive. */
 async function signalLatency(from: OnlineSocket, to: OnlineSocket, seq: number): Promise<number> {
@@ -82,14 +76,7 @@ test('stalled receiver: sender paused, excess dropped, server RSS bounded, other
   (receiver.ws as unknown as { _socket: net.Socket })._socket.pause();
 
   // A well-behaved sender streams until it is told to pause.
-  const pausedFor = () => sender.messages.some((m) => m.type === 'relay-flow' && m.peer === receiver.self.peerId && m.paused);
-  let sentBeforePause = 0;
-  while (!pausedFor() && sentBeforePause < 2 * RELAY_DROP_ABOVE_BYTES) {
-    for (let i = 0; i < BURST_FRAMES; i++, sentBeforePause += frame.length) sender.ws.send(frame);
-    await drained(sender);
-  }
-  await waitFor(pausedFor, 5_000, 'relay-flow paused');
-  assert.ok(sentBeforePause < 2 * RELAY_DROP_ABOVE_BYTES, `paused after ${sentBeforePause} bytes`);
+  const sentBeforePause = await streamUntilPaused(sender, receiver.self.peerId, frame);
 
   // Now it ignores the pause; meanwhile the others keep signalling.
   const latencies: number[] = [];

@@ -7,10 +7,11 @@ import * as assert from 'uvu/assert';
 import type { ApiErrorBody } from '../shared/api';
 import { ChatError } from '../shared/errors';
 import { REGISTRATION_WINDOW_MS } from '../shared/limits';
+import { rejects } from './helpers/rejects';
 import { Accounts } from '../rendezvous/accounts/accounts';
 import { LoginThrottle } from '../rendezvous/accounts/loginThrottle';
 import { RegistrationThrottle } from '../rendezvous/accounts/registrationThrottle';
-import type { UserRecord } from '../rendezvous/accounts/userStore';
+import type { UserRecord } from '../rendezvous/accounts/store';
 import { DEFAULT_PASSWORD, postJson, startTestServer, type TestServer } from './helpers/server';
 
 const LIMIT = 3;
@@ -84,25 +85,25 @@ test(`10 registrations at once with a limit of ${LIMIT}: exactly ${LIMIT} accoun
   );
 });
 
-test('the window slides: a registration leaves it REGISTRATION_WINDOW_MS later (injected clock)', () => {
+test('the window slides: a registration leaves it REGISTRATION_WINDOW_MS later (injected clock)', async () => {
   const throttle = new RegistrationThrottle({ perAddress: 2, windowMs: 60_000 });
-  throttle.begin('10.0.0.5', 0);
-  throttle.begin('10.0.0.5', 30_000);
-  assert.throws(() => throttle.begin('10.0.0.5', 45_000), isRateLimited(15));
-  throttle.begin('10.0.0.6', 45_000); // per address
-  assert.throws(() => throttle.begin('10.0.0.5', 59_999), isRateLimited(1));
-  throttle.begin('10.0.0.5', 60_000); // the first left the window
-  assert.throws(() => throttle.begin('10.0.0.5', 60_001), isRateLimited(30));
+  await throttle.begin('10.0.0.5', 0);
+  await throttle.begin('10.0.0.5', 30_000);
+  await rejects(throttle.begin('10.0.0.5', 45_000), isRateLimited(15));
+  await throttle.begin('10.0.0.6', 45_000); // per address
+  await rejects(throttle.begin('10.0.0.5', 59_999), isRateLimited(1));
+  await throttle.begin('10.0.0.5', 60_000); // the first left the window
+  await rejects(throttle.begin('10.0.0.5', 60_001), isRateLimited(30));
 });
 
-test('the default window is REGISTRATION_WINDOW_MS, and a withdrawn registration frees its place', () => {
+test('the default window is REGISTRATION_WINDOW_MS, and a withdrawn registration frees its place', async () => {
   const throttle = new RegistrationThrottle({ perAddress: 1 });
-  const failed = throttle.begin('10.0.0.7', 0);
-  assert.throws(() => throttle.begin('10.0.0.7', 1_000), isRateLimited(REGISTRATION_WINDOW_MS / 1000 - 1));
-  failed.withdraw();
-  throttle.begin('10.0.0.7', 2_000);
-  assert.throws(() => throttle.begin('10.0.0.7', REGISTRATION_WINDOW_MS + 1_999), isRateLimited(1));
-  throttle.begin('10.0.0.7', REGISTRATION_WINDOW_MS + 2_000);
+  const failed = await throttle.begin('10.0.0.7', 0);
+  await rejects(throttle.begin('10.0.0.7', 1_000), isRateLimited(REGISTRATION_WINDOW_MS / 1000 - 1));
+  await failed.withdraw();
+  await throttle.begin('10.0.0.7', 2_000);
+  await rejects(throttle.begin('10.0.0.7', REGISTRATION_WINDOW_MS + 1_999), isRateLimited(1));
+  await throttle.begin('10.0.0.7', REGISTRATION_WINDOW_MS + 2_000);
 });
 
 test('a refused registration hashes nothing; one that fails after the check does not count', async () => {
@@ -111,7 +112,7 @@ test('a refused registration hashes nothing; one that fails after the check does
   const users = {
     findByUsername: async () => null,
     hasLookAlike: () => false,
-    insert: async (user: Omit<UserRecord, '_id' | 'key' | 'createdAt'>) => ({ ...user, _id: 'id', key: user.username, createdAt: 0 }),
+    insert: async (user: Omit<UserRecord, 'id' | 'key' | 'createdAt'>) => ({ ...user, id: 'id', key: user.username, createdAt: 0 }),
   };
   const hasher = {
     hash: () => {

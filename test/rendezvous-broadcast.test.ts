@@ -31,7 +31,7 @@ function fakeConnection(index: number) {
   };
   const conn = new Connection(ws as unknown as WebSocket, '127.0.0.1');
   const info: PeerInfo = { peerId: `peer${String(index).padStart(18, '0')}`, username: `user${index}`, displayName: `User ${index}`, deviceKey: 'K'.repeat(43) };
-  conn.online = { info, userId: `u${index}`, tokenHash: 'hash', expiresAt: Infinity };
+  conn.online = { info, userId: `u${index}`, tokenHash: 'hash', expiresAt: Infinity, gen: index + 1 };
   conn.state = 'online';
   return { conn, sent, pings: () => pings };
 }

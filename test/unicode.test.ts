@@ -148,7 +148,7 @@ test('a password whose typed form differs from its NFKC form costs two verifies 
     verifyNothing: async () => void calls.push('nothing'),
     hash: async () => 'new',
   };
-  const user = (passwordNfkc?: boolean) => ({ _id: 'id', username: 'u', key: 'u', passwordHash: passwordNfkc ? 'nfkc' : 'legacy', ...(passwordNfkc ? { passwordNfkc } : {}) });
+  const user = (passwordNfkc?: boolean) => ({ id: 'id', username: 'u', key: 'u', passwordHash: passwordNfkc ? 'nfkc' : 'legacy', ...(passwordNfkc ? { passwordNfkc } : {}) });
   const costOf = async (found: object | null, password: string): Promise<string[]> => {
     calls.length = 0;
     const users = { findByUsername: async () => found };

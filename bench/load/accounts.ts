@@ -1,7 +1,9 @@
 // Accounts for the load bench, made through the real HTTP API: registration and login each cost
 // an Argon2id hash (~30 ms, PASSWORD_HASH_CONCURRENCY at a time on the server).
 
-import type { LoginResponse } from '../../shared/api';
+import type { ApiErrorBody, LoginResponse } from '../../shared/api';
+import { retryWhenBusy } from '../../shared/busyRetry';
+import { ChatError } from '../../shared/errors';
 import { PASSWORD_HASH_CONCURRENCY } from '../../shared/limits';
 import { postJson } from '../../test/helpers/server';
 
@@ -11,15 +13,35 @@ export function benchUsername(index: number): string {
   return `load${String(index).padStart(4, '0')}`;
 }
 
-export type LoginOutcome = { ok: true; token: string } | { ok: false; status: number };
+export type LoginOutcome = { ok: true; token: string; retries: number } | { ok: false; status: number; retries: number };
 
-export async function login(httpUrl: string, username: string): Promise<LoginOutcome> {
+/**
+ * One login as the page and the CLI make it: a 503 (the password queue is full) is tried again
+ * after the server's Retry-After, with jitter (shared/busyRetry.ts); `retries` counts those.
+ */
+export async function loginAsClients(httpUrl: string, username: string): Promise<LoginOutcome> {
+  let retries = 0;
+  try {
+    return await retryWhenBusy(
+      async () => {
+        const outcome = await login(httpUrl, username);
+        if (!outcome.ok && outcome.status === 503) throw new ChatError('BUSY', 'busy', { retryAfterSeconds: outcome.retryAfterSeconds });
+        return { ...outcome, retries };
+      },
+      { onWait: () => retries++ },
+    );
+  } catch {
+    return { ok: false, status: 503, retries };
+  }
+}
+
+export async function login(httpUrl: string, username: string): Promise<(LoginOutcome & { retryAfterSeconds?: number })> {
   const res = await postJson(`${httpUrl}/api/login`, { username, password: BENCH_PASSWORD });
   if (res.status !== 200) {
-    await res.body?.cancel();
-    return { ok: false, status: res.status };
+    const body = (await res.json().catch(() => null)) as ApiErrorBody | null;
+    return { ok: false, status: res.status, retries: 0, retryAfterSeconds: body?.error?.retryAfterSeconds };
   }
-  return { ok: true, token: ((await res.json()) as LoginResponse).token };
+  return { ok: true, token: ((await res.json()) as LoginResponse).token, retries: 0 };
 }
 
 async function registerAndLogin(httpUrl: string, username: string): Promise<string> {

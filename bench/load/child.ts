@@ -14,8 +14,9 @@ export class Child<To, From> {
     script: string,
     nodeFlags: string[] = [],
     private readonly onUnclaimed: (message: From) => void = () => {},
+    env: Record<string, string> = {},
   ) {
-    this.process = fork(script, [], { execArgv: ['--import', 'tsx', ...nodeFlags], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+    this.process = fork(script, [], { execArgv: ['--import', 'tsx', ...nodeFlags], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
     this.process.on('message', (message: From) => {
       for (const waiter of this.waiters) if (waiter(message)) return;
       this.onUnclaimed(message);

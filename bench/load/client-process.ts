@@ -20,7 +20,7 @@ function deviceOf(token: string): DeviceKeyPair {
 import { epochNow, type FromClients, type ToClients } from './ipc';
 import { deviceAuth, generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 
-/** Connections being opened or authenticated at once. */
+/** Connections being opened or authenticated at once, when the coordinator does not say. */
 const CONNECT_CONCURRENCY = 200;
 /** How long one connection may take to open and be welcomed (ms). */
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -86,7 +86,7 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
   });
 }
 
-async function connectAll(wsUrl: string, tokens: string[], count: number): Promise<void> {
+async function connectAll(wsUrl: string, tokens: string[], count: number, concurrency = CONNECT_CONCURRENCY): Promise<void> {
   const jobs = Array.from({ length: count }, (_, k) => tokens[k % tokens.length]);
   const authLatenciesMs: number[] = [];
   let next = 0;
@@ -107,7 +107,7 @@ async function connectAll(wsUrl: string, tokens: string[], count: number): Promi
       }
     }
   };
-  await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
   reply({ ev: 'connected', connected: sockets.length, failed, firstError, elapsedMs: performance.now() - started, authLatenciesMs });
 }
 
@@ -121,7 +121,7 @@ process.on('disconnect', stop);
 process.on('message', (message: ToClients) => {
   switch (message.cmd) {
     case 'connect':
-      return void connectAll(message.wsUrl, message.tokens, message.count);
+      return void connectAll(message.wsUrl, message.tokens, message.count, message.concurrency);
     case 'watch':
       watch = { id: message.id, needle: Buffer.from(message.needle), times: new Float64Array(sockets.length).fill(NaN), pending: sockets.length };
       return reply({ ev: 'armed', id: message.id });

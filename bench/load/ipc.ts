@@ -40,7 +40,7 @@ export type FromServer =
 
 export type ToClients =
   /** Open `count` connections, the k-th authenticated with tokens[k % tokens.length]. */
-  | { cmd: 'connect'; wsUrl: string; tokens: string[]; count: number }
+  | { cmd: 'connect'; wsUrl: string; tokens: string[]; count: number; concurrency?: number }
   /** Record when each connection first receives a text message containing `needle`. */
   | { cmd: 'watch'; id: number; needle: string }
   /** Report what the watch `id` recorded so far (the coordinator's timeout). */

@@ -4,6 +4,11 @@
 // idle connection, event-loop delay during a login burst, relay throughput and signaling latency.
 // Prints a table and writes bench/results/load.json.
 //
+// Then the cluster run (LOAD_CLUSTER=0 skips it): the same figures with CLUSTER_NODES nodes, each in
+// its own process, on a real Redis and PostgreSQL started here, the clients spread over the nodes
+// (one client process per node), the probe joining on the first node; relay throughput within one
+// node and across two. Printed side by side with the single node; bench/results/load-cluster.json.
+//
 // Accounts: registering 10,000 accounts would take minutes of Argon2id. ACCOUNTS accounts are
 // registered and logged in through the real HTTP API, and each session token is used by
 // CLIENTS / ACCOUNTS connections, each with its own peer secret, hence its own peer id: to the
@@ -14,15 +19,21 @@ import { cpus } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX, PRESENCE_FLUSH_MS } from '../../shared/limits';
-import { benchUsername, createAccounts, login } from './accounts';
+import { benchUsername, createAccounts, loginAsClients } from './accounts';
 import { Child } from './child';
 import { epochNow, type DelaySample, type FromClients, type FromServer, type MemorySample, type ToClients, type ToServer } from './ipc';
 import { authenticate, closeSocket, connectProbe, openSocket, type Probe } from './probe';
 import { round, summarize, type Summary } from './stats';
 import { RELAY_FRAMES, relayThroughput, SIGNALS, signalingLatencies } from './traffic';
+import { postgresBinDir, redisServerPath, startPostgres, startRedis } from '../../test/helpers/engines';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_FILE = path.resolve(HERE, '..', 'results', 'load.json');
+const CLUSTER_RESULTS_FILE = path.resolve(HERE, '..', 'results', 'load-cluster.json');
+/** Connections being opened or authenticated at once, over all client processes. */
+const CONNECTS_IN_FLIGHT = 400;
+/** Nodes of the cluster run (each in its own process, with one client process of its own). */
+const CLUSTER_NODES = 3;
 
 function envInt(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -58,12 +69,18 @@ type ClientChild = Child<ToClients, FromClients>;
 
 const serverErrors: string[] = [];
 
-function startServerProcess(): ServerChild {
+function startServerProcess(name = 'server', env: Record<string, string> = {}): ServerChild {
   // LOAD_SERVER_NODE_FLAGS, e.g. "--trace-gc" or "--cpu-prof", is for looking into a result.
   const extraFlags = (process.env.LOAD_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  return new Child<ToServer, FromServer>('server', path.join(HERE, 'server-process.ts'), ['--expose-gc', ...extraFlags], (m) => {
-    if (m.ev === 'error' && serverErrors.push(m.message) <= 3) console.error(`server: ${m.message}`);
-  });
+  return new Child<ToServer, FromServer>(
+    name,
+    path.join(HERE, 'server-process.ts'),
+    ['--expose-gc', ...extraFlags],
+    (m) => {
+      if (m.ev === 'error' && serverErrors.push(m.message) <= 3) console.error(`${name}: ${m.message}`);
+    },
+    env,
+  );
 }
 
 function startClientProcess(index: number): ClientChild {
@@ -72,7 +89,14 @@ function startClientProcess(index: number): ClientChild {
   });
 }
 
-const memoryOf = (server: ServerChild) => server.request({ cmd: 'memory' }, (m) => (m.ev === 'memory' ? m.memory : undefined), REPORT_TIMEOUT_MS);
+const memoryOne = (server: ServerChild) => server.request({ cmd: 'memory' }, (m) => (m.ev === 'memory' ? m.memory : undefined), REPORT_TIMEOUT_MS);
+
+/** The memory of every node, added up (a cluster's cost per connection is all of its nodes'). */
+async function memoryOf(servers: ServerChild[]): Promise<MemorySample> {
+  const samples = await Promise.all(servers.map(memoryOne));
+  const sum = (key: keyof MemorySample) => samples.reduce((n, s) => n + s[key], 0);
+  return { rssBytes: sum('rssBytes'), heapUsedBytes: sum('heapUsedBytes'), externalBytes: sum('externalBytes'), arrayBuffersBytes: sum('arrayBuffersBytes') };
+}
 
 async function delayDuring(server: ServerChild, work: () => Promise<unknown>): Promise<DelaySample> {
   server.send({ cmd: 'delay-start' });
@@ -80,8 +104,8 @@ async function delayDuring(server: ServerChild, work: () => Promise<unknown>): P
   return server.request({ cmd: 'delay-stop' }, (m) => (m.ev === 'delay' ? m.delay : undefined), REPORT_TIMEOUT_MS);
 }
 
-/** Connects every client; resolves with the count and the rate. */
-async function connectClients(clients: ClientChild[], wsUrl: string, tokens: string[]) {
+/** Connects every client (client process i to node i % nodes); resolves with the count and the rate. */
+async function connectClients(clients: ClientChild[], wsUrls: string[], tokens: string[]) {
   const started = performance.now();
   const results = await Promise.all(
     clients.map((client, i) => {
@@ -89,7 +113,9 @@ async function connectClients(clients: ClientChild[], wsUrl: string, tokens: str
       // Each process starts at another token, so every account gets a similar number of peers.
       const offset = (i * count) % tokens.length;
       const rotated = [...tokens.slice(offset), ...tokens.slice(0, offset)];
-      return client.request({ cmd: 'connect', wsUrl, tokens: rotated, count }, (m) => (m.ev === 'connected' ? m : undefined), CONNECT_TIMEOUT_MS);
+      // The same connections in flight in total whatever the number of client processes (a cluster run has more).
+      const concurrency = Math.ceil(CONNECTS_IN_FLIGHT / clients.length);
+      return client.request({ cmd: 'connect', wsUrl: wsUrls[i % wsUrls.length], tokens: rotated, count, concurrency }, (m) => (m.ev === 'connected' ? m : undefined), CONNECT_TIMEOUT_MS);
     }),
   );
   const elapsedMs = performance.now() - started;
@@ -160,20 +186,23 @@ async function joinLeaveRounds(clients: ClientChild[], wsUrl: string, probeToken
   return { joins, leaves, afterRamp, join: deliveryRound(all.join), leave: deliveryRound(all.leave), unexpectedCloses };
 }
 
+/** ACCOUNTS logins at once, each retrying a 503 by itself as the page and the CLI do. */
 async function loginBurst(server: ServerChild, httpUrl: string) {
-  let outcomes: Awaited<ReturnType<typeof login>>[] = [];
+  let outcomes: Awaited<ReturnType<typeof loginAsClients>>[] = [];
   const started = performance.now();
   const delay = await delayDuring(server, async () => {
-    outcomes = await Promise.all(Array.from({ length: ACCOUNTS }, (_, i) => login(httpUrl, benchUsername(i))));
+    outcomes = await Promise.all(Array.from({ length: ACCOUNTS }, (_, i) => loginAsClients(httpUrl, benchUsername(i))));
   });
   const elapsedMs = performance.now() - started;
   const busy = outcomes.filter((o) => !o.ok && o.status === 503).length;
   const ok = outcomes.filter((o) => o.ok).length;
-  return { logins: ACCOUNTS, ok, busy503: busy, other: ACCOUNTS - ok - busy, elapsedMs: round(elapsedMs), delay };
+  const retries = outcomes.reduce((n, o) => n + o.retries, 0);
+  return { logins: ACCOUNTS, ok, busy503: busy, retried503s: retries, other: ACCOUNTS - ok - busy, elapsedMs: round(elapsedMs), delay };
 }
 
-async function traffic(wsUrl: string, token: string) {
-  const [a, b] = await Promise.all([connectProbe(wsUrl, token), connectProbe(wsUrl, token)]);
+/** Relay and signaling between a peer on `wsUrl` and one on `otherWsUrl` (another node, or the same). */
+async function traffic(wsUrl: string, otherWsUrl: string, token: string) {
+  const [a, b] = await Promise.all([connectProbe(wsUrl, token), connectProbe(otherWsUrl, token)]);
   const relayMiBps: number[] = [];
   for (let i = 0; i < RELAY_RUNS; i++) relayMiBps.push(round(await relayThroughput(a, b)));
   const signals: number[] = [];
@@ -192,17 +221,19 @@ const perConnection = (after: MemorySample, before: MemorySample, n: number) => 
 const roundDelay = (d: DelaySample) => ({ p50Ms: round(d.p50Ms), p99Ms: round(d.p99Ms), maxMs: round(d.maxMs), samples: d.samples, gcPauses: d.gcPauses, gcMaxMs: round(d.gcMaxMs), gcTotalMs: round(d.gcTotalMs) });
 const flushSummary = (s: Summary) => ({ count: s.count, p50Ms: round(s.p50, 2), p99Ms: round(s.p99, 2), maxMs: round(s.max, 2) });
 
-async function run(server: ServerChild, clients: ClientChild[]) {
-  const { wsUrl, httpUrl } = await server.next((m) => (m.ev === 'ready' ? m : undefined), SERVER_START_TIMEOUT_MS);
+async function run(servers: ServerChild[], clients: ClientChild[]) {
+  const nodes = await Promise.all(servers.map((s) => s.next((m) => (m.ev === 'ready' ? m : undefined), SERVER_START_TIMEOUT_MS)));
+  const [server] = servers;
+  const { wsUrl, httpUrl } = nodes[0];
   console.log(`server ${httpUrl}; ${ACCOUNTS} accounts via the API...`);
   const accountsStarted = performance.now();
   const [probeToken, ...tokens] = await withTimeout(createAccounts(httpUrl, ACCOUNTS + 1), ACCOUNTS_TIMEOUT_MS, 'accounts');
   const accountsMs = performance.now() - accountsStarted;
   const probeUsername = benchUsername(0);
-  const baseline = await memoryOf(server);
+  const baseline = await memoryOf(servers);
 
   console.log(`connecting ${CLIENTS} clients from ${clients.length} processes...`);
-  const connect = await connectClients(clients, wsUrl, tokens);
+  const connect = await connectClients(clients, nodes.map((n) => n.wsUrl), tokens);
   console.log(`  ${connect.connected} connected in ${round(connect.elapsedMs / 1000)} s (${connect.failed} failed${connect.firstError ? `: ${connect.firstError}` : ''})`);
 
   console.log('join/leave rounds...');
@@ -210,12 +241,13 @@ async function run(server: ServerChild, clients: ClientChild[]) {
   const presence = await joinLeaveRounds(clients, wsUrl, probeToken, probeUsername);
   const { flushes } = await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
 
-  const idle = await memoryOf(server);
+  const idle = await memoryOf(servers);
   console.log('event-loop delay, idle and during the login burst...');
   const idleDelay = await delayDuring(server, () => new Promise((resolve) => setTimeout(resolve, IDLE_DELAY_WINDOW_MS)));
   const burst = await loginBurst(server, httpUrl);
   console.log('relay and signaling...');
-  const trafficResult = await traffic(wsUrl, probeToken);
+  const trafficResult = await traffic(wsUrl, wsUrl, probeToken);
+  const acrossNodes = nodes.length > 1 ? await traffic(wsUrl, nodes[1].wsUrl, probeToken) : undefined;
 
   return {
     accountsMs,
@@ -226,6 +258,7 @@ async function run(server: ServerChild, clients: ClientChild[]) {
     idleDelay,
     burst,
     traffic: trafficResult,
+    acrossNodes,
   };
 }
 
@@ -234,14 +267,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-async function report(r: Awaited<ReturnType<typeof run>>) {
+async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientProcesses: number, file: string) {
   const perConn = r.memory.perConnection;
   const joinAll = Math.max(...r.presence.joins.map((j) => j.allMs));
   const results = {
     date: new Date().toISOString(),
     conditions: {
       clients: CLIENTS,
-      clientProcesses: CLIENT_PROCESSES,
+      clientProcesses,
+      nodes,
       cpus: cpus().length,
       node: process.version,
       loopback: true,
@@ -259,8 +293,9 @@ async function report(r: Awaited<ReturnType<typeof run>>) {
     presenceFlushWithAllOnline: r.flushes,
     memory: { ...r.memory, perConnection: perConn },
     eventLoopDelay: { idle: roundDelay(r.idleDelay), loginBurst: { ...r.burst, delay: roundDelay(r.burst.delay) } },
-    relay: { miBps: r.traffic.relayMiBps, framesPerRun: r.traffic.relayFramesPerRun },
+    relay: { miBps: r.traffic.relayMiBps, framesPerRun: r.traffic.relayFramesPerRun, acrossNodesMiBps: r.acrossNodes?.relayMiBps },
     signaling: r.traffic.signaling,
+    signalingAcrossNodes: r.acrossNodes?.signaling,
     targets: {
       joinReachesAllWithinMs: { target: TARGET_JOIN_ALL_MS, worst: joinAll, met: joinAll < TARGET_JOIN_ALL_MS && r.presence.join.missed === 0 },
       bytesPerIdleConnection: { target: TARGET_BYTES_PER_CONNECTION, rss: perConn.rssBytes, met: perConn.rssBytes < TARGET_BYTES_PER_CONNECTION },
@@ -268,8 +303,8 @@ async function report(r: Awaited<ReturnType<typeof run>>) {
     },
     serverErrors: serverErrors.length,
   };
-  await mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   return results;
 }
 
@@ -280,7 +315,7 @@ function printTable(r: Results): void {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
   const t = r.targets;
   const rows: [string, string][] = [
-    ['clients connected', `${r.connect.connected} (${r.connect.failed} failed) from ${CLIENT_PROCESSES} processes`],
+    ['clients connected', `${r.connect.connected} (${r.connect.failed} failed) from ${r.conditions.clientProcesses} processes`],
     ['connect+login rate', `${r.connect.perSecond} /s (${r.connect.seconds} s; auth p50 ${r.connect.authP50Ms} ms, p99 ${r.connect.authP99Ms} ms)`],
     ['join to every client', `p50 ${r.join.p50Ms} ms, p99 ${r.join.p99Ms} ms, all ${r.join.allMs} ms (${r.join.missed} missed) - target < ${t.joinReachesAllWithinMs.target} ms: ${met(t.joinReachesAllWithinMs.met)}`],
     ['leave to every client', `p50 ${r.leave.p50Ms} ms, p99 ${r.leave.p99Ms} ms, all ${r.leave.allMs} ms (${r.leave.missed} missed)`],
@@ -289,7 +324,7 @@ function printTable(r: Results): void {
     ['event-loop delay, idle', `p99 ${r.eventLoopDelay.idle.p99Ms} ms, max ${r.eventLoopDelay.idle.maxMs} ms`],
     ['event-loop delay, 100 logins', `p99 ${r.eventLoopDelay.loginBurst.delay.p99Ms} ms, max ${r.eventLoopDelay.loginBurst.delay.maxMs} ms - target < ${t.loginBurstDelayP99Ms.target} ms: ${met(t.loginBurstDelayP99Ms.met)}`],
     ['  gc pauses in the burst', `${r.eventLoopDelay.loginBurst.delay.gcPauses}, longest ${r.eventLoopDelay.loginBurst.delay.gcMaxMs} ms, total ${r.eventLoopDelay.loginBurst.delay.gcTotalMs} ms`],
-    ['login burst outcome', `${r.eventLoopDelay.loginBurst.ok} ok, ${r.eventLoopDelay.loginBurst.busy503} busy (503), ${r.eventLoopDelay.loginBurst.other} other, in ${r.eventLoopDelay.loginBurst.elapsedMs} ms`],
+    ['login burst outcome', `${r.eventLoopDelay.loginBurst.ok} ok, ${r.eventLoopDelay.loginBurst.busy503} failed busy (503) after ${r.eventLoopDelay.loginBurst.retried503s} retried 503s, ${r.eventLoopDelay.loginBurst.other} other, in ${r.eventLoopDelay.loginBurst.elapsedMs} ms`],
     ['relay throughput', `${r.relay.miBps.join(', ')} MiB/s (${r.relay.framesPerRun} x 64 KiB per run)`],
     ['signaling latency', `p50 ${r.signaling.p50Ms} ms, p99 ${r.signaling.p99Ms} ms (${r.signaling.count} signals)`],
   ];
@@ -299,19 +334,68 @@ function printTable(r: Results): void {
   console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS_FILE)}`);
 }
 
+/** The single node and the cluster, side by side. */
+function printComparison(single: Results, cluster: Results): void {
+  const rows: [string, string, string][] = [
+    ['', 'one node', `${cluster.conditions.nodes} nodes (Redis, PostgreSQL)`],
+    ['clients connected', `${single.connect.connected}`, `${cluster.connect.connected}`],
+    ['connect+login rate', `${single.connect.perSecond} /s`, `${cluster.connect.perSecond} /s`],
+    ['auth p99', `${single.connect.authP99Ms} ms`, `${cluster.connect.authP99Ms} ms`],
+    ['join to every client p99 / all', `${single.join.p99Ms} / ${single.join.allMs} ms`, `${cluster.join.p99Ms} / ${cluster.join.allMs} ms`],
+    ['leave to every client p99 / all', `${single.leave.p99Ms} / ${single.leave.allMs} ms`, `${cluster.leave.p99Ms} / ${cluster.leave.allMs} ms`],
+    ['memory / idle conn (all nodes)', `${round(single.memory.perConnection.rssBytes / 1024, 2)} KiB`, `${round(cluster.memory.perConnection.rssBytes / 1024, 2)} KiB`],
+    ['login burst (100)', `${single.eventLoopDelay.loginBurst.ok} ok, p99 delay ${single.eventLoopDelay.loginBurst.delay.p99Ms} ms`, `${cluster.eventLoopDelay.loginBurst.ok} ok, p99 delay ${cluster.eventLoopDelay.loginBurst.delay.p99Ms} ms`],
+    ['relay within a node', `${single.relay.miBps.join(', ')} MiB/s`, `${cluster.relay.miBps.join(', ')} MiB/s`],
+    ['relay across nodes', '-', `${cluster.relay.acrossNodesMiBps?.join(', ')} MiB/s`],
+    ['signaling p99 (across nodes)', `${single.signaling.p99Ms} ms`, `${cluster.signaling.p99Ms} ms (${cluster.signalingAcrossNodes?.p99Ms} ms)`],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log('');
+  for (const [k, a, b] of rows) console.log(`${k.padEnd(w0)}  ${a.padEnd(w1)}  ${b}`);
+  console.log(`\nwritten to ${path.relative(process.cwd(), CLUSTER_RESULTS_FILE)}`);
+}
+
+/** One run: `servers` started, one client process per entry of `clientCount`. */
+async function runWith(servers: ServerChild[], clientProcesses: number, nodes: number, file: string): Promise<Results> {
+  const clients = Array.from({ length: clientProcesses }, (_, i) => startClientProcess(i));
+  try {
+    return await report(await run(servers, clients), nodes, clientProcesses, file);
+  } finally {
+    await Promise.all([...clients.map((c) => c.stop({ cmd: 'stop' })), ...servers.map((s) => s.stop({ cmd: 'stop' }))]);
+  }
+}
+
+async function clusterRun(): Promise<Results | undefined> {
+  if (process.env.LOAD_CLUSTER === '0') return undefined;
+  if (!redisServerPath() || !postgresBinDir()) {
+    console.log('\ncluster run skipped: it needs redis-server and PostgreSQL (apt-get install -y redis-server postgresql)');
+    return undefined;
+  }
+  console.log(`\ncluster run: ${CLUSTER_NODES} nodes on a Redis and a PostgreSQL of their own...`);
+  const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+  try {
+    // Started together: the schema migration takes an advisory lock, so one node creates it.
+    const servers = Array.from({ length: CLUSTER_NODES }, (_, i) =>
+      startServerProcess(`node${i + 1}`, { LOAD_REDIS_URL: redis.url, LOAD_POSTGRES_URL: postgres.url, LOAD_NODE_NAME: `node${i + 1}` }),
+    );
+    return await runWith(servers, CLUSTER_NODES, CLUSTER_NODES, CLUSTER_RESULTS_FILE);
+  } finally {
+    await Promise.all([redis.stop(), postgres.destroy()]);
+  }
+}
+
 async function main(): Promise<void> {
-  const server = startServerProcess();
-  const clients = Array.from({ length: CLIENT_PROCESSES }, (_, i) => startClientProcess(i));
-  const everyone = [server, ...clients];
   const deadline = setTimeout(() => {
     console.error(`load bench: over ${TOTAL_TIMEOUT_MS / 60_000} minutes, giving up`);
-    for (const child of everyone) child.kill();
     process.exit(1);
   }, TOTAL_TIMEOUT_MS);
   try {
-    printTable(await report(await run(server, clients)));
+    const single = await runWith([startServerProcess()], CLIENT_PROCESSES, 1, RESULTS_FILE);
+    printTable(single);
+    const cluster = await clusterRun();
+    if (cluster) printComparison(single, cluster);
   } finally {
-    await Promise.all([...clients.map((c) => c.stop({ cmd: 'stop' })), server.stop({ cmd: 'stop' })]);
     clearTimeout(deadline);
   }
 }

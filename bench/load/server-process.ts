@@ -54,6 +54,10 @@ async function main(): Promise<void> {
     unauthenticatedPerAddressMax: 10_000,
     // Each of its 100 accounts has 100 peers online (one token, 100 peer secrets), past PEERS_PER_ACCOUNT_MAX.
     peersPerAccountMax: 10_000,
+    // A node of the cluster run (main.ts): its engines and name come from the coordinator.
+    ...(process.env.LOAD_REDIS_URL
+      ? { cluster: { redisUrl: process.env.LOAD_REDIS_URL, postgresUrl: process.env.LOAD_POSTGRES_URL, nodeName: process.env.LOAD_NODE_NAME } }
+      : {}),
     log: (message) => reply({ ev: 'error', message }),
   });
   let histogram: IntervalHistogram | undefined;

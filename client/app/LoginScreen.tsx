@@ -2,6 +2,7 @@
 
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n';
+import { retryWhenBusy } from '../../shared/busyRetry';
 import { api } from './api';
 import { errorText } from './errorText';
 import { Field } from './Field';
@@ -24,6 +25,7 @@ export function LoginScreen({ serverAddress, onServerAddress, initialUsername, n
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [waiting, setWaiting] = useState<string | null>(null);
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -35,10 +37,15 @@ export function LoginScreen({ serverAddress, onServerAddress, initialUsername, n
     setError(null);
     try {
       const name = username.trim();
-      const response = await api.login(origin, { username: name, password, deviceToken: storage.deviceToken(origin, name) });
+      // A busy server (503) is tried again by itself, saying so meanwhile.
+      const response = await retryWhenBusy(() => api.login(origin, { username: name, password, deviceToken: storage.deviceToken(origin, name) }), {
+        onWait: (ms) => setWaiting(t('busyRetrying', { seconds: Math.ceil(ms / 1000) })),
+      });
+      setWaiting(null);
       storage.setDeviceToken(origin, name, response.device.token);
       onLogin({ origin, token: response.token, user: response.user });
     } catch (err) {
+      setWaiting(null);
       setError(errorText(t, err));
       setBusy(false);
     }
@@ -47,7 +54,7 @@ export function LoginScreen({ serverAddress, onServerAddress, initialUsername, n
   return (
     <form class="card" onSubmit={submit} noValidate>
       <h1>{t('loginTitle')}</h1>
-      <Status text={notice} />
+      <Status text={waiting ?? notice} />
       <Field label={t('username')} value={username} onInput={setUsername} autoComplete="username" required />
       <Field label={t('password')} value={password} onInput={setPassword} type="password" autoComplete="current-password" required />
       <AccountFormFooter

@@ -1,6 +1,7 @@
 // The registration page (`/register`). The shared account rules give instant feedback per field;
 // the server stays the judge (e.g. USERNAME_TAKEN).
 
+import { retryWhenBusy } from '../../shared/busyRetry';
 import { useState } from 'preact/hooks';
 import { validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import { useI18n, type MessageKey } from '../i18n';
@@ -59,12 +60,9 @@ export function RegisterScreen({ serverAddress, onServerAddress, onRegistered }:
     setBusy(true);
     setError(null);
     try {
-      const { user } = await api.register(origin, {
-        username: values.username.trim(),
-        password: values.password,
-        displayName: values.displayName.trim(),
-        bio: values.bio.trim() || undefined,
-      });
+      const body = { username: values.username.trim(), password: values.password, displayName: values.displayName.trim(), bio: values.bio.trim() || undefined };
+      // A busy server (503) is tried again by itself, saying so meanwhile.
+      const { user } = await retryWhenBusy(() => api.register(origin, body), { onWait: (ms) => setError(t('busyRetrying', { seconds: Math.ceil(ms / 1000) })) });
       onRegistered(user.username);
     } catch (err) {
       setError(errorText(t, err));

@@ -11,11 +11,23 @@ import WebSocket from 'ws';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
 import type { ApiErrorBody, LoginResponse } from '../../shared/api';
+import { retryWhenBusy } from '../../shared/busyRetry';
+import { ChatError, isErrorCode } from '../../shared/errors';
 import { HelpRequested, parseArgs, USAGE, type CliArgs } from './args';
 import { cliDeviceKey, cliKeyPins, readDeviceToken, writeDeviceToken } from './deviceState';
 import { formatDeviceChanged, formatJoin, formatLeave, formatLink, formatMessage } from './format';
 
+/** Logs in, trying again by itself while the server answers 503 (busy, or its database down). */
 async function login(args: CliArgs): Promise<string> {
+  try {
+    return await retryWhenBusy(() => loginOnce(args), { onWait: (ms) => console.error(`(server busy: trying again in ${Math.ceil(ms / 1000)} s)`) });
+  } catch (error) {
+    if (error instanceof ChatError) throw new Error(`login failed (${error.code}): ${error.message}`);
+    throw error;
+  }
+}
+
+async function loginOnce(args: CliArgs): Promise<string> {
   const res = await fetch(`${args.httpBase}/api/login`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
@@ -24,8 +36,9 @@ async function login(args: CliArgs): Promise<string> {
     throw new Error(`cannot reach ${args.httpBase}: ${(err.cause as Error | undefined)?.message ?? err.message}`);
   });
   if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as ApiErrorBody | null;
-    throw new Error(`login failed (${res.status}): ${body?.error?.message ?? res.statusText}`);
+    const error = ((await res.json().catch(() => null)) as ApiErrorBody | null)?.error;
+    if (error && isErrorCode(error.code)) throw new ChatError(error.code, error.message, { retryAfterSeconds: Number(res.headers.get('Retry-After')) || undefined });
+    throw new Error(`login failed (${res.status}): ${res.statusText}`);
   }
   const response = (await res.json()) as LoginResponse;
   await writeDeviceToken(args.stateDir, args.httpBase, args.user, response.device.token);

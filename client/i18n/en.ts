@@ -23,6 +23,7 @@ export const en = {
   registered: 'Account “{username}” created. You can log in now.',
   checkingSession: 'Checking your session…',
   fillLogin: 'Enter your username and password.',
+  busyRetrying: 'The server is busy. Trying again in {seconds} s…',
   fillRequired: 'Fill in: {fields}.',
   passwordMismatch: 'The passwords do not match.',
   sessionEnded: 'Your session has ended. Please log in again.',

@@ -24,6 +24,7 @@ export const zhCN: Dictionary = {
   registered: '账号“{username}”已创建，现在可以登录了。',
   checkingSession: '正在检查会话…',
   fillLogin: '请输入用户名和密码。',
+  busyRetrying: '服务器繁忙，{seconds} 秒后自动重试…',
   fillRequired: '请填写：{fields}。',
   passwordMismatch: '两次输入的密码不一致。',
   sessionEnded: '会话已结束，请重新登录。',

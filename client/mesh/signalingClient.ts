@@ -1,6 +1,8 @@
 // The socket to the rendezvous server: authenticates, parses every message, reconnects with
 // exponential backoff and full jitter, and re-authenticates with the same token and peer secret
-// so the server gives back the same peer id.
+// so the server gives back the same peer id. In a cluster the welcome names every live node: a
+// client that loses its node tries the others in turn (same backoff), and resumes its session
+// there (the token is held in memory; the nodes share the accounts).
 
 import { deviceAuth, type DeviceKeyPair } from '../../shared/deviceKey';
 import { sessionAuth, type SessionKeyPair } from '../../shared/e2e/index';
@@ -64,8 +66,16 @@ type SocketCtor = new (url: string) => MinimalSocket;
 
 const OPEN = 1;
 
+/** The WebSocket endpoint of a node given by its http(s) origin (a welcome's `nodes`). */
+export function nodeSocketUrl(origin: string): string {
+  return `${origin.replace(/^http/, 'ws')}/ws`;
+}
+
 export class SignalingClient {
   private socket: MinimalSocket | null = null;
+  /** Where to connect: the configured address first, then the cluster's nodes once a welcome named them. */
+  private urls: string[];
+  private urlIndex = 0;
   private authed = false;
   private everWelcomed = false;
   private attempts = 0;
@@ -77,6 +87,12 @@ export class SignalingClient {
     const ctor = options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket;
     if (!ctor) throw new Error('no WebSocket implementation: pass options.WebSocket in Node');
     this.Ctor = ctor as SocketCtor;
+    this.urls = [options.url];
+  }
+
+  /** The address of the node this client is (or will next be) connected to. */
+  get url(): string {
+    return this.urls[this.urlIndex];
   }
 
   get online(): boolean {
@@ -141,7 +157,7 @@ export class SignalingClient {
     handlers.status(this.everWelcomed ? 'reconnecting' : 'connecting');
     let socket: MinimalSocket;
     try {
-      socket = new this.Ctor(this.options.url);
+      socket = new this.Ctor(this.url);
     } catch (err) {
       handlers.protocolError(`cannot open socket: ${(err as Error).message}`);
       return this.scheduleReconnect();
@@ -176,6 +192,8 @@ export class SignalingClient {
 
   private scheduleReconnect(): void {
     if (this.stopped) return;
+    // A node lost (or unreachable): the next attempt goes to the next node of the cluster.
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     this.options.handlers.status(this.everWelcomed ? 'reconnecting' : 'connecting');
     const first = this.options.reconnectFirstMs ?? RECONNECT_FIRST_MS;
     const max = this.options.reconnectMaxMs ?? RECONNECT_MAX_MS;
@@ -185,6 +203,14 @@ export class SignalingClient {
       this.timer = null;
       if (!this.stopped) this.connect();
     }, Math.random() * ceiling);
+  }
+
+  /** The node list of a welcome, the current node first kept in place. */
+  private learnNodes(nodes: string[]): void {
+    const current = this.url;
+    // Nodes behind one front address (nginx) all advertise that address: listed once.
+    this.urls = [...new Set([current, ...nodes.map(nodeSocketUrl)])];
+    this.urlIndex = 0;
   }
 
   private onMessage(data: unknown): void {
@@ -212,6 +238,7 @@ export class SignalingClient {
         this.authed = true;
         this.everWelcomed = true;
         this.attempts = 0;
+        if (message.nodes && message.nodes.length > 0) this.learnNodes(message.nodes);
         handlers.welcome(message, resumed);
         handlers.status('online');
         return;

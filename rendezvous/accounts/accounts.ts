@@ -6,12 +6,12 @@ import { ChatError } from '../../shared/errors';
 import { loginUsernameKey, normalizePassword, usernameKeys, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import { findDevice, newDevice, withDevice, type DeviceRecord } from './devices';
 import { withDeviceKey } from './deviceKeys';
+import { KeyedQueue } from './keyedQueue';
 import type { KeyOwner } from '../../shared/protocol';
 import type { LoginThrottle } from './loginThrottle';
 import type { PasswordHasher, VerifyResult } from './passwordHasher';
 import type { RegistrationThrottle } from './registrationThrottle';
-import type { Session, SessionStore } from './sessions';
-import { publicUser, type UserRecord, type UserStore } from './userStore';
+import { publicUser, type Session, type SessionRepository, type UserRecord, type UserRepository } from './store';
 
 export interface Authenticated {
   session: Session;
@@ -23,14 +23,14 @@ const BAD_CREDENTIALS = 'Wrong username or password.';
 export class Accounts {
   /** Called with the token hashes of sessions revoked to keep an account within its session cap. */
   onSessionsDropped: (tokenHashes: string[]) => void = () => {};
-  /** Device lists are read, changed and written one login at a time. */
-  private deviceUpdates: Promise<unknown> = Promise.resolve();
+  /** An account's device list and keys are read, changed and written one update at a time; a device key is bound by one account at a time. */
+  private readonly deviceUpdates = new KeyedQueue();
   /** Registrations check names and insert one at a time: two look-alikes cannot both pass. */
   private registrationsInOrder: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly users: UserStore,
-    private readonly sessions: SessionStore,
+    private readonly users: UserRepository,
+    private readonly sessions: SessionRepository,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly registrations: RegistrationThrottle,
@@ -41,7 +41,7 @@ export class Accounts {
     const password = validatePassword(body.password);
     const displayName = validateDisplayName(body.displayName);
     const bio = validateBio(body.bio);
-    const registration = this.registrations.begin(address);
+    const registration = await this.registrations.begin(address);
     try {
       // Early answer for the common case, before the hash; checked again in order below.
       await this.checkNameFree(username);
@@ -53,7 +53,7 @@ export class Accounts {
       this.registrationsInOrder = insert.catch(() => {});
       return publicUser(await insert);
     } catch (error) {
-      registration.withdraw(); // taken, busy or not written: no account, so it does not count
+      await registration.withdraw(); // taken, busy or not written: no account, so it does not count
       throw error;
     }
   }
@@ -65,24 +65,24 @@ export class Accounts {
     // A name no account could have never becomes a throttle key (300 names of 15 KB would).
     const key = loginUsernameKey(body.username);
     if (key === null) {
-      this.throttle.recordAddressFailure(address);
+      await this.throttle.recordAddressFailure(address);
       throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
     }
     const found = await this.findAccount(body.username);
     const knownDevice = found ? findDevice(found.devices, body.deviceToken) : undefined;
-    const attempt = this.throttle.begin({ account: key, address, device: knownDevice?.id });
+    const attempt = await this.throttle.begin({ account: key, address, device: knownDevice?.id });
     let result: VerifyResult;
     try {
       result = await this.verify(found, body.password);
     } catch (error) {
-      attempt.withdraw(); // busy or broken: not a wrong password
+      await attempt.withdraw(); // busy or broken: not a wrong password
       throw error;
     }
     if (!found || !result.ok) throw new ChatError('BAD_CREDENTIALS', BAD_CREDENTIALS);
-    attempt.withdraw();
-    if (result.upgradedHash) await this.users.setPasswordHash(found._id, result.upgradedHash, true);
-    const device = await this.rememberDevice(found._id, knownDevice, body.deviceToken as string | undefined);
-    const { token, session, dropped } = await this.sessions.create(found._id, device.id);
+    await attempt.withdraw();
+    if (result.upgradedHash) await this.users.setPasswordHash(found.id, result.upgradedHash, true);
+    const device = await this.rememberDevice(found.id, knownDevice, body.deviceToken as string | undefined);
+    const { token, session, dropped } = await this.sessions.create(found.id, device.id);
     if (dropped.length > 0) this.onSessionsDropped(dropped);
     return { token, expiresAt: session.expiresAt, user: publicUser(found), device };
   }
@@ -92,7 +92,7 @@ export class Accounts {
     for (const key of usernameKeys(username)) {
       if (await this.users.findByUsername(key)) throw new ChatError('USERNAME_TAKEN', 'This username is already registered.');
     }
-    if (this.users.hasLookAlike(username)) throw new ChatError('USERNAME_TOO_SIMILAR', 'This username is too similar to an existing name.');
+    if (await this.users.hasLookAlike(username)) throw new ChatError('USERNAME_TOO_SIMILAR', 'This username is too similar to an existing name.');
   }
 
   /** The account a login names: as typed (every old account), else with fullwidth forms mapped as registration maps them. */
@@ -135,7 +135,7 @@ export class Accounts {
 
   /** Refreshes the known device's last-seen time, or issues a new device; returns what the client keeps. */
   private rememberDevice(userId: string, known: DeviceRecord | undefined, knownToken: string | undefined): Promise<{ id: string; token: string }> {
-    const update = this.deviceUpdates.then(async () => {
+    const update = this.deviceUpdates.run([`account:${userId}`], async () => {
       const now = Date.now();
       const issued = known && knownToken ? { token: knownToken, record: { ...known, lastSeenAt: now } } : newDevice(now);
       const current = await this.users.findById(userId);
@@ -143,7 +143,6 @@ export class Accounts {
       await this.users.setDevices(userId, withDevice(current?.devices, issued.record)).catch(() => {});
       return { id: issued.record.id, token: issued.token };
     });
-    this.deviceUpdates = update.catch(() => {});
     return update;
   }
 
@@ -157,19 +156,20 @@ export class Accounts {
 
   /**
    * Binds a device key to the account (durably) unless it is already; throws BAD_KEY when another
-   * account holds it. One binding at a time, so two accounts cannot race for one key.
+   * account holds it. One binding at a time per account and per key, so two accounts cannot race for one key.
    */
-  bindDeviceKey(userId: string, publicKey: string): Promise<void> {
-    const bind = this.deviceUpdates.then(async () => {
+  bindDeviceKey(userId: string, publicKey: string, bound?: readonly { publicKey: string }[]): Promise<void> {
+    // Already bound (`bound`: the account's keys as just read): nothing to write, nothing to wait for.
+    // Every reconnect of a known device takes this path; with PostgreSQL it saves three queries in a queue.
+    if (bound?.some((k) => k.publicKey === publicKey)) return Promise.resolve();
+    return this.deviceUpdates.run([`account:${userId}`, `key:${publicKey}`], async () => {
       const holder = await this.users.findByDeviceKey(publicKey);
-      if (holder && holder._id !== userId) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
+      if (holder && holder.id !== userId) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
       if (holder) return;
       const user = await this.users.findById(userId);
       const keys = withDeviceKey(user?.deviceKeys, publicKey);
       if (keys) await this.users.setDeviceKeys(userId, keys);
     });
-    this.deviceUpdates = bind.catch(() => {});
-    return bind;
   }
 
   /**

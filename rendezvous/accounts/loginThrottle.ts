@@ -13,7 +13,8 @@ import {
   LOGIN_FAILURES_PER_ADDRESS,
   LOGIN_FAILURES_PER_DEVICE,
 } from '../../shared/limits';
-import { SlidingWindow } from './slidingWindow';
+import type { EventWindow, EventWindowFactory } from './eventWindows';
+import { memoryWindows, SlidingWindow } from './slidingWindow';
 
 export interface ThrottleLimits {
   failuresPerAccount: number;
@@ -31,55 +32,69 @@ export interface LoginAttempt {
   device?: string;
 }
 
-export class LoginThrottle {
-  private readonly accounts: SlidingWindow;
-  private readonly pairs: SlidingWindow;
-  private readonly addresses: SlidingWindow;
-  private readonly devices: SlidingWindow;
+function throttled(wait: number): ChatError {
+  return new ChatError('LOGIN_THROTTLED', `Too many failed logins. Try again in ${wait} s.`, { retryAfterSeconds: wait });
+}
 
-  constructor(limits: Partial<ThrottleLimits> = {}) {
+export class LoginThrottle {
+  private readonly accounts: EventWindow;
+  private readonly pairs: EventWindow;
+  private readonly addresses: EventWindow;
+  private readonly devices: EventWindow;
+
+  /** `windows`: where failures are counted (memory for one node, Redis for a cluster). */
+  constructor(limits: Partial<ThrottleLimits> = {}, windows: EventWindowFactory = memoryWindows) {
     const windowMs = limits.windowMs ?? LOGIN_FAILURE_WINDOW_MS;
-    this.accounts = new SlidingWindow(limits.failuresPerAccount ?? LOGIN_FAILURES_PER_ACCOUNT, windowMs);
-    this.pairs = new SlidingWindow(limits.failuresPerAccountAddress ?? LOGIN_FAILURES_PER_ACCOUNT_ADDRESS, windowMs);
-    this.addresses = new SlidingWindow(limits.failuresPerAddress ?? LOGIN_FAILURES_PER_ADDRESS, windowMs);
-    this.devices = new SlidingWindow(limits.failuresPerDevice ?? LOGIN_FAILURES_PER_DEVICE, windowMs);
+    this.accounts = windows('login-account', limits.failuresPerAccount ?? LOGIN_FAILURES_PER_ACCOUNT, windowMs);
+    this.pairs = windows('login-pair', limits.failuresPerAccountAddress ?? LOGIN_FAILURES_PER_ACCOUNT_ADDRESS, windowMs);
+    this.addresses = windows('login-address', limits.failuresPerAddress ?? LOGIN_FAILURES_PER_ADDRESS, windowMs);
+    this.devices = windows('login-device', limits.failuresPerDevice ?? LOGIN_FAILURES_PER_DEVICE, windowMs);
   }
 
   /** Throws LOGIN_THROTTLED (with the seconds to wait) when a window of this attempt is full. */
-  check(attempt: LoginAttempt, now = Date.now()): void {
-    const wait = Math.max(...this.windowsOf(attempt).map(([window, key]) => window.retryAfterSeconds(key, now)));
-    if (wait > 0) {
-      throw new ChatError('LOGIN_THROTTLED', `Too many failed logins. Try again in ${wait} s.`, { retryAfterSeconds: wait });
-    }
+  async check(attempt: LoginAttempt, now = Date.now()): Promise<void> {
+    const waits = await Promise.all(this.windowsOf(attempt).map(([window, key]) => window.retryAfterSeconds(key, now)));
+    const wait = Math.max(...waits);
+    if (wait > 0) throw throttled(wait);
   }
 
   /**
    * Checks, then counts the attempt as a failure until it is known to have succeeded: attempts
-   * verified concurrently then cannot overshoot the limit. `withdraw` when it was not a failure.
+   * verified concurrently (on any node) cannot overshoot the limit. `withdraw` when it was not a failure.
    */
-  begin(attempt: LoginAttempt, now = Date.now()): { withdraw(): void } {
-    this.check(attempt, now);
-    this.recordFailure(attempt, now);
-    return { withdraw: () => this.windowsOf(attempt).forEach(([window, key]) => window.unrecord(key, now)) };
+  async begin(attempt: LoginAttempt, now = Date.now()): Promise<{ withdraw(): Promise<void> }> {
+    await this.check(attempt, now);
+    const windows = this.windowsOf(attempt);
+    const taken: Array<[EventWindow, string]> = [];
+    for (const [window, key] of windows) {
+      const wait = await window.take(key, now);
+      if (wait > 0) {
+        // Another attempt filled it since the check: give back what this one took.
+        await Promise.all(taken.map(([w, k]) => w.unrecord(k, now)));
+        throw throttled(wait);
+      }
+      taken.push([window, key]);
+    }
+    return { withdraw: async () => void (await Promise.all(windows.map(([window, key]) => window.unrecord(key, now)))) };
   }
 
-  recordFailure(attempt: LoginAttempt, now = Date.now()): void {
-    for (const [window, key] of this.windowsOf(attempt)) window.record(key, now);
+  async recordFailure(attempt: LoginAttempt, now = Date.now()): Promise<void> {
+    await Promise.all(this.windowsOf(attempt).map(([window, key]) => window.record(key, now)));
   }
 
   /** A failed login whose name could not be an account: only its address counts it (no name becomes a key). */
-  recordAddressFailure(address: string, now = Date.now()): void {
-    const wait = this.addresses.retryAfterSeconds(address, now);
-    if (wait > 0) throw new ChatError('LOGIN_THROTTLED', `Too many failed logins. Try again in ${wait} s.`, { retryAfterSeconds: wait });
-    this.addresses.record(address, now);
+  async recordAddressFailure(address: string, now = Date.now()): Promise<void> {
+    const wait = await this.addresses.take(address, now);
+    if (wait > 0) throw throttled(wait);
   }
 
-  /** Keys tracked, all windows together (tests check that refused names do not grow it). */
+  /** Keys tracked in memory, all windows together (tests check that refused names do not grow it). */
   get trackedKeys(): number {
-    return this.accounts.size + this.pairs.size + this.addresses.size + this.devices.size;
+    const size = (window: EventWindow) => (window instanceof SlidingWindow ? window.size : 0);
+    return size(this.accounts) + size(this.pairs) + size(this.addresses) + size(this.devices);
   }
 
-  private windowsOf(attempt: LoginAttempt): Array<[SlidingWindow, string]> {
+  private windowsOf(attempt: LoginAttempt): Array<[EventWindow, string]> {
     if (attempt.device !== undefined) return [[this.devices, `${attempt.account}\n${attempt.device}`]];
     return [
       [this.addresses, attempt.address],

@@ -3,7 +3,8 @@
 
 import { ChatError } from '../../shared/errors';
 import { REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } from '../../shared/limits';
-import { SlidingWindow } from './slidingWindow';
+import type { EventWindow, EventWindowFactory } from './eventWindows';
+import { memoryWindows } from './slidingWindow';
 
 export interface RegistrationLimits {
   perAddress: number;
@@ -11,10 +12,11 @@ export interface RegistrationLimits {
 }
 
 export class RegistrationThrottle {
-  private readonly addresses: SlidingWindow;
+  private readonly addresses: EventWindow;
 
-  constructor(limits: Partial<RegistrationLimits> = {}) {
-    this.addresses = new SlidingWindow(limits.perAddress ?? REGISTRATIONS_PER_ADDRESS, limits.windowMs ?? REGISTRATION_WINDOW_MS);
+  /** `windows`: where registrations are counted (memory for one node, Redis for a cluster). */
+  constructor(limits: Partial<RegistrationLimits> = {}, windows: EventWindowFactory = memoryWindows) {
+    this.addresses = windows('registrations', limits.perAddress ?? REGISTRATIONS_PER_ADDRESS, limits.windowMs ?? REGISTRATION_WINDOW_MS);
   }
 
   /**
@@ -22,12 +24,11 @@ export class RegistrationThrottle {
    * it is known to have failed, so registrations running concurrently cannot overshoot the limit.
    * `withdraw` when it did not create an account.
    */
-  begin(address: string, now = Date.now()): { withdraw(): void } {
-    const wait = this.addresses.retryAfterSeconds(address, now);
+  async begin(address: string, now = Date.now()): Promise<{ withdraw(): Promise<void> }> {
+    const wait = await this.addresses.take(address, now);
     if (wait > 0) {
       throw new ChatError('RATE_LIMITED', `Too many accounts registered from this address. Try again in ${wait} s.`, { retryAfterSeconds: wait });
     }
-    this.addresses.record(address, now);
     return { withdraw: () => this.addresses.unrecord(address, now) };
   }
 }

@@ -1,40 +1,24 @@
-// Session tokens: 256 random bits handed to the client once, stored only as a SHA-256 hash (a
-// stolen sessions file cannot be replayed), with an expiry. Persisted next to the user db so that
+// Sessions in a NeDB file: each token stored only as its SHA-256 hash (sessionToken.ts), with an
+// expiry. Persisted next to the user db so that
 // clients reconnect with the same token after a server restart. A session that cannot be written
 // answers STORE_UNAVAILABLE and leaves no token behind.
 
-import { createHash, randomBytes } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import type Datastore from 'nedb-promises';
-import { SESSION_TOKEN_BYTES, SESSION_TTL_MS, SESSIONS_PER_ACCOUNT_MAX } from '../../shared/limits';
+import { SESSION_TTL_MS, SESSIONS_PER_ACCOUNT_MAX } from '../../shared/limits';
 import { compactDatastore, insertOrRollBack, openDatastore, WriteGate } from './nedbFile';
+import { hashToken, isWellFormedToken, newSessionToken } from './sessionToken';
+import type { NewSession, Session, SessionRepository } from './store';
 
-export interface Session {
-  tokenHash: string;
-  userId: string;
-  expiresAt: number;
-  /** The device (devices.ts) that logged in; absent on sessions made before devices existed. */
-  deviceId?: string;
-}
-
-export interface NewSession {
-  token: string;
-  session: Session;
-  /** Token hashes of the account's oldest sessions, revoked to stay within the per-account cap. */
-  dropped: string[];
-}
+export type { NewSession, Session } from './store';
+export { hashToken } from './sessionToken';
 
 /** Expired sessions are swept this often (ms). */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 /** After a logout could not be written: how often the file is rewritten without that session until it works (ms). */
 const REWRITE_RETRY_MS = 10_000;
-const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export class SessionStore {
+export class SessionStore implements SessionRepository {
   private readonly purgeTimer: NodeJS.Timeout;
   private rewriteTimer: NodeJS.Timeout | undefined;
   private readonly gate = new WriteGate();
@@ -75,7 +59,7 @@ export class SessionStore {
   }
 
   async create(userId: string, deviceId?: string): Promise<NewSession> {
-    const token = randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
+    const token = newSessionToken();
     const session: Session = { tokenHash: hashToken(token), userId, expiresAt: Date.now() + this.ttlMs, ...(deviceId ? { deviceId } : {}) };
     await insertOrRollBack(this.db, this.gate, { ...session }, { tokenHash: session.tokenHash });
     // The cap is tidying: the new session is written, so a failed removal does not undo the login.
@@ -109,7 +93,7 @@ export class SessionStore {
 
   /** The live session of a token, or null (unknown, malformed or expired). */
   async lookup(token: string): Promise<Session | null> {
-    if (!TOKEN_PATTERN.test(token)) return null;
+    if (!isWellFormedToken(token)) return null;
     const tokenHash = hashToken(token);
     const doc = await this.gate.read(async () => (await this.db.findOne({ tokenHash })) as Session | null);
     if (!doc) return null;

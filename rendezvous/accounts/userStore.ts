@@ -1,41 +1,29 @@
 // Accounts in a NeDB file. Uniqueness is a unique index on the normalized key (NFC, case-folded),
 // so concurrent registrations of one name cannot both succeed. A registration that cannot be
 // written (disk full, read-only file) answers STORE_UNAVAILABLE and leaves no account behind, in
-// the file or in memory.
+// the file or in memory. NeDB's `_id` is the account id; it never leaves this file.
 
 import type { DeviceKeyRecord } from './deviceKeys';
 import type Datastore from 'nedb-promises';
-import type { PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { usernameKey } from '../../shared/accountRules';
 import type { DeviceRecord } from './devices';
 import { NameIndex } from './nameIndex';
 import { compactDatastore, insertOrRollBack, openDatastore, storeUnavailable, syncFile, WriteGate } from './nedbFile';
+import type { NewUser, UserRecord, UserRepository } from './store';
 
-export interface UserRecord extends PublicUser {
-  _id: string;
-  key: string;
-  passwordHash: string;
-  /**
-   * True when passwordHash is the hash of the NFKC form of the password (accountRules.ts
-   * normalizePassword). Absent on accounts registered before: their hash is of the password as
-   * typed, and a login may try that form once (accounts.ts).
-   */
-  passwordNfkc?: boolean;
-  createdAt: number;
-  /** Devices that logged in (devices.ts), most recently seen first; absent until the first login. */
-  devices?: DeviceRecord[];
-  /** Device public keys bound to the account (deviceKeys.ts), most recently bound first; absent until the first socket. */
-  deviceKeys?: DeviceKeyRecord[];
+export { publicUser, type NewUser, type UserRecord } from './store';
+
+/** A user as NeDB keeps it. */
+type UserDoc = Omit<UserRecord, 'id'> & { _id: string };
+
+function toRecord(doc: UserDoc | null): UserRecord | null {
+  if (!doc) return null;
+  const { _id, ...rest } = doc;
+  return { id: _id, ...rest };
 }
 
-export type NewUser = Omit<UserRecord, '_id' | 'key' | 'createdAt' | 'devices' | 'deviceKeys'>;
-
-export function publicUser(user: UserRecord): PublicUser {
-  return { username: user.username, displayName: user.displayName, bio: user.bio };
-}
-
-export class UserStore {
+export class UserStore implements UserRepository {
   private readonly gate = new WriteGate();
   private readonly names = new NameIndex();
 
@@ -54,16 +42,16 @@ export class UserStore {
   }
 
   /** True when an account's user name looks like `username` (same confusable skeleton). */
-  hasLookAlike(username: string): boolean {
+  async hasLookAlike(username: string): Promise<boolean> {
     return this.names.hasLookAlike(username);
   }
 
   async findByUsername(username: string): Promise<UserRecord | null> {
-    return this.gate.read(async () => (await this.db.findOne({ key: usernameKey(username) })) as UserRecord | null);
+    return this.gate.read(async () => toRecord((await this.db.findOne({ key: usernameKey(username) })) as UserDoc | null));
   }
 
   async findById(id: string): Promise<UserRecord | null> {
-    return this.gate.read(async () => (await this.db.findOne({ _id: id })) as UserRecord | null);
+    return this.gate.read(async () => toRecord((await this.db.findOne({ _id: id })) as UserDoc | null));
   }
 
   /** Inserts and syncs to disk before resolving: a 201 is only sent for a durable account. */
@@ -71,7 +59,7 @@ export class UserStore {
     const key = usernameKey(user.username);
     let record: UserRecord;
     try {
-      record = await insertOrRollBack(this.db, this.gate, { ...user, key, createdAt: Date.now() }, { key });
+      record = toRecord(await insertOrRollBack(this.db, this.gate, { ...user, key, createdAt: Date.now() }, { key }))!;
       this.names.add(user.username);
     } catch (error) {
       if ((error as { errorType?: string }).errorType === 'uniqueViolated') {
@@ -97,7 +85,7 @@ export class UserStore {
 
   /** The account a device key is bound to, if any. */
   async findByDeviceKey(publicKey: string): Promise<UserRecord | null> {
-    return this.gate.read(async () => (await this.db.findOne({ 'deviceKeys.publicKey': publicKey })) as UserRecord | null);
+    return this.gate.read(async () => toRecord((await this.db.findOne({ 'deviceKeys.publicKey': publicKey })) as UserDoc | null));
   }
 
   /** Writes the account's device keys and syncs them to disk before resolving (a bound key survives kill -9). */

@@ -4,8 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoginResponse, MeResponse, RegisterResponse } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import type { Accounts, Authenticated } from '../accounts/accounts';
-import type { Session } from '../accounts/sessions';
-import { publicUser } from '../accounts/userStore';
+import type { Session } from '../accounts/store';
+import { publicUser } from '../accounts/store';
 import { readJsonBody, sendError, sendJson } from './jsonBody';
 import type { OriginPolicy } from '../originPolicy';
 

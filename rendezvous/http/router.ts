@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChatError, httpStatusFor } from '../../shared/errors';
 import type { HostPolicy } from '../hostPolicy';
 import { handleApi, type ApiDeps } from './api';
+import { handleOps, OPS_PATHS, type OpsDeps } from './ops';
 import { sendError } from './jsonBody';
 import { outboundSources, setSecurityHeaders } from './securityHeaders';
 import type { StaticFiles } from './staticFiles';
@@ -15,6 +16,10 @@ export interface RouterDeps extends ApiDeps {
   hosts: HostPolicy;
   /** Other servers' http(s) origins the page may connect to (config [security] connect_origins). */
   connectOrigins: readonly string[];
+  /** Cluster mode: the live nodes' origins, which pages may connect to as well. */
+  clusterOrigins?: () => readonly string[];
+  /** /healthz, /readyz and /metrics. */
+  ops: OpsDeps;
 }
 
 export const HOST_REFUSED_MESSAGE =
@@ -31,10 +36,16 @@ export function createRequestHandler(deps: RouterDeps): (req: IncomingMessage, r
   const outbound = outboundSources(deps.connectOrigins);
   return (req, res) => {
     const hostAllowed = deps.hosts.allows(req.headers.host);
-    setSecurityHeaders(res, hostAllowed ? req.headers.host : undefined, outbound);
+    const nodes = deps.clusterOrigins?.() ?? [];
+    setSecurityHeaders(res, hostAllowed ? req.headers.host : undefined, nodes.length > 0 ? [...outbound, ...outboundSources(nodes)] : outbound);
     const rawPath = rawPathOf(req.url);
     if (!hostAllowed) return refuseHost(res, rawPath, deps.log);
-    const work = rawPath === '/api' || rawPath.startsWith('/api/') ? handleApi(req, res, rawPath, deps) : deps.staticFiles.handle(req, res, rawPath);
+    const work =
+      rawPath === '/api' || rawPath.startsWith('/api/')
+        ? handleApi(req, res, rawPath, deps)
+        : OPS_PATHS.has(rawPath)
+          ? handleOps(req, res, rawPath, deps.ops)
+          : deps.staticFiles.handle(req, res, rawPath);
     work.catch((error) => sendError(res, error, deps.log));
   };
 }

@@ -8,7 +8,7 @@ import { PEER_ID_CHARS } from '../../shared/limits';
 import type { AuthMessage, PeerId, RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
 import { checkDeviceProof } from '../accounts/deviceKeys';
-import type { Connection } from './connection';
+import { nextGeneration, type Connection } from './connection';
 import type { Presence } from './presence';
 
 export function derivePeerId(userId: string, peerSecret: string): PeerId {
@@ -21,6 +21,16 @@ export interface AuthDeps {
   settings: RoomSettings;
   /** Devices (distinct peers) one account may have online at once. */
   peersPerAccountMax: number;
+  /** The addresses of the cluster's live nodes, for the welcome (none for a single node). */
+  nodes(): string[];
+  /** Tells the other nodes of a cluster that the peer is online here. */
+  announce(conn: Connection): void;
+}
+
+/** The account database is down: the client is told so and reconnects later (close code 1013, not fatal). */
+function unavailable(conn: Connection, error: ChatError): false {
+  conn.close('STORE_UNAVAILABLE', error.message);
+  return false;
 }
 
 /** Authenticates `conn`; resolves true when it is online and welcomed. */
@@ -33,14 +43,16 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   } catch (error) {
     // Only a refused token means "log in again"; a server fault lets the client retry.
     if (!(error instanceof ChatError)) throw error;
+    if (error.code === 'STORE_UNAVAILABLE') return unavailable(conn, error);
     conn.close('UNAUTHORIZED', 'Session unknown or expired: log in again.');
     return false;
   }
   try {
     // The device key: proof of possession first (it signed this session token), then bound to the account.
     checkDeviceProof(message.deviceKey, message.proof, message.token);
-    await deps.accounts.bindDeviceKey(user._id, message.deviceKey);
+    await deps.accounts.bindDeviceKey(user.id, message.deviceKey, user.deviceKeys);
   } catch (error) {
+    if (error instanceof ChatError && error.code === 'STORE_UNAVAILABLE') return unavailable(conn, error);
     if (!(error instanceof ChatError) || error.code !== 'BAD_KEY') throw error;
     conn.close('BAD_KEY', error.message);
     return false;
@@ -49,17 +61,17 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   if (conn.state !== 'authenticating' || !conn.isOpen) return false;
   // The session key is the peers' business (they check its proof against the device key): carried as sent.
   const sessionKey = message.sessionKey ? { sessionKey: message.sessionKey, sessionProof: message.sessionProof } : {};
-  const info = { peerId: derivePeerId(user._id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey, ...sessionKey };
-  // A socket resuming a peer already online replaces it; a new peer past the cap is refused.
-  if (!deps.presence.get(info.peerId) && deps.presence.peerCountOf(user._id) >= deps.peersPerAccountMax) {
+  const info = { peerId: derivePeerId(user.id, message.peerSecret), username: user.username, displayName: user.displayName, deviceKey: message.deviceKey, ...sessionKey };
+  // A socket resuming a peer already online (on any node) replaces it; a new peer past the cap is refused.
+  if (!deps.presence.entry(info.peerId) && deps.presence.peerCountOf(user.id) >= deps.peersPerAccountMax) {
     conn.close('TOO_MANY_DEVICES', `This account already has ${deps.peersPerAccountMax} devices online. Close one, then reload.`);
     return false;
   }
-  conn.online = { info, userId: user._id, tokenHash: session.tokenHash, expiresAt: session.expiresAt };
-  conn.state = 'online';
+  conn.goOnline({ info, userId: user.id, tokenHash: session.tokenHash, expiresAt: session.expiresAt, gen: nextGeneration() });
   const replaced = deps.presence.add(conn);
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
   replaced?.close('REPLACED', 'This peer connected again from another socket.');
-  conn.sendEncoded(deps.presence.welcome(info, deps.settings));
+  deps.announce(conn);
+  conn.sendEncoded(deps.presence.welcome(info, deps.settings, deps.nodes()));
   return true;
 }

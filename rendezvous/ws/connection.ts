@@ -23,6 +23,20 @@ export interface OnlinePeer {
   tokenHash: string;
   /** Session expiry (ms since the epoch): the socket is closed then. */
   expiresAt: number;
+  /** This connection's generation of the peer (newer connections of a peer have larger ones, across nodes). */
+  gen: number;
+}
+
+let lastGeneration = 0;
+
+/**
+ * A generation for a new connection: the time in microseconds, kept increasing within a node.
+ * Across nodes it orders two connections of one peer made more than a clock skew apart (a peer
+ * reconnecting after its node died takes seconds), which is all presence needs.
+ */
+export function nextGeneration(now = Date.now()): number {
+  lastGeneration = Math.max(lastGeneration + 1, now * 1000);
+  return lastGeneration;
 }
 
 export class Connection {
@@ -53,6 +67,46 @@ export class Connection {
   /** Bytes queued for this socket that the kernel has not taken yet. */
   get backlog(): number {
     return this.ws.bufferedAmount;
+  }
+
+  /** Relayed bytes, as they are (the caller has checked the backlog). */
+  sendBinary(bytes: Uint8Array): void {
+    if (this.isOpen) this.ws.send(bytes, { binary: true });
+  }
+
+  /** Cuts the socket at once (no close handshake). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  /** A WebSocket ping; false when the socket could not take it. */
+  ping(): boolean {
+    try {
+      this.ws.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  onPong(listener: () => void): void {
+    this.ws.on('pong', listener);
+  }
+
+  /** Called when the socket has closed (whoever closed it). */
+  onClosed(listener: () => void): void {
+    this.ws.on('close', listener);
+  }
+
+  /** Marks the connection closed once its socket is gone. */
+  markClosed(): void {
+    this.state = 'closed';
+  }
+
+  /** Authenticated: the socket now speaks for `online`. */
+  goOnline(online: OnlinePeer): void {
+    this.online = online;
+    this.state = 'online';
   }
 
   send(message: Outgoing): void {

@@ -21,7 +21,7 @@ export class Heartbeat {
 
   watch(conn: Connection): void {
     conn.alive = true;
-    conn.ws.on('pong', () => {
+    conn.onPong(() => {
       conn.alive = true;
     });
     this.connections.add(conn);
@@ -52,14 +52,10 @@ export class Heartbeat {
   private check(conn: Connection): void {
     if (!conn.alive) {
       this.connections.delete(conn);
-      conn.ws.terminate();
+      conn.terminate();
       return;
     }
     conn.alive = false;
-    try {
-      conn.ws.ping();
-    } catch {
-      conn.ws.terminate();
-    }
+    if (!conn.ping()) conn.terminate();
   }
 }

@@ -5,16 +5,20 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChatError, httpStatusFor, type ErrorCode } from '../../shared/errors';
-import { WS_FLOOD_MESSAGES_PER_WINDOW, WS_FLOOD_WINDOW_MS, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
+import { PRESENCE_FLUSH_MS, WS_FLOOD_MESSAGES_PER_WINDOW, WS_FLOOD_WINDOW_MS, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
+import type { Broker } from '../cluster/broker';
+import type { TrafficStats } from '../metrics';
 import type { HostPolicy } from '../hostPolicy';
 import type { OriginPolicy } from '../originPolicy';
-import { authenticateConnection } from './auth';
+import { authenticateConnection, type AuthDeps } from './auth';
+import { ClusterInbox } from './clusterInbox';
 import { Connection } from './connection';
 import { Heartbeat } from './heartbeat';
 import { PendingPerAddress } from './pendingPerAddress';
-import { Presence } from './presence';
+import { LocalSockets } from './localSockets';
+import { LOCAL_NODE, Presence } from './presence';
 import { Relay } from './relay';
 import { forwardSignal } from './signaling';
 
@@ -42,21 +46,33 @@ export interface HubOptions {
   unauthenticatedPerAddressMax: number;
   /** Devices (distinct peers) one account may have online at once. */
   peersPerAccountMax: number;
+  /** Cluster mode: the other nodes, reached through this broker (started by the hub). */
+  broker?: Broker;
+  /** Where relay and signal counts go (metrics). */
+  stats?: TrafficStats;
   log(message: string): void;
 }
 
 export class Hub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: WS_MAX_PAYLOAD_BYTES, clientTracking: false });
   private readonly all = new Set<Connection>();
-  readonly presence = new Presence();
+  readonly presence: Presence;
   private readonly relay: Relay;
+  private readonly inbox: ClusterInbox | undefined;
   private readonly heartbeat: Heartbeat;
   private readonly pending: PendingPerAddress;
   /** Gives back a connection's unauthenticated slot (a no-op once given back). */
   private readonly releasePending = new WeakMap<Connection, () => void>();
 
   constructor(private readonly options: HubOptions) {
-    this.relay = new Relay(options.settings.relay, this.presence);
+    const broker = options.broker;
+    this.presence = new Presence(PRESENCE_FLUSH_MS, new LocalSockets(), broker?.node ?? LOCAL_NODE);
+    this.relay = new Relay(options.settings.relay, this.presence, broker, options.stats);
+    if (broker) {
+      this.inbox = new ClusterInbox(this.presence, this.relay, broker, (tokenHash) => this.closeLocalSession(tokenHash), (conn) =>
+        conn.close('REPLACED', 'This peer connected again from another socket.'),
+      );
+    }
     this.heartbeat = new Heartbeat(options.heartbeatIntervalMs);
     this.pending = new PendingPerAddress(options.unauthenticatedPerAddressMax);
   }
@@ -80,13 +96,24 @@ export class Hub {
     });
   }
 
+  /** Cluster mode: joins the other nodes (publishes this node's peers, learns theirs). */
+  async start(): Promise<void> {
+    const peers = () => [...this.presence.local.values()].map((conn) => this.presence.entryOf(conn));
+    await this.options.broker?.start(this.inbox!, peers);
+  }
+
   /** WebSocket connections held right now, authenticated or not. */
   get connectionCount(): number {
     return this.all.size;
   }
 
-  /** Closes the sockets of a revoked session (logout). */
+  /** Closes the sockets of a revoked session (logout), on every node. */
   closeSession(tokenHash: string): void {
+    this.closeLocalSession(tokenHash);
+    this.options.broker?.closeSession(tokenHash);
+  }
+
+  private closeLocalSession(tokenHash: string): void {
     for (const conn of this.presence.connectionsOfToken(tokenHash)) conn.close('UNAUTHORIZED', 'Logged out.');
   }
 
@@ -94,6 +121,7 @@ export class Hub {
   async close(): Promise<void> {
     this.heartbeat.close();
     this.relay.close();
+    this.inbox?.close();
     this.presence.close();
     const sockets = [...this.all].map((conn) => conn.ws);
     const allClosed = Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.readyState === ws.CLOSED ? resolve(null) : ws.once('close', resolve)))));
@@ -120,11 +148,11 @@ export class Hub {
       this.heartbeat.forget(conn);
       this.relay.forget(conn);
       // Others hear "left" now, not after a close handshake an unresponsive peer may never finish.
-      this.presence.remove(conn);
+      if (conn.online && this.presence.remove(conn)) this.options.broker?.announceLeave(this.presence.entryOf(conn));
     };
     conn.onClosing = gone;
-    ws.on('close', () => {
-      conn.state = 'closed';
+    conn.onClosed(() => {
+      conn.markClosed();
       this.all.delete(conn);
       gone();
     });
@@ -176,7 +204,7 @@ export class Hub {
       void this.answerKeys(conn, message.keys);
       return;
     }
-    forwardSignal(conn, message, this.presence);
+    forwardSignal(conn, message, this.presence, this.options.broker, this.options.stats);
   }
 
   /** Who owns these device keys: asked by a peer in the room (this socket is online) to verify history. */
@@ -192,7 +220,15 @@ export class Hub {
 
   private async authenticate(conn: Connection, message: AuthMessage): Promise<void> {
     try {
-      const deps = { accounts: this.options.accounts, presence: this.presence, settings: this.options.settings, peersPerAccountMax: this.options.peersPerAccountMax };
+      const broker = this.options.broker;
+      const deps: AuthDeps = {
+        accounts: this.options.accounts,
+        presence: this.presence,
+        settings: this.options.settings,
+        peersPerAccountMax: this.options.peersPerAccountMax,
+        nodes: () => broker?.liveNodes().map((n) => n.url) ?? [],
+        announce: (online) => broker?.announceJoin(this.presence.entryOf(online)),
+      };
       if (!(await authenticateConnection(conn, message, deps))) return;
       this.releasePending.get(conn)?.();
       const remaining = Math.min(conn.online!.expiresAt - Date.now(), MAX_TIMER_MS);

@@ -1,11 +1,28 @@
-// Who is online, and the coalesced presence broadcast. Joins and leaves are collected and sent
-// at most every flush interval as one message to everyone: broadcasting each change on its own is
-// O(N^2) (5,000 joins took 70 s). The welcome lists the peers already announced, so the next
-// flush brings a new peer up to date exactly like everyone else.
+// The room directory: who is online, on this node (LocalSockets) or on another node of a cluster,
+// and the coalesced presence broadcast to this node's sockets. Joins and leaves are collected and
+// sent at most every flush interval as one message to everyone: broadcasting each change on its
+// own is O(N^2) (5,000 joins took 70 s). The welcome lists the peers already announced, so the
+// next flush brings a new peer up to date exactly like everyone else.
+//
+// Each entry names its owner node and a generation (cluster: a peer back on another node after a
+// crash is a newer generation, and the stale entry's expiry never makes it leave).
 
 import { PRESENCE_FLUSH_MS } from '../../shared/limits';
 import { encodeMessage, type PeerId, type PeerInfo, type RoomSettings } from '../../shared/protocol';
 import type { Connection } from './connection';
+import { LocalSockets } from './localSockets';
+
+export interface PresenceEntry {
+  info: PeerInfo;
+  userId: string;
+  /** The node holding its socket. */
+  node: string;
+  /** Larger for a later connection of the same peer. */
+  gen: number;
+}
+
+/** The node name of a server that is not part of a cluster. */
+export const LOCAL_NODE = 'local';
 
 /** After a flush, the next waits at least FLUSH_LOAD_FACTOR times as long as that flush took... */
 const FLUSH_LOAD_FACTOR = 4;
@@ -15,8 +32,9 @@ const FLUSH_MAX_MS = 1_000;
 const EMPTY_PEERS_FIELD = '"peers":[]';
 
 export class Presence {
-  private readonly online = new Map<PeerId, Connection>();
-  /** Peers online per account (user id): the devices-per-account cap reads it. */
+  /** Every peer online, on any node. */
+  private readonly entries = new Map<PeerId, PresenceEntry>();
+  /** Peers online per account (user id), on any node: the devices-per-account cap reads it. */
   private readonly peersOfUser = new Map<string, Set<PeerId>>();
   private readonly announced = new Map<PeerId, PeerInfo>();
   private readonly joined = new Map<PeerId, PeerInfo>();
@@ -27,18 +45,38 @@ export class Presence {
   private lastFlushCostMs = 0;
   private lastFlushEndedAt = -Infinity;
 
-  constructor(private readonly flushMs = PRESENCE_FLUSH_MS) {}
+  constructor(
+    private readonly flushMs = PRESENCE_FLUSH_MS,
+    readonly local = new LocalSockets(),
+    readonly node = LOCAL_NODE,
+  ) {}
 
+  /** This node's socket of a peer. */
   get(peerId: PeerId): Connection | undefined {
-    return this.online.get(peerId);
+    return this.local.get(peerId);
+  }
+
+  /** Where a peer is online (any node), or undefined. */
+  entry(peerId: PeerId): PresenceEntry | undefined {
+    return this.entries.get(peerId);
+  }
+
+  entriesOfNode(node: string): PresenceEntry[] {
+    return [...this.entries.values()].filter((e) => e.node === node);
   }
 
   connections(): IterableIterator<Connection> {
-    return this.online.values();
+    return this.local.values();
   }
 
+  /** Peers online on this node. */
   get size(): number {
-    return this.online.size;
+    return this.local.size;
+  }
+
+  /** Peers online on any node. */
+  get roomSize(): number {
+    return this.entries.size;
   }
 
   /** Distinct peers (devices) of an account online right now. */
@@ -46,33 +84,59 @@ export class Presence {
     return this.peersOfUser.get(userId)?.size ?? 0;
   }
 
-  /** Registers an authenticated connection; returns the connection it replaces (same peer id), if any. */
-  add(conn: Connection): Connection | undefined {
-    const info = conn.online!.info;
-    const previous = this.online.get(info.peerId);
-    this.online.set(info.peerId, conn);
-    const userId = conn.online!.userId;
-    let peers = this.peersOfUser.get(userId);
-    if (!peers) this.peersOfUser.set(userId, (peers = new Set()));
-    peers.add(info.peerId);
-    // A replaced socket is the same peer: nobody hears about it.
-    if (previous) return previous;
-    // Left and came back within one flush: the others never saw it leave.
-    if (!this.left.delete(info.peerId)) this.joined.set(info.peerId, info);
-    this.schedule();
-    return undefined;
+  /** The directory entry of one of this node's connections. */
+  entryOf(conn: Connection): PresenceEntry {
+    const online = conn.online!;
+    return { info: online.info, userId: online.userId, node: this.node, gen: online.gen };
   }
 
-  remove(conn: Connection): void {
-    const peerId = conn.peerId;
-    if (peerId === undefined || this.online.get(peerId) !== conn) return;
-    this.online.delete(peerId);
-    const peers = this.peersOfUser.get(conn.online!.userId);
-    peers?.delete(peerId);
-    if (peers?.size === 0) this.peersOfUser.delete(conn.online!.userId);
+  /** Registers an authenticated connection of this node; returns the connection it replaces (same peer id), if any. */
+  add(conn: Connection): Connection | undefined {
+    const previous = this.local.add(conn);
+    this.join(this.entryOf(conn));
+    return previous;
+  }
+
+  /** Removes one of this node's connections; true when it was the peer's current one and the peer left. */
+  remove(conn: Connection): boolean {
+    if (!this.local.remove(conn)) return false;
+    return this.leave(conn.peerId!, conn.online!.gen);
+  }
+
+  /** A peer online somewhere; false when a newer generation of it is already known. */
+  join(entry: PresenceEntry): boolean {
+    const peerId = entry.info.peerId;
+    const previous = this.entries.get(peerId);
+    if (previous && previous.gen > entry.gen) return false;
+    this.entries.set(peerId, entry);
+    if (previous && previous.userId !== entry.userId) this.forgetPeerOfUser(previous.userId, peerId);
+    let peers = this.peersOfUser.get(entry.userId);
+    if (!peers) this.peersOfUser.set(entry.userId, (peers = new Set()));
+    peers.add(peerId);
+    // A replaced socket (on this node or another) is the same peer: nobody hears about it.
+    if (previous) return true;
+    // Left and came back within one flush: the others never saw it leave.
+    if (!this.left.delete(peerId)) this.joined.set(peerId, entry.info);
+    this.schedule();
+    return true;
+  }
+
+  /** A peer gone; with `gen`, only when that is still its current generation (a stale leave is ignored). */
+  leave(peerId: PeerId, gen?: number): boolean {
+    const entry = this.entries.get(peerId);
+    if (!entry || (gen !== undefined && entry.gen !== gen)) return false;
+    this.entries.delete(peerId);
+    this.forgetPeerOfUser(entry.userId, peerId);
     // Joined and left within one flush: the others never saw it join.
     if (!this.joined.delete(peerId)) this.left.add(peerId);
     this.schedule();
+    return true;
+  }
+
+  private forgetPeerOfUser(userId: string, peerId: PeerId): void {
+    const peers = this.peersOfUser.get(userId);
+    peers?.delete(peerId);
+    if (peers?.size === 0) this.peersOfUser.delete(userId);
   }
 
   /** The peers a new connection is told about in its welcome. */
@@ -87,11 +151,13 @@ export class Presence {
    * it (~90 bytes a peer): it is encoded once per presence change and copied into each welcome
    * (the load bench's 10,000 connects spent 22 s of 50 s of CPU encoding welcomes before).
    */
-  welcome(self: PeerInfo, settings: RoomSettings): string {
+  welcome(self: PeerInfo, settings: RoomSettings, nodes: string[] = []): string {
+    // A cluster's welcome names its live nodes (a client that loses its node tries the others).
+    const cluster = nodes.length > 0 ? { nodes } : {};
     // A peer already announced (a replaced socket, or back within one flush) must not list itself.
-    if (this.announced.has(self.peerId)) return encodeMessage({ type: 'welcome', self, peers: this.welcomePeers(self.peerId), settings });
+    if (this.announced.has(self.peerId)) return encodeMessage({ type: 'welcome', self, peers: this.welcomePeers(self.peerId), settings, ...cluster });
     // Strings inside `self` are escaped, so the unescaped field can only be the key itself.
-    const empty = encodeMessage({ type: 'welcome', self, peers: [], settings });
+    const empty = encodeMessage({ type: 'welcome', self, peers: [], settings, ...cluster });
     const at = empty.indexOf(EMPTY_PEERS_FIELD) + EMPTY_PEERS_FIELD.length - 2;
     this.announcedJson ??= JSON.stringify([...this.announced.values()]);
     // A string, not a Buffer: a Buffer of ~1 MB per welcome left the server's RSS at 14 KiB per
@@ -99,9 +165,9 @@ export class Presence {
     return empty.slice(0, at) + this.announcedJson + empty.slice(at + 2);
   }
 
-  /** Connections authenticated with one session token. */
+  /** This node's connections authenticated with one session token. */
   connectionsOfToken(tokenHash: string): Connection[] {
-    return [...this.online.values()].filter((c) => c.online?.tokenHash === tokenHash);
+    return this.local.connectionsOfToken(tokenHash);
   }
 
   close(): void {
@@ -139,7 +205,7 @@ export class Presence {
     this.joined.clear();
     this.left.clear();
     const shared = Buffer.from(encodeMessage({ type: 'presence', joined, left }));
-    for (const conn of this.online.values()) {
+    for (const conn of this.local.values()) {
       const self = conn.peerId!;
       if (!joinedIds.has(self)) {
         conn.sendEncoded(shared);

@@ -1,0 +1,245 @@
+// One contract for every account store (accounts/store.ts): the same tests run against NeDB and
+// against a real PostgreSQL that this file starts on a free port with a temporary data folder.
+// PostgreSQL missing from the machine: its half is skipped with a line saying what to install.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openNedbStore } from '../rendezvous/accounts/nedbStore';
+import { openPgStore, type PgAccountStore } from '../rendezvous/accounts/postgres/pgStore';
+import { importNedb } from '../rendezvous/accounts/postgres/importNedb';
+import { migrate, SCHEMA_VERSION } from '../rendezvous/accounts/postgres/schema';
+import type { AccountStore, NewUser } from '../rendezvous/accounts/store';
+import { POSTGRES_MISSING, postgresBinDir, startPostgres, type TestPostgres } from './helpers/engines';
+import { rejects } from './helpers/rejects';
+
+interface Engine {
+  name: string;
+  /** A fresh, empty store. */
+  open(options?: { sessionTtlMs?: number; sessionsPerAccountMax?: number }): Promise<AccountStore>;
+  /** The same data opened again (as after a restart). */
+  reopen(store: AccountStore): Promise<AccountStore>;
+  /** Every byte the engine keeps, for "the token is never stored" checks. */
+  dump(store: AccountStore): Promise<string>;
+  cleanup(): Promise<void>;
+}
+
+const user = (username: string): NewUser => ({ username, displayName: username, bio: '', passwordHash: `$argon2id$fake-${username}`, passwordNfkc: true });
+const code = (expected: string) => (e: { code?: string }) => e.code === expected;
+
+function contract(engine: () => Engine, teardown: () => Promise<unknown> = async () => {}): void {
+  let current: Engine;
+  const test = suite(`account store contract: ${engine().name}`);
+  test.after(async () => {
+    await teardown();
+  });
+  test.before.each(() => {
+    current = engine();
+  });
+  test.after.each(async () => {
+    await current.cleanup();
+  });
+
+  test('names are unique by usernameKey: any case, NFC, ß', async () => {
+    const store = await current.open();
+    const alice = await store.users.insert(user('Alice'));
+    assert.ok(alice.id.length >= 16, 'an id');
+    assert.is((await store.users.findByUsername('ALICE'))?.id, alice.id);
+    assert.is((await store.users.findById(alice.id))?.username, 'Alice');
+    await rejects(store.users.insert(user('alice')), code('USERNAME_TAKEN'));
+    await store.users.insert(user('straße'));
+    assert.ok(await store.users.findByUsername('STRASSE'), 'ß folds like usernameKey');
+    assert.is(await store.users.findByUsername('nobody'), null);
+    assert.ok(await store.users.hasLookAlike('аlice'), 'Cyrillic а looks like alice');
+    assert.not.ok(await store.users.hasLookAlike('bob'));
+    await store.close();
+  });
+
+  test('20 concurrent inserts of one name: exactly one account', async () => {
+    const store = await current.open();
+    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.users.insert(user(i % 2 ? 'Racer' : 'racer'))));
+    assert.is(results.filter((r) => r.status === 'fulfilled').length, 1);
+    assert.ok(results.every((r) => r.status === 'fulfilled' || (r.reason as { code: string }).code === 'USERNAME_TAKEN'));
+    await store.close();
+  });
+
+  test('password hash, devices and device keys are kept, also across a reopen', async () => {
+    let store = await current.open();
+    const { id } = await store.users.insert(user('keeper'));
+    await store.users.setPasswordHash(id, 'new-hash', true);
+    const devices = [{ id: 'dev1', tokenHash: 'ab'.repeat(32), createdAt: 1, lastSeenAt: 2 }];
+    await store.users.setDevices(id, devices);
+    const keys = [
+      { publicKey: 'K'.repeat(43), boundAt: 20 },
+      { publicKey: 'L'.repeat(43), boundAt: 10 },
+    ];
+    await store.users.setDeviceKeys(id, keys);
+    store = await current.reopen(store);
+    const found = await store.users.findById(id);
+    assert.is(found?.passwordHash, 'new-hash');
+    assert.is(found?.passwordNfkc, true);
+    assert.equal(found?.devices, devices);
+    assert.equal(found?.deviceKeys, keys);
+    assert.is((await store.users.findByDeviceKey('L'.repeat(43)))?.id, id);
+    await store.users.setDeviceKeys(id, [keys[0]]);
+    assert.is(await store.users.findByDeviceKey('L'.repeat(43)), null, 'a dropped key is no longer bound');
+    await store.close();
+  });
+
+  test('sessions: token stored only as its hash, lookup, revoke, expiry, per-account cap', async () => {
+    let store = await current.open({ sessionsPerAccountMax: 2 });
+    const { id } = await store.users.insert(user('sessioned'));
+    const first = await store.sessions.create(id, 'dev1');
+    assert.is(first.token.length, 43);
+    assert.equal(await store.sessions.lookup(first.token), first.session);
+    assert.is(first.session.deviceId, 'dev1');
+    assert.not.ok((await current.dump(store)).includes(first.token), 'the token itself is never stored');
+    const second = await store.sessions.create(id);
+    const third = await store.sessions.create(id);
+    assert.equal(third.dropped, [first.session.tokenHash], 'the oldest is revoked past the cap');
+    assert.is(await store.sessions.lookup(first.token), null);
+    store = await current.reopen(store);
+    assert.is((await store.sessions.lookup(second.token))?.userId, id, 'sessions survive a reopen');
+    await store.sessions.revoke(second.session.tokenHash);
+    assert.is(await store.sessions.lookup(second.token), null, 'revoked');
+    assert.is(await store.sessions.lookup('not a token'), null);
+    await store.close();
+    const short = await current.open({ sessionTtlMs: 1 });
+    const { id: other } = await short.users.insert(user('shortlived'));
+    const expiring = await short.sessions.create(other);
+    const until = Date.now() + 5;
+    while (Date.now() < until); // the 1 ms expiry passes (a clock, not a synchronisation)
+    assert.is(await short.sessions.lookup(expiring.token), null, 'expired');
+    await short.close();
+  });
+
+  test.run();
+}
+
+contract(() => {
+  let dir: string | undefined;
+  let path0 = '';
+  let options: { sessionTtlMs?: number; sessionsPerAccountMax?: number } = {};
+  return {
+    name: 'NeDB',
+    async open(opts = {}) {
+      options = opts;
+      dir ??= await mkdtemp(path.join(tmpdir(), 'chatroom-contract-'));
+      path0 = path.join(dir, `users-${Math.random().toString(36).slice(2)}.db`);
+      return openNedbStore({ dbPath: path0, log: () => {}, ...opts });
+    },
+    async reopen(store) {
+      await store.close();
+      return openNedbStore({ dbPath: path0, log: () => {}, ...options });
+    },
+    async dump() {
+      return (await readFile(path0, 'utf8')) + (await readFile(`${path0}.sessions`, 'utf8'));
+    },
+    async cleanup() {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+if (!postgresBinDir()) {
+  console.log(`  account store contract: PostgreSQL skipped. ${POSTGRES_MISSING}`);
+} else {
+  /** One server for the whole file, a fresh database per test. */
+  let server: Promise<TestPostgres> | undefined;
+  let databases = 0;
+  contract(() => {
+    let url = '';
+    let options: { sessionTtlMs?: number; sessionsPerAccountMax?: number } = {};
+    const open = () => openPgStore({ url, log: () => {}, ...options });
+    return {
+      name: 'PostgreSQL',
+      async open(opts = {}) {
+        options = opts;
+        server ??= startPostgres();
+        const postgres = await server;
+        if (!url) {
+          const name = `contract_${databases++}`;
+          const admin = await openPgStore({ url: postgres.url, log: () => {} });
+          await admin.pool.query(`CREATE DATABASE ${name}`);
+          await admin.close();
+          url = postgres.url.replace(/\/postgres$/, `/${name}`);
+        }
+        return open();
+      },
+      async reopen(store) {
+        await store.close();
+        return open();
+      },
+      async dump(store) {
+        const { rows } = await (store as PgAccountStore).pool.query('SELECT row_to_json(s)::text AS row FROM sessions s UNION ALL SELECT row_to_json(u)::text FROM users u');
+        return rows.map((r: { row: string }) => r.row).join('\n');
+      },
+      async cleanup() {},
+    };
+  }, async () => (await server)?.destroy());
+
+  const schema = suite('PostgreSQL schema');
+  let postgres: TestPostgres;
+  schema.before(async () => {
+    postgres = await startPostgres();
+  });
+  schema.after(async () => {
+    await postgres?.destroy();
+  });
+  schema('the migration is versioned and idempotent: nodes starting together apply it once', async () => {
+    const store = await openPgStore({ url: postgres.url, log: () => {} });
+    try {
+      const again = await Promise.all([migrate(store.pool), migrate(store.pool), migrate(store.pool)]);
+      assert.equal(again, [[], [], []], 'nothing left to apply');
+      const { rows } = await store.pool.query('SELECT version FROM schema_version ORDER BY version');
+      assert.equal(rows.map((r: { version: number }) => r.version), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+  schema('a stopped database answers STORE_UNAVAILABLE, and the store recovers when it is back', async () => {
+    const store = await openPgStore({ url: postgres.url, log: () => {} });
+    try {
+      await store.users.insert(user('durable'));
+      await postgres.stop();
+      await rejects(store.users.findByUsername('durable'), code('STORE_UNAVAILABLE'));
+      await rejects(store.users.insert(user('newcomer')), code('STORE_UNAVAILABLE'));
+      await rejects(store.sessions.lookup('A'.repeat(43)), code('STORE_UNAVAILABLE'));
+      await postgres.start();
+      assert.is((await store.users.findByUsername('durable'))?.username, 'durable');
+    } finally {
+      await store.close();
+    }
+  });
+  schema('a NeDB store imports into PostgreSQL with its ids, hashes, device keys and live sessions; a second run adds nothing', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-import-'));
+    const admin = await openPgStore({ url: postgres.url, log: () => {} });
+    await admin.pool.query('CREATE DATABASE import_target');
+    await admin.close();
+    const store = await openPgStore({ url: postgres.url.replace(/\/postgres$/, '/import_target'), log: () => {} });
+    try {
+      const nedb = await openNedbStore({ dbPath: path.join(dir, 'users.db'), log: () => {} });
+      const ann = await nedb.users.insert(user('Ann'));
+      await nedb.users.setDeviceKeys(ann.id, [{ publicKey: 'A'.repeat(43), boundAt: 5 }]);
+      const { token } = await nedb.sessions.create(ann.id, 'dev');
+      await nedb.users.insert(user('bob'));
+      await nedb.close();
+      const first = await importNedb(path.join(dir, 'users.db'), store, () => {});
+      assert.equal(first, { users: 2, skipped: [], sessions: 1 });
+      const imported = await store.users.findByUsername('ann');
+      assert.is(imported?.id, ann.id, 'the account id is kept (peer ids derive from it)');
+      assert.is(imported?.passwordHash, ann.passwordHash);
+      assert.equal(imported?.deviceKeys, [{ publicKey: 'A'.repeat(43), boundAt: 5 }]);
+      assert.is((await store.sessions.lookup(token))?.userId, ann.id, 'still logged in');
+      assert.ok(await store.users.hasLookAlike('B0B'), 'skeletons imported');
+      const second = await importNedb(path.join(dir, 'users.db'), store, () => {});
+      assert.equal({ ...second, skipped: second.skipped.sort() }, { users: 0, skipped: ['Ann', 'bob'], sessions: 0 });
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  schema.run();
+}
