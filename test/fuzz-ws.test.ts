@@ -184,7 +184,7 @@ function checkAnswers(batch: FuzzBatch, messages: ServerMessage[], closeCode: nu
   const count = (expect: string) => batch.frames.filter((f) => f.expect === expect).reduce((sum, f) => sum + (f.errors ?? 1), 0);
   if (closeCode === undefined) {
     const [min, max] = [count('error'), count('error') + count('maybe')];
-    if (errors.length < min || errors.length > max) outcome.problems.push(`${errors.length} errors, expected ${min}-${max}: ${kinds}`);
+    if (errors.length < min || errors.length > max) outcome.problems.push(`${errors.length} errors (${errors.map((e) => (e.type === "error" ? e.code : "")).join(" ")}), expected ${min}-${max}: ${kinds}`);
     return;
   }
   bump(outcome.closes, closeCode);
