@@ -4,7 +4,7 @@
 import { SIGNAL_MAX_BYTES, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { encodeRelayEnvelope, encodeRelayRequest } from '../../shared/relayEnvelope';
 import { PROTOCOL_VERSION } from '../../shared/limits';
-import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
+import { deviceAuth, generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 
 /** mulberry32: 32-bit state, good enough to pick test inputs, and reproducible. */
 export function mulberry32(seed: number): () => number {
@@ -120,11 +120,21 @@ function validSignal(rng: Rng, to: string, data: Record<string, unknown> = { typ
   return JSON.stringify({ v: PROTOCOL_VERSION, type: 'signal', to, data: { ...data, n: rng.int(1e6) } });
 }
 
-/** One device for the fuzzers' auth messages (a key per message would only cost time). */
-const FUZZ_DEVICE = generateDeviceKey();
+/**
+ * One device per session token for the fuzzers' auth messages (a key per message would only cost
+ * time). Not one for all: a device key belongs to one account, so the second account's
+ * 'auth-then-talk' with the same key was closed BAD_KEY (1008), whichever account bound it first.
+ */
+const fuzzDevices = new Map<string, DeviceKeyPair>();
+
+function fuzzDevice(token: string): DeviceKeyPair {
+  let key = fuzzDevices.get(token);
+  if (!key) fuzzDevices.set(token, (key = generateDeviceKey()));
+  return key;
+}
 
 function validAuth(token: string, rng: Rng): string {
-  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token, peerSecret: rng.peerId(), ...deviceAuth(FUZZ_DEVICE, token) });
+  return JSON.stringify({ v: PROTOCOL_VERSION, type: 'auth', token, peerSecret: rng.peerId(), ...deviceAuth(fuzzDevice(token), token) });
 }
 
 /** A few random edits of a text: a flipped char, a cut, a repeated slice, an inserted token. */
