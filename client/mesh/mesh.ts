@@ -10,17 +10,14 @@ import {
   CHANNEL_PAUSE_ABOVE_BYTES,
   CHUNK_BYTES,
   DIRECT_LINKS_MAX,
-  HISTORY_BATCH_RECORDS_MAX,
   HISTORY_KEPT_LOAD_WAIT_MS,
   HISTORY_SYNC_IMAGE_BYTES_MAX,
   IMAGE_MAX_BYTES,
   IMAGE_NAME_MAX_CHARS,
-  PEER_FRAME_MAX_BYTES,
   SHOWN_IDS_MAX,
   TEXT_MAX_CHARS,
 } from '../../shared/limits';
-import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, FRAME_HEADER_BYTES, type HistoryRequestPayload } from '../../shared/frames';
-import type { HistoryRecord } from '../../shared/historyRecord';
+import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, type HistoryRequestPayload } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
@@ -46,9 +43,10 @@ import { DEFAULT_TIMEOUTS, type MeshTimeouts } from './timeouts';
 import { DeliveryTracker } from './deliveryTracker';
 import { RoomClock } from './roomClock';
 import { TypingGate } from './typingGate';
-import { KnownSeal, SigningSeal } from './imageSeal';
+import { SigningSeal } from './imageSeal';
 import { DedupWindow } from './dedup';
-import { HistoryKeeper, type KeptEntry } from './historyKeeper';
+import { HistoryKeeper } from './historyKeeper';
+import { forwardedImage, historyBatches, keptEntryOf } from './historyServe';
 import { HistorySync } from './historySync';
 import { KeyDirectory } from './keyDirectory';
 import { contentRecordOf } from './signedContent';
@@ -412,21 +410,7 @@ export class MeshImpl implements Mesh {
 
   /** A newcomer asks for what it lacks: list it, oldest first, in batches that fit a frame. */
   private serveHistory(pair: Pair, request: HistoryRequestPayload): void {
-    const records = this.keeper.serve(new Set(request.have), request.since);
-    const room = PEER_FRAME_MAX_BYTES - FRAME_HEADER_BYTES - 64;
-    const batches: HistoryRecord[][] = [[]];
-    let bytes = 0;
-    for (const r of records) {
-      const size = new TextEncoder().encode(JSON.stringify(r)).byteLength + 1;
-      if (size > room) continue; // a text whose escaping alone fills a frame: not passed on
-      let batch = batches[batches.length - 1];
-      if (batch.length >= HISTORY_BATCH_RECORDS_MAX || bytes + size > room) {
-        batches.push((batch = []));
-        bytes = 0;
-      }
-      batch.push(r);
-      bytes += size;
-    }
+    const batches = historyBatches(this.keeper.serve(new Set(request.have), request.since));
     batches.forEach((batch, i) => this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: batch, last: i === batches.length - 1 }, i));
   }
 
@@ -438,16 +422,7 @@ export class MeshImpl implements Mesh {
       if (this.pairs.get(pair.peerId) !== pair) return; // it left meanwhile
       if (!kept || kept.record.size > budget) continue;
       budget -= kept.record.size;
-      const { record, bytes } = kept;
-      const start = {
-        sentAt: record.sentAt,
-        name: record.name,
-        mime: record.mime,
-        size: record.size,
-        chunks: Math.ceil(record.size / CHUNK_BYTES),
-        origin: { author: record.author, device: record.device },
-      };
-      pair.send({ kind: 'image', id, start, bytes, seal: new KnownSeal({ sha256: record.sha256, sig: record.sig }), frames: new ImageFrames(id, start, bytes) });
+      pair.send(forwardedImage(kept.record, kept.bytes));
     }
   }
 
@@ -630,12 +605,4 @@ export class MeshImpl implements Mesh {
       setTimeout(() => this.pairs.get(pair.peerId) === pair && pair.requeue(), 1000);
     }
   }
-}
-
-/** What the keeper holds of a message shown here. */
-function keptEntryOf(m: ChatMessage): KeptEntry {
-  const base = { id: m.id, author: m.from.username, device: m.device, sentAt: m.sentAt, sig: m.sig };
-  if (m.kind === 'text') return { id: m.id, sentAt: m.sentAt, record: { ...base, kind: 'text', text: m.text } };
-  const record: HistoryRecord = { ...base, kind: 'image', sha256: m.sha256, mime: m.mime, size: m.bytes.byteLength, name: m.name };
-  return { id: m.id, sentAt: m.sentAt, record, bytes: m.bytes };
 }
