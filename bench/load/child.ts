@@ -75,7 +75,12 @@ export class Child<To, From> {
     });
   }
 
-  kill(): void {
-    this.process.kill('SIGKILL');
+  /** Kills it (SIGKILL, like a crash); resolves once it has exited. */
+  kill(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.process.exitCode !== null || this.process.signalCode !== null) return resolve();
+      this.process.once('exit', () => resolve());
+      this.process.kill('SIGKILL');
+    });
   }
 }

@@ -8,7 +8,6 @@
 
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { encodeMessage } from '../../shared/protocol';
 
 /** One device key per session token: every socket of a token is the same device, and keys are not free to make. */
 const devices = new Map<string, DeviceKeyPair>();
@@ -18,7 +17,8 @@ function deviceOf(token: string): DeviceKeyPair {
   return key;
 }
 import { epochNow, type FromClients, type ToClients } from './ipc';
-import { deviceAuth, generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
+import { generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
+import { authMessage, startsWith, Storm, type Identity } from './storm-client';
 
 /** Connections being opened or authenticated at once, when the coordinator does not say. */
 const CONNECT_CONCURRENCY = 200;
@@ -38,6 +38,9 @@ interface Watch {
 }
 
 const sockets: WebSocket[] = [];
+/** What each socket of `sockets` resumes with (the restart storm). */
+const identities: Identity[] = [];
+let storm: Storm | undefined;
 let watch: Watch | undefined;
 let unexpectedCloses = 0;
 let stopping = false;
@@ -59,6 +62,7 @@ function onText(index: number, data: Buffer): void {
 /** Opens one connection and resolves once it is welcomed (rejects on error, refusal or timeout). */
 function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
+    const id: Identity = { wsUrl, token, peerSecret: randomBytes(16).toString('base64url'), device: deviceOf(token) };
     // The server validates UTF-8 of what clients send; these clients skip it for what they receive.
     const ws = new WebSocket(wsUrl, { perMessageDeflate: false, skipUTF8Validation: true });
     const timer = setTimeout(() => fail(new Error('connect timed out')), CONNECT_TIMEOUT_MS);
@@ -69,21 +73,36 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
       reject(error);
     };
     ws.on('error', (error) => fail(error));
-    ws.on('open', () => ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url'), ...deviceAuth(deviceOf(token), token) })));
+    ws.on('open', () => ws.send(authMessage(id)));
     ws.on('close', () => {
-      if (index >= 0 && !stopping) unexpectedCloses++;
+      if (index < 0 || stopping) return;
+      if (storm) return storm.lost(index);
+      unexpectedCloses++;
     });
     ws.on('message', (data: Buffer, isBinary) => {
       if (index >= 0) {
         if (!isBinary) onText(index, data);
         return;
       }
-      if (isBinary || !data.subarray(0, WELCOME_PREFIX.length).equals(WELCOME_PREFIX)) return fail(new Error(`not welcomed: ${data.subarray(0, 200).toString()}`));
+      if (isBinary || !startsWith(data, WELCOME_PREFIX)) return fail(new Error(`not welcomed: ${data.subarray(0, 200).toString()}`));
       clearTimeout(timer);
       index = sockets.push(ws) - 1;
+      identities[index] = id;
       resolve(ws);
     });
   });
+}
+
+/** From now on a socket that is cut reconnects by itself; `expect`: the peers each must then know. */
+function armStorm(expect: number): void {
+  storm?.stop();
+  storm = new Storm(
+    identities,
+    expect,
+    (index, ws) => (sockets[index] = ws),
+    onText,
+    (outcome) => reply({ ev: 'storm', ...outcome }),
+  );
 }
 
 async function connectAll(wsUrl: string, tokens: string[], count: number, concurrency = CONNECT_CONCURRENCY): Promise<void> {
@@ -113,6 +132,7 @@ async function connectAll(wsUrl: string, tokens: string[], count: number, concur
 
 function stop(): void {
   stopping = true;
+  storm?.stop();
   for (const ws of sockets) ws.terminate();
   process.exit(0);
 }
@@ -130,6 +150,12 @@ process.on('message', (message: ToClients) => {
         report(watch);
         watch = undefined;
       }
+      return;
+    case 'storm-arm':
+      armStorm(message.expect);
+      return reply({ ev: 'storm-armed' });
+    case 'storm-report':
+      if (storm) reply({ ev: 'storm', ...storm.outcome() });
       return;
     case 'stop':
       return stop();

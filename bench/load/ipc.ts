@@ -1,5 +1,7 @@
 // Messages between the load-bench coordinator (main.ts) and its child processes.
 
+import type { StormOutcome } from './storm-client';
+
 export interface MemorySample {
   rssBytes: number;
   heapUsedBytes: number;
@@ -45,6 +47,10 @@ export type ToClients =
   | { cmd: 'watch'; id: number; needle: string }
   /** Report what the watch `id` recorded so far (the coordinator's timeout). */
   | { cmd: 'watch-report'; id: number }
+  /** Restart storm: from now on a cut socket reconnects by itself and resumes; `expect` peers make it complete. */
+  | { cmd: 'storm-arm'; expect: number }
+  /** Report the storm so far (the coordinator's timeout). */
+  | { cmd: 'storm-report' }
   | { cmd: 'stop' };
 
 export type FromClients =
@@ -52,7 +58,9 @@ export type FromClients =
   | { ev: 'progress'; connected: number }
   | { ev: 'armed'; id: number }
   /** Epoch-based times (performance.timeOrigin + now) at which each connection saw the needle; NaN = not seen. */
-  | { ev: 'watched'; id: number; times: number[]; unexpectedCloses: number };
+  | { ev: 'watched'; id: number; times: number[]; unexpectedCloses: number }
+  | { ev: 'storm-armed' }
+  | ({ ev: 'storm' } & StormOutcome);
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 export function epochNow(): number {

@@ -2,6 +2,9 @@
 // clients, in CLIENT_PROCESSES processes of their own, against one server in another process, on
 // loopback. Measures connect+login rate, join/leave delivery to every client, server memory per
 // idle connection, event-loop delay during a login burst, relay throughput and signaling latency.
+// Then the restart storm: the node is killed and started again on its store and port, and every
+// client reconnects by itself with the signaling client's backoff and jitter and resumes with its
+// token; timed until all are back and in everyone's list, against the cold connect rate above.
 // Prints a table and writes bench/results/load.json.
 //
 // Then the cluster run (LOAD_CLUSTER=0 skips it): the same figures with CLUSTER_NODES nodes, each in
@@ -14,8 +17,8 @@
 // CLIENTS / ACCOUNTS connections, each with its own peer secret, hence its own peer id: to the
 // server these are distinct peers (like tabs and devices of one user), authenticated the real way.
 
-import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX, PRESENCE_FLUSH_MS } from '../../shared/limits';
@@ -62,6 +65,10 @@ const SERVER_START_TIMEOUT_MS = 30_000;
 const ACCOUNTS_TIMEOUT_MS = 120_000;
 const CONNECT_TIMEOUT_MS = 8 * 60_000;
 const WATCH_TIMEOUT_MS = 15_000;
+/** The restart storm: how long all clients get to be back and complete after the kill (ms). */
+const STORM_TIMEOUT_MS = 180_000;
+/** Target of issue 12: every client back after a restart within this (ms, from the kill). */
+const TARGET_STORM_MS = 30_000;
 const REPORT_TIMEOUT_MS = 30_000;
 
 type ServerChild = Child<ToServer, FromServer>;
@@ -212,6 +219,47 @@ async function traffic(wsUrl: string, otherWsUrl: string, token: string) {
   return { relayMiBps, relayFramesPerRun: RELAY_FRAMES, signaling: { count: s.count, p50Ms: round(s.p50, 2), p99Ms: round(s.p99, 2), maxMs: round(s.max, 2) } };
 }
 
+/** Starts the killed node again on its store and port. */
+type Restart = (port: string) => ServerChild;
+
+/**
+ * The restart storm: every client is told to reconnect by itself when cut, the node is killed
+ * (SIGKILL) and started again on the same store and port; resolves once every client is back and
+ * knows every other, with the event-loop delay of the new process meanwhile.
+ */
+async function restartStorm(servers: ServerChild[], clients: ClientChild[], online: number, wsUrl: string, restart: Restart) {
+  await Promise.all(clients.map((c) => c.request({ cmd: 'storm-arm', expect: online - 1 }, (m) => (m.ev === 'storm-armed' ? true : undefined), REPORT_TIMEOUT_MS)));
+  const killedAt = epochNow();
+  await servers[0].kill();
+  const server = (servers[0] = restart(new URL(wsUrl).port));
+  await server.next((m) => (m.ev === 'ready' ? m : undefined), SERVER_START_TIMEOUT_MS);
+  const readyAt = epochNow();
+  server.send({ cmd: 'delay-start' });
+  const pick = (m: FromClients) => (m.ev === 'storm' ? m : undefined);
+  const outcomes = await Promise.all(clients.map((c) => c.next(pick, STORM_TIMEOUT_MS).catch(() => c.request({ cmd: 'storm-report' }, pick, REPORT_TIMEOUT_MS))));
+  const delay = await server.request({ cmd: 'delay-stop' }, (m) => (m.ev === 'delay' ? m.delay : undefined), REPORT_TIMEOUT_MS);
+  const backAt = outcomes.flatMap((o) => o.backAt);
+  const completeAt = outcomes.flatMap((o) => o.completeAt);
+  const back = backAt.filter((t) => !Number.isNaN(t));
+  const complete = completeAt.filter((t) => !Number.isNaN(t));
+  const since = (t0: number, times: number[]) => summarize(times.map((t) => t - t0));
+  const lastBack = Math.max(...back);
+  return {
+    clients: online,
+    restartMs: readyAt - killedAt,
+    back: back.length,
+    complete: complete.length,
+    backSinceKill: since(killedAt, back),
+    completeSinceKill: since(killedAt, complete),
+    // Resumes per second while the node was up: the figure to hold against the cold connect rate.
+    backPerSecond: back.length / ((lastBack - readyAt) / 1000),
+    failedAttempts: outcomes.reduce((n, o) => n + o.failedAttempts, 0),
+    fatal: outcomes.reduce((n, o) => n + o.fatal, 0),
+    firstFatalCode: outcomes.find((o) => o.firstFatalCode !== undefined)?.firstFatalCode,
+    delay,
+  };
+}
+
 const perConnection = (after: MemorySample, before: MemorySample, n: number) => ({
   rssBytes: Math.round((after.rssBytes - before.rssBytes) / n),
   heapUsedBytes: Math.round((after.heapUsedBytes - before.heapUsedBytes) / n),
@@ -221,7 +269,7 @@ const perConnection = (after: MemorySample, before: MemorySample, n: number) => 
 const roundDelay = (d: DelaySample) => ({ p50Ms: round(d.p50Ms), p99Ms: round(d.p99Ms), maxMs: round(d.maxMs), samples: d.samples, gcPauses: d.gcPauses, gcMaxMs: round(d.gcMaxMs), gcTotalMs: round(d.gcTotalMs) });
 const flushSummary = (s: Summary) => ({ count: s.count, p50Ms: round(s.p50, 2), p99Ms: round(s.p99, 2), maxMs: round(s.max, 2) });
 
-async function run(servers: ServerChild[], clients: ClientChild[]) {
+async function run(servers: ServerChild[], clients: ClientChild[], restart?: Restart) {
   const nodes = await Promise.all(servers.map((s) => s.next((m) => (m.ev === 'ready' ? m : undefined), SERVER_START_TIMEOUT_MS)));
   const [server] = servers;
   const { wsUrl, httpUrl } = nodes[0];
@@ -248,6 +296,11 @@ async function run(servers: ServerChild[], clients: ClientChild[]) {
   console.log('relay and signaling...');
   const trafficResult = await traffic(wsUrl, wsUrl, probeToken);
   const acrossNodes = nodes.length > 1 ? await traffic(wsUrl, nodes[1].wsUrl, probeToken) : undefined;
+  let storm: Awaited<ReturnType<typeof restartStorm>> | undefined;
+  if (restart) {
+    console.log(`restart storm: the node is killed and started again; ${connect.connected} clients reconnect by themselves...`);
+    storm = await restartStorm(servers, clients, connect.connected, wsUrl, restart);
+  }
 
   return {
     accountsMs,
@@ -259,6 +312,7 @@ async function run(servers: ServerChild[], clients: ClientChild[]) {
     burst,
     traffic: trafficResult,
     acrossNodes,
+    storm,
   };
 }
 
@@ -296,10 +350,33 @@ async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientP
     relay: { miBps: r.traffic.relayMiBps, framesPerRun: r.traffic.relayFramesPerRun, acrossNodesMiBps: r.acrossNodes?.relayMiBps },
     signaling: r.traffic.signaling,
     signalingAcrossNodes: r.acrossNodes?.signaling,
+    restartStorm: r.storm && {
+      clients: r.storm.clients,
+      restartMs: round(r.storm.restartMs),
+      back: r.storm.back,
+      complete: r.storm.complete,
+      allBackSinceKillMs: round(r.storm.backSinceKill.max),
+      backSinceKillP50Ms: round(r.storm.backSinceKill.p50),
+      allCompleteSinceKillMs: round(r.storm.completeSinceKill.max),
+      backPerSecond: round(r.storm.backPerSecond),
+      coldConnectPerSecond: round(r.connect.perSecond),
+      failedAttempts: r.storm.failedAttempts,
+      fatal: r.storm.fatal,
+      firstFatalCode: r.storm.firstFatalCode,
+      delay: roundDelay(r.storm.delay),
+      clock: 'from the SIGKILL of the node; back: welcomed again; complete: knows every other client (welcome + presence batches)',
+    },
     targets: {
       joinReachesAllWithinMs: { target: TARGET_JOIN_ALL_MS, worst: joinAll, met: joinAll < TARGET_JOIN_ALL_MS && r.presence.join.missed === 0 },
       bytesPerIdleConnection: { target: TARGET_BYTES_PER_CONNECTION, rss: perConn.rssBytes, met: perConn.rssBytes < TARGET_BYTES_PER_CONNECTION },
       loginBurstDelayP99Ms: { target: TARGET_DELAY_P99_MS, measured: round(r.burst.delay.p99Ms), met: r.burst.delay.p99Ms < TARGET_DELAY_P99_MS },
+      ...(r.storm && {
+        restartStormAllBackAndCompleteMs: {
+          target: TARGET_STORM_MS,
+          measured: round(r.storm.completeSinceKill.max),
+          met: r.storm.complete === r.storm.clients && r.storm.completeSinceKill.max < TARGET_STORM_MS,
+        },
+      }),
     },
     serverErrors: serverErrors.length,
   };
@@ -328,6 +405,16 @@ function printTable(r: Results): void {
     ['relay throughput', `${r.relay.miBps.join(', ')} MiB/s (${r.relay.framesPerRun} x 64 KiB per run)`],
     ['signaling latency', `p50 ${r.signaling.p50Ms} ms, p99 ${r.signaling.p99Ms} ms (${r.signaling.count} signals)`],
   ];
+  const st = r.restartStorm;
+  if (st) {
+    rows.push(
+      ['restart storm: node back up', `${st.restartMs} ms after the kill`],
+      ['  clients back (welcomed)', `${st.back}/${st.clients}: p50 ${st.backSinceKillP50Ms} ms, all ${st.allBackSinceKillMs} ms after the kill; ${st.backPerSecond} /s (cold connect ${st.coldConnectPerSecond} /s)`],
+      ['  in everyone\'s list', `${st.complete}/${st.clients}, all ${st.allCompleteSinceKillMs} ms after the kill - target < ${TARGET_STORM_MS / 1000} s: ${met(t.restartStormAllBackAndCompleteMs?.met ?? false)}`],
+      ['  attempts refused / fatal', `${st.failedAttempts} / ${st.fatal}${st.firstFatalCode ? ` (first code ${st.firstFatalCode})` : ''}`],
+      ['  event-loop delay meanwhile', `p99 ${st.delay.p99Ms} ms, max ${st.delay.maxMs} ms`],
+    );
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
@@ -357,10 +444,10 @@ function printComparison(single: Results, cluster: Results): void {
 }
 
 /** One run: `servers` started, one client process per entry of `clientCount`. */
-async function runWith(servers: ServerChild[], clientProcesses: number, nodes: number, file: string): Promise<Results> {
+async function runWith(servers: ServerChild[], clientProcesses: number, nodes: number, file: string, restart?: Restart): Promise<Results> {
   const clients = Array.from({ length: clientProcesses }, (_, i) => startClientProcess(i));
   try {
-    return await report(await run(servers, clients), nodes, clientProcesses, file);
+    return await report(await run(servers, clients, restart), nodes, clientProcesses, file);
   } finally {
     await Promise.all([...clients.map((c) => c.stop({ cmd: 'stop' })), ...servers.map((s) => s.stop({ cmd: 'stop' }))]);
   }
@@ -391,7 +478,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }, TOTAL_TIMEOUT_MS);
   try {
-    const single = await runWith([startServerProcess()], CLIENT_PROCESSES, 1, RESULTS_FILE);
+    // The single node keeps its store in a directory of ours, so that the restart storm starts it again on it.
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'chatroom-load-'));
+    let single: Results;
+    try {
+      const env = { LOAD_DATA_DIR: dataDir };
+      single = await runWith([startServerProcess('server', env)], CLIENT_PROCESSES, 1, RESULTS_FILE, (port) => startServerProcess('server', { ...env, LOAD_PORT: port }));
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
     printTable(single);
     const cluster = await clusterRun();
     if (cluster) printComparison(single, cluster);

@@ -43,10 +43,12 @@ function memory(): MemorySample {
 const nsToMs = (ns: number) => ns / 1e6;
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'chatroom-load-'));
+  // The restart storm starts a node again on the store and port of the one it killed.
+  const ownDir = !process.env.LOAD_DATA_DIR;
+  const dir = process.env.LOAD_DATA_DIR ?? (await mkdtemp(path.join(tmpdir(), 'chatroom-load-')));
   const server = await startServer({
     host: '127.0.0.1',
-    port: 0,
+    port: Number(process.env.LOAD_PORT ?? 0),
     dbPath: path.join(dir, 'users.db'),
     // The bench registers its ACCOUNTS (+1 probe) all from 127.0.0.1, past the default per-address cap.
     registrationLimits: { perAddress: 10_000 },
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   }).observe({ entryTypes: ['gc'] });
   const stop = async () => {
     await server.close();
-    await rm(dir, { recursive: true, force: true });
+    if (ownDir) await rm(dir, { recursive: true, force: true });
     process.exit(0);
   };
   // The coordinator died: do not linger.

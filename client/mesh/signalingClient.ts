@@ -7,7 +7,7 @@
 import { deviceAuth, type DeviceKeyPair } from '../../shared/deviceKey';
 import { sessionAuth, type SessionKeyPair } from '../../shared/e2e/index';
 import { isFatalCloseCode, isOutdatedCloseCode } from '../../shared/errors';
-import { RECONNECT_FIRST_MS, RECONNECT_MAX_MS } from '../../shared/limits';
+import { reconnectDelayMs } from '../../shared/reconnectBackoff';
 import {
   encodeMessage,
   parseServerMessage,
@@ -195,14 +195,11 @@ export class SignalingClient {
     // A node lost (or unreachable): the next attempt goes to the next node of the cluster.
     this.urlIndex = (this.urlIndex + 1) % this.urls.length;
     this.options.handlers.status(this.everWelcomed ? 'reconnecting' : 'connecting');
-    const first = this.options.reconnectFirstMs ?? RECONNECT_FIRST_MS;
-    const max = this.options.reconnectMaxMs ?? RECONNECT_MAX_MS;
-    const ceiling = Math.min(max, first * 2 ** this.attempts);
-    this.attempts++;
+    const delay = reconnectDelayMs(this.attempts++, this.options.reconnectFirstMs, this.options.reconnectMaxMs);
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.stopped) this.connect();
-    }, Math.random() * ceiling);
+    }, delay);
   }
 
   /** The node list of a welcome, the current node first kept in place. */
