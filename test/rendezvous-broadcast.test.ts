@@ -9,6 +9,7 @@ import { encodeMessage, parseServerMessage, type PeerInfo, type PresenceMessage,
 import { Connection } from '../rendezvous/ws/connection';
 import { Heartbeat } from '../rendezvous/ws/heartbeat';
 import { Presence } from '../rendezvous/ws/presence';
+import { PresenceBatch } from '../rendezvous/ws/presenceBatch';
 import { waitFor } from './helpers/ws';
 
 interface Sent {
@@ -36,6 +37,9 @@ function fakeConnection(index: number) {
   return { conn, sent, pings: () => pings };
 }
 
+/** The message a socket received as fragments, whole. */
+const joinFragments = (sent: Sent[]) => Buffer.concat(sent.map((s) => s.data as Buffer)).toString('utf8');
+
 const test = suite('server fan-out');
 
 test('a presence broadcast hands the same Buffer, as a text frame, to every receiver', () => {
@@ -57,8 +61,33 @@ test('a presence broadcast hands the same Buffer, as a text frame, to every rece
   }
   const message = parseServerMessage((shared as Buffer).toString('utf8')) as PresenceMessage;
   assert.equal(message.joined.map((p) => p.username), ['user48', 'user49']);
-  // Each newcomer hears only about the other one.
-  assert.equal((parseServerMessage(String(everyone[48].sent[0].data)) as PresenceMessage).joined.map((p) => p.username), ['user49']);
+  // Each newcomer hears only about the other one: the shared bytes without its own entry, as fragments of one message.
+  for (const [i, other] of [[48, 'user49'], [49, 'user48']] as const) {
+    const { sent } = everyone[i];
+    assert.ok(sent.every((s) => (s.data as Buffer).buffer === (shared as Buffer).buffer), 'slices of the shared Buffer');
+    assert.equal((parseServerMessage(joinFragments(sent)) as PresenceMessage).joined.map((p) => p.username), [other]);
+  }
+});
+
+test('a joiner hears its batch without itself, first, middle, last or alone, with and without leaves', () => {
+  const infos = Array.from({ length: 3 }, (_, i) => fakeConnection(i).conn.online!.info);
+  for (const count of [1, 2, 3]) {
+    for (const left of [[], [infos[0].peerId.replace('peer', 'gone')]]) {
+      const joined = infos.slice(0, count);
+      const batch = new PresenceBatch(joined, left);
+      for (const self of joined) {
+        const fragments = batch.for(self.peerId);
+        const others = joined.filter((p) => p !== self);
+        if (others.length === 0 && left.length === 0) {
+          assert.equal(fragments, [], 'nothing to say');
+          continue;
+        }
+        const message = parseServerMessage(Buffer.concat(fragments).toString('utf8')) as PresenceMessage;
+        assert.equal(message.joined, others);
+        assert.equal(message.left, left);
+      }
+    }
+  }
 });
 
 const SETTINGS: RoomSettings = { maxImageBytes: 1024, relay: 'auto', iceServers: [] };
@@ -69,23 +98,24 @@ test('a welcome lists every announced peer but the newcomer, as if encoded on it
   for (const { conn } of everyone.slice(0, 3)) presence.add(conn);
   presence.flush();
   const infoOf = (i: number) => everyone[i].conn.online!.info;
+  const welcomeOf = (info: PeerInfo) => Buffer.concat(presence.welcome(info, SETTINGS)).toString('utf8');
   const expected = (i: number, peers: PeerInfo[]) => encodeMessage({ type: 'welcome', self: infoOf(i), peers, settings: SETTINGS });
-  assert.is(presence.welcome(infoOf(3), SETTINGS), expected(3, [0, 1, 2].map(infoOf)));
+  assert.is(welcomeOf(infoOf(3)), expected(3, [0, 1, 2].map(infoOf)));
   // An announced peer on a new socket is not told about itself.
-  assert.is(presence.welcome(infoOf(1), SETTINGS), expected(1, [0, 2].map(infoOf)));
+  assert.is(welcomeOf(infoOf(1)), expected(1, [0, 2].map(infoOf)));
   // The next flush changes the list.
   presence.add(everyone[3].conn);
   presence.remove(everyone[0].conn);
   presence.flush();
   presence.close();
-  assert.is(presence.welcome(infoOf(4), SETTINGS), expected(4, [1, 2, 3].map(infoOf)));
+  assert.is(welcomeOf(infoOf(4)), expected(4, [1, 2, 3].map(infoOf)));
 });
 
 test('a welcome is well-formed whatever the name of the newcomer holds', () => {
   const presence = new Presence();
   const tricky = fakeConnection(0);
   tricky.conn.online!.info.displayName = '"peers":[] \\ "';
-  const welcome = presence.welcome(tricky.conn.online!.info, SETTINGS);
+  const welcome = Buffer.concat(presence.welcome(tricky.conn.online!.info, SETTINGS)).toString('utf8');
   const parsed = parseServerMessage(welcome);
   assert.equal(parsed.type === 'welcome' && parsed.self.displayName, '"peers":[] \\ "');
   assert.equal(parsed.type === 'welcome' && parsed.peers, []);

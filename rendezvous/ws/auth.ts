@@ -72,6 +72,6 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
   replaced?.close('REPLACED', 'This peer connected again from another socket.');
   deps.announce(conn);
-  conn.sendEncoded(deps.presence.welcome(info, deps.settings, deps.nodes()));
+  conn.sendFragments(deps.presence.welcome(info, deps.settings, deps.nodes()));
   return true;
 }

@@ -119,12 +119,27 @@ export class Connection {
    * and UTF-8 encoded again for each socket.
    */
   sendEncoded(message: string | Buffer): void {
-    if (!this.isOpen) return;
-    if (this.ws.bufferedAmount > CONTROL_BACKLOG_MAX_BYTES) {
-      this.ws.terminate();
-      return;
-    }
-    this.ws.send(message, TEXT_FRAME);
+    if (this.canTakeControl()) this.ws.send(message, TEXT_FRAME);
+  }
+
+  /**
+   * Sends one message made of several encoded parts, each as a fragment (a continuation frame):
+   * parts shared by many sockets (a room's peer list, a presence batch) go out without being
+   * copied into a message of their own.
+   */
+  sendFragments(parts: readonly Buffer[]): void {
+    if (parts.length === 0 || !this.canTakeControl()) return;
+    const last = parts.length - 1;
+    for (let i = 0; i < last; i++) this.ws.send(parts[i], { binary: false, fin: false });
+    this.ws.send(parts[last], { binary: false, fin: true });
+  }
+
+  /** False when it cannot be written to; a receiver too far behind is cut. */
+  private canTakeControl(): boolean {
+    if (!this.isOpen) return false;
+    if (this.ws.bufferedAmount <= CONTROL_BACKLOG_MAX_BYTES) return true;
+    this.ws.terminate();
+    return false;
   }
 
   sendError(code: ErrorCode, message: string, peer?: PeerId): void {

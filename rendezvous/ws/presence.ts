@@ -11,6 +11,7 @@ import { PRESENCE_FLUSH_MS } from '../../shared/limits';
 import { encodeMessage, type PeerId, type PeerInfo, type RoomSettings } from '../../shared/protocol';
 import type { Connection } from './connection';
 import { LocalSockets } from './localSockets';
+import { PresenceBatch } from './presenceBatch';
 
 export interface PresenceEntry {
   info: PeerInfo;
@@ -39,8 +40,8 @@ export class Presence {
   private readonly announced = new Map<PeerId, PeerInfo>();
   private readonly joined = new Map<PeerId, PeerInfo>();
   private readonly left = new Set<PeerId>();
-  /** `announced` as a JSON array, encoded once per change instead of once per welcome. */
-  private announcedJson: string | undefined;
+  /** `announced` as a JSON array, encoded once per change and shared by every welcome until the next. */
+  private announcedJson: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastFlushCostMs = 0;
   private lastFlushEndedAt = -Infinity;
@@ -147,22 +148,21 @@ export class Presence {
   }
 
   /**
-   * The encoded welcome of a newly online peer. In a room of thousands the peer list is most of
-   * it (~90 bytes a peer): it is encoded once per presence change and copied into each welcome
-   * (the load bench's 10,000 connects spent 22 s of 50 s of CPU encoding welcomes before).
+   * The encoded welcome of a newly online peer, as fragments of one message. In a room of thousands
+   * the peer list is most of it (~100 bytes a peer): it is encoded once per presence change and the
+   * same Buffer is sent in every welcome (the load bench's 10,000 connects spent 22 s of 50 s of CPU
+   * encoding welcomes before; copying the list into each welcome cost as much again after a restart).
    */
-  welcome(self: PeerInfo, settings: RoomSettings, nodes: string[] = []): string {
+  welcome(self: PeerInfo, settings: RoomSettings, nodes: string[] = []): Buffer[] {
     // A cluster's welcome names its live nodes (a client that loses its node tries the others).
     const cluster = nodes.length > 0 ? { nodes } : {};
     // A peer already announced (a replaced socket, or back within one flush) must not list itself.
-    if (this.announced.has(self.peerId)) return encodeMessage({ type: 'welcome', self, peers: this.welcomePeers(self.peerId), settings, ...cluster });
+    if (this.announced.has(self.peerId)) return [Buffer.from(encodeMessage({ type: 'welcome', self, peers: this.welcomePeers(self.peerId), settings, ...cluster }))];
     // Strings inside `self` are escaped, so the unescaped field can only be the key itself.
     const empty = encodeMessage({ type: 'welcome', self, peers: [], settings, ...cluster });
     const at = empty.indexOf(EMPTY_PEERS_FIELD) + EMPTY_PEERS_FIELD.length - 2;
-    this.announcedJson ??= JSON.stringify([...this.announced.values()]);
-    // A string, not a Buffer: a Buffer of ~1 MB per welcome left the server's RSS at 14 KiB per
-    // connection after 10,000 connects (malloc keeps the freed blocks), strings at ~9 KiB.
-    return empty.slice(0, at) + this.announcedJson + empty.slice(at + 2);
+    this.announcedJson ??= Buffer.from(JSON.stringify([...this.announced.values()]));
+    return [Buffer.from(empty.slice(0, at)), this.announcedJson, Buffer.from(empty.slice(at + 2))];
   }
 
   /** This node's connections authenticated with one session token. */
@@ -199,20 +199,9 @@ export class Presence {
     for (const peerId of this.left) this.announced.delete(peerId);
     for (const [peerId, info] of this.joined) this.announced.set(peerId, info);
     this.announcedJson = undefined;
-    const joined = [...this.joined.values()];
-    const left = [...this.left];
-    const joinedIds = new Set(this.joined.keys());
+    const batch = new PresenceBatch([...this.joined.values()], [...this.left]);
     this.joined.clear();
     this.left.clear();
-    const shared = Buffer.from(encodeMessage({ type: 'presence', joined, left }));
-    for (const conn of this.local.values()) {
-      const self = conn.peerId!;
-      if (!joinedIds.has(self)) {
-        conn.sendEncoded(shared);
-        continue;
-      }
-      const others = joined.filter((p) => p.peerId !== self);
-      if (others.length > 0 || left.length > 0) conn.send({ type: 'presence', joined: others, left });
-    }
+    for (const conn of this.local.values()) conn.sendFragments(batch.for(conn.peerId!));
   }
 }
