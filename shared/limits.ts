@@ -124,6 +124,13 @@ export const BUSY_RETRY_FIRST_MS = 500;
 export const BUSY_RETRY_MAX_MS = 8_000;
 
 // ---- WebSocket (rendezvous) ----------------------------------------------------------------
+/**
+ * Connections the kernel may hold for the server before it accepts them (connections; Linux caps it
+ * at net.core.somaxconn, 4096 by default). Node's default of 511 overflows when thousands of
+ * clients reconnect at once after a restart while a presence flush holds the event loop: the
+ * kernel then drops their SYNs, and each waits 1, 2, 4... s to try again.
+ */
+export const LISTEN_BACKLOG = 4_096;
 /** An unauthenticated socket is closed after this long (ms). */
 export const WS_AUTH_DEADLINE_MS = 5_000;
 /**
