@@ -25,9 +25,15 @@ export interface PresenceEntry {
 /** The node name of a server that is not part of a cluster. */
 export const LOCAL_NODE = 'local';
 
-/** After a flush, the next waits at least FLUSH_LOAD_FACTOR times as long as that flush took... */
+/** Under sustained changes a flush is followed by FLUSH_LOAD_FACTOR times its cost without flushes... */
 const FLUSH_LOAD_FACTOR = 4;
-/** ...but presence never lags by more than this (ms). */
+/**
+ * ...but a quiet room saves up to this much of that spacing (ms), so that a lone change right
+ * after a flush to everyone (a leave after a join) goes out at once instead of waiting 4x the cost
+ * of the flush before it (0.45-1.0 s at 10,000 online, against 0.1-0.25 s for the join).
+ */
+const FLUSH_CREDIT_MAX_MS = 2_000;
+/** Presence never lags by more than this (ms). */
 const FLUSH_MAX_MS = 1_000;
 /** The peers field of a welcome encoded with no peers, where the shared peer list is spliced in. */
 const EMPTY_PEERS_FIELD = '"peers":[]';
@@ -43,8 +49,9 @@ export class Presence {
   /** `announced` as a JSON array, encoded once per change and shared by every welcome until the next. */
   private announcedJson: Buffer | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private lastFlushCostMs = 0;
-  private lastFlushEndedAt = -Infinity;
+  /** Spacing saved up (ms) as of `creditAt`; negative: owed by the flushes before. */
+  private credit = FLUSH_CREDIT_MAX_MS;
+  private creditAt = 0;
 
   constructor(
     private readonly flushMs = PRESENCE_FLUSH_MS,
@@ -175,21 +182,27 @@ export class Presence {
     this.timer = undefined;
   }
 
+  /** The spacing credit now: it grows back by the time elapsed, up to FLUSH_CREDIT_MAX_MS. */
+  private creditNow(now: number): number {
+    this.credit = Math.min(FLUSH_CREDIT_MAX_MS, this.credit + (now - this.creditAt));
+    this.creditAt = now;
+    return this.credit;
+  }
+
   private schedule(): void {
     if (this.timer) return;
-    // Under load the gap after a flush stretches, so broadcasting takes at most ~1/(1 + FLUSH_LOAD_FACTOR)
+    // Under sustained changes the credit runs out and each flush waits until the time since the last
+    // pays for FLUSH_LOAD_FACTOR times its cost, so broadcasting takes at most ~1/(1 + FLUSH_LOAD_FACTOR)
     // of the time: with thousands online, more frequent flushes would only multiply the messages.
-    // The gap counts from the end of the last flush, so a change in a quiet room waits only flushMs.
-    const now = performance.now();
-    const earliest = Math.max(now + this.flushMs, this.lastFlushEndedAt + this.lastFlushCostMs * FLUSH_LOAD_FACTOR);
-    this.timer = setTimeout(() => this.flush(), Math.min(FLUSH_MAX_MS, earliest - now));
+    const owed = Math.max(0, -this.creditNow(performance.now()));
+    this.timer = setTimeout(() => this.flush(), Math.min(FLUSH_MAX_MS, Math.max(this.flushMs, owed)));
   }
 
   flush(): void {
     const started = performance.now();
     this.broadcast();
-    this.lastFlushEndedAt = performance.now();
-    this.lastFlushCostMs = this.lastFlushEndedAt - started;
+    const ended = performance.now();
+    this.credit = this.creditNow(ended) - (ended - started) * FLUSH_LOAD_FACTOR;
   }
 
   private broadcast(): void {
