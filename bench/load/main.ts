@@ -91,7 +91,8 @@ function startServerProcess(name = 'server', env: Record<string, string> = {}): 
 }
 
 function startClientProcess(index: number): ClientChild {
-  return new Child<ToClients, FromClients>(`clients-${index}`, path.join(HERE, 'client-process.ts'), [], (m) => {
+  const flags = (process.env.LOAD_CLIENT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  return new Child<ToClients, FromClients>(`clients-${index}`, path.join(HERE, 'client-process.ts'), flags, (m) => {
     if (m.ev === 'progress') process.stdout.write(`  clients-${index}: ${m.connected} connected\n`);
   });
 }
@@ -254,6 +255,11 @@ async function restartStorm(servers: ServerChild[], clients: ClientChild[], onli
     // Resumes per second while the node was up: the figure to hold against the cold connect rate.
     backPerSecond: back.length / ((lastBack - readyAt) / 1000),
     failedAttempts: outcomes.reduce((n, o) => n + o.failedAttempts, 0),
+    lostAgain: outcomes.reduce((n, o) => n + o.lostAgain, 0),
+    closeCodes: outcomes.reduce<Record<number, number>>((all, o) => {
+      for (const [code, n] of Object.entries(o.closeCodes)) all[Number(code)] = (all[Number(code)] ?? 0) + n;
+      return all;
+    }, {}),
     fatal: outcomes.reduce((n, o) => n + o.fatal, 0),
     firstFatalCode: outcomes.find((o) => o.firstFatalCode !== undefined)?.firstFatalCode,
     delay,
@@ -361,6 +367,8 @@ async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientP
       backPerSecond: round(r.storm.backPerSecond),
       coldConnectPerSecond: round(r.connect.perSecond),
       failedAttempts: r.storm.failedAttempts,
+      lostAgain: r.storm.lostAgain,
+      closeCodes: r.storm.closeCodes,
       fatal: r.storm.fatal,
       firstFatalCode: r.storm.firstFatalCode,
       delay: roundDelay(r.storm.delay),
@@ -411,7 +419,7 @@ function printTable(r: Results): void {
       ['restart storm: node back up', `${st.restartMs} ms after the kill`],
       ['  clients back (welcomed)', `${st.back}/${st.clients}: p50 ${st.backSinceKillP50Ms} ms, all ${st.allBackSinceKillMs} ms after the kill; ${st.backPerSecond} /s (cold connect ${st.coldConnectPerSecond} /s)`],
       ['  in everyone\'s list', `${st.complete}/${st.clients}, all ${st.allCompleteSinceKillMs} ms after the kill - target < ${TARGET_STORM_MS / 1000} s: ${met(t.restartStormAllBackAndCompleteMs?.met ?? false)}`],
-      ['  attempts refused / fatal', `${st.failedAttempts} / ${st.fatal}${st.firstFatalCode ? ` (first code ${st.firstFatalCode})` : ''}`],
+      ['  attempts failed / lost again / fatal', `${st.failedAttempts} / ${st.lostAgain} / ${st.fatal}${st.firstFatalCode ? ` (first code ${st.firstFatalCode})` : ''}; close codes ${JSON.stringify(st.closeCodes)}`],
       ['  event-loop delay meanwhile', `p99 ${st.delay.p99Ms} ms, max ${st.delay.maxMs} ms`],
     );
   }

@@ -47,6 +47,10 @@ export interface StormOutcome {
   completeAt: number[];
   /** Connection attempts that ended before a welcome (refused, timed out, closed by the server). */
   failedAttempts: number;
+  /** How the attempts that failed, and the sockets lost again after their welcome, were closed: count by close code. */
+  closeCodes: Record<number, number>;
+  /** Sockets cut again after they were back. */
+  lostAgain: number;
   /** Sockets the server refused for good (a fatal close code), and the first such code. */
   fatal: number;
   firstFatalCode: number | undefined;
@@ -60,6 +64,8 @@ export class Storm {
   private readonly timers = new Set<NodeJS.Timeout>();
   private settled = 0;
   private failedAttempts = 0;
+  private lostAgain = 0;
+  private readonly closeCodes: Record<number, number> = {};
   private fatal = 0;
   private firstFatalCode: number | undefined;
   private stopped = false;
@@ -93,7 +99,8 @@ export class Storm {
   }
 
   outcome(): StormOutcome {
-    return { backAt: Array.from(this.backAt), completeAt: Array.from(this.completeAt), failedAttempts: this.failedAttempts, fatal: this.fatal, firstFatalCode: this.firstFatalCode };
+    const { failedAttempts, closeCodes, lostAgain, fatal, firstFatalCode } = this;
+    return { backAt: Array.from(this.backAt), completeAt: Array.from(this.completeAt), failedAttempts, closeCodes, lostAgain, fatal, firstFatalCode };
   }
 
   stop(): void {
@@ -118,7 +125,11 @@ export class Storm {
     ws.on('open', () => ws.send(authMessage(id)));
     ws.on('close', (code: number) => {
       if (this.stopped) return;
-      if (welcomed) return this.lost(index);
+      this.closeCodes[code] = (this.closeCodes[code] ?? 0) + 1;
+      if (welcomed) {
+        this.lostAgain++;
+        return this.lost(index);
+      }
       if (isFatalCloseCode(code) || isOutdatedCloseCode(code)) {
         this.firstFatalCode ??= code;
         this.fatal++;
