@@ -33,10 +33,16 @@ export function exportDeviceSeed(key: DeviceKeyPair): string {
   return encodeBase64url(key.secretKey);
 }
 
-/** The 32 bytes of a public key that decodes to a point of the curve; throws ChatError BAD_KEY otherwise. */
-export function parsePublicKey(text: unknown): Uint8Array {
+/** The 32 bytes of a public key, not checked to be a point of the curve; throws ChatError BAD_KEY otherwise. */
+export function publicKeyBytes(text: unknown): Uint8Array {
   const bytes = typeof text === 'string' && text.length <= 64 ? decodeBase64url(text) : null;
   if (!bytes || bytes.length !== DEVICE_KEY_BYTES) throw new ChatError('BAD_KEY', 'a device key is 32 bytes of base64url');
+  return bytes;
+}
+
+/** The 32 bytes of a public key that decodes to a point of the curve; throws ChatError BAD_KEY otherwise. */
+export function parsePublicKey(text: unknown): Uint8Array {
+  const bytes = publicKeyBytes(text);
   try {
     ed25519.Point.fromBytes(bytes);
   } catch {

@@ -26,8 +26,13 @@ export interface Identity {
   device: DeviceKeyPair;
 }
 
+/** The device proof of each token: deterministic, and signing in pure JS at every reconnect made these processes, not the server, the busy ones. */
+const proofs = new Map<string, ReturnType<typeof deviceAuth>>();
+
 export function authMessage(id: Identity): string {
-  return encodeMessage({ type: 'auth', token: id.token, peerSecret: id.peerSecret, ...deviceAuth(id.device, id.token) });
+  let proof = proofs.get(id.token);
+  if (!proof) proofs.set(id.token, (proof = deviceAuth(id.device, id.token)));
+  return encodeMessage({ type: 'auth', token: id.token, peerSecret: id.peerSecret, ...proof });
 }
 
 export function startsWith(data: Buffer, prefix: Buffer): boolean {
