@@ -478,6 +478,13 @@ export const RELAY_NODE_IN_FLIGHT_MAX_BYTES = 24 * 1024 * 1024;
  * lost with a Redis reconnect must not pause its senders for ever.
  */
 export const RELAY_CREDIT_STALE_MS = 5_000;
+/**
+ * Relayed frames for one node are published together, once per event-loop turn, up to this many
+ * bytes in one Redis message (bytes): each PUBLISH costs a command on this node, in Redis and at the
+ * subscriber whatever its size. Well below Redis's pub/sub output-buffer limits (8 MiB soft, 32 MiB
+ * hard by default), and a few frames only, so one message does not hold up the next for long.
+ */
+export const REDIS_RELAY_BATCH_MAX_BYTES = 256 * 1024;
 /** Nodes listed in a welcome at most. */
 export const CLUSTER_NODES_MAX = 64;
 /** Longest node address (advertised_url) in a welcome, characters. */

@@ -13,7 +13,7 @@
 // else's (resync), so presence is rebuilt whatever was missed. A heartbeat whose peer count differs
 // from what this node holds for that node makes it read that node's peers again (anti-entropy).
 
-import { NODE_DEAD_AFTER_MS, NODE_ENTRY_TTL_MS, NODE_HEARTBEAT_MS } from '../../shared/limits';
+import { NODE_DEAD_AFTER_MS, NODE_ENTRY_TTL_MS, NODE_HEARTBEAT_MS, REDIS_RELAY_BATCH_MAX_BYTES } from '../../shared/limits';
 import type { ErrorCode } from '../../shared/errors';
 import type { PeerId, SignalData } from '../../shared/protocol';
 import type { PresenceEntry } from '../ws/presence';
@@ -41,7 +41,8 @@ type RoomMessage =
   | { t: 'close-session'; node: string; tokenHash: string };
 
 type DirectHeader =
-  | { k: 'relay'; from: string; to: PeerId[] }
+  /** Several relayed frames, their bytes one after the other: each frame's receivers and length. */
+  | { k: 'relays'; from: string; f: Array<[PeerId[], number]> }
   | { k: 'signal'; from: string; peer: PeerId; to: PeerId; data: SignalData }
   | { k: 'error'; to: PeerId; code: ErrorCode; message: string; peer: PeerId }
   | { k: 'credit'; c: Array<[PeerId, number]> };
@@ -54,6 +55,13 @@ interface KnownNode {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Relayed frames for one node, waiting for the end of the event-loop turn. */
+interface RelayBatch {
+  frames: Array<[PeerId[], number]>;
+  payloads: Uint8Array[];
+  bytes: number;
+}
 
 export class RedisBroker implements Broker {
   readonly node: string;
@@ -70,6 +78,8 @@ export class RedisBroker implements Broker {
   private timer: NodeJS.Timeout | undefined;
   private readonly pendingCredits = new Map<string, Map<PeerId, number>>();
   private creditFlush: NodeJS.Immediate | undefined;
+  private readonly relayBatches = new Map<string, RelayBatch>();
+  private relayFlush: NodeJS.Immediate | undefined;
   private resyncing: Promise<void> | undefined;
   private resyncAgain = false;
   private reopening = false;
@@ -132,8 +142,25 @@ export class RedisBroker implements Broker {
     this.direct(node, { k: 'error', to, code, message, peer });
   }
 
+  /** Frames for one node go out together at the end of this event-loop turn, or once REDIS_RELAY_BATCH_MAX_BYTES are waiting. */
   relay(node: string, to: PeerId[], bytes: Uint8Array): void {
-    this.direct(node, { k: 'relay', from: this.node, to }, bytes);
+    let batch = this.relayBatches.get(node);
+    if (!batch) this.relayBatches.set(node, (batch = { frames: [], payloads: [], bytes: 0 }));
+    batch.frames.push([to, bytes.byteLength]);
+    batch.payloads.push(bytes);
+    batch.bytes += bytes.byteLength;
+    if (batch.bytes >= REDIS_RELAY_BATCH_MAX_BYTES) return this.flushRelays(node);
+    this.relayFlush ??= setImmediate(() => {
+      this.relayFlush = undefined;
+      for (const waiting of [...this.relayBatches.keys()]) this.flushRelays(waiting);
+    });
+  }
+
+  private flushRelays(node: string): void {
+    const batch = this.relayBatches.get(node);
+    if (!batch) return;
+    this.relayBatches.delete(node);
+    this.publishDirect(node, { k: 'relays', from: this.node, f: batch.frames }, batch.payloads, batch.bytes);
   }
 
   /** Credits are gathered per node and sent once per event-loop turn. */
@@ -163,6 +190,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     clearInterval(this.timer);
     clearImmediate(this.creditFlush);
+    clearImmediate(this.relayFlush);
     if (this.pub.isReady) {
       // A clean goodbye: the others drop this node's peers at once instead of after NODE_DEAD_AFTER_MS.
       await this.pub.publish(this.key('room'), JSON.stringify({ t: 'bye', node: this.node } satisfies RoomMessage)).catch(() => {});
@@ -217,12 +245,22 @@ export class RedisBroker implements Broker {
   }
 
   private direct(node: string, header: DirectHeader, payload: Uint8Array = EMPTY): void {
+    // Frames relayed before a signal or an error to that node arrive before it, as on one node.
+    this.flushRelays(node);
+    this.publishDirect(node, header, [payload], payload.byteLength);
+  }
+
+  private publishDirect(node: string, header: DirectHeader, payloads: readonly Uint8Array[], payloadBytes: number): void {
     if (!this.pub.isReady) return; // lost like a frame to a peer that left: the mesh resends
     const json = Buffer.from(JSON.stringify(header));
-    const message = Buffer.allocUnsafe(4 + json.length + payload.byteLength);
+    const message = Buffer.allocUnsafe(4 + json.length + payloadBytes);
     message.writeUInt32BE(json.length, 0);
     json.copy(message, 4);
-    message.set(payload, 4 + json.length);
+    let at = 4 + json.length;
+    for (const payload of payloads) {
+      message.set(payload, at);
+      at += payload.byteLength;
+    }
     this.pub.publish(this.key('to', node), message).catch(() => {});
   }
 
@@ -357,9 +395,15 @@ export class RedisBroker implements Broker {
       return;
     }
     switch (header.k) {
-      case 'relay':
-        this.inbox.relay(header.from, header.to, message.subarray(4 + headerLength));
+      case 'relays': {
+        let at = 4 + headerLength;
+        for (const [to, length] of header.f) {
+          if (at + length > message.length) return;
+          this.inbox.relay(header.from, to, message.subarray(at, at + length));
+          at += length;
+        }
         return;
+      }
       case 'signal':
         this.inbox.signal(header.from, header.peer, header.to, header.data);
         return;
