@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, LISTEN_BACKLOG, PEERS_PER_ACCOUNT_MAX, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, LISTEN_BACKLOG, PEERS_PER_ACCOUNT_MAX, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_MAX, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
@@ -48,6 +48,8 @@ export interface ServerOptions {
   authDeadlineMs?: number;
   /** Unauthenticated WebSocket connections per client address; WS_UNAUTHENTICATED_PER_ADDRESS_MAX when omitted (tests lower it, the load bench raises it). */
   unauthenticatedPerAddressMax?: number;
+  /** Unauthenticated WebSocket connections held at once from all addresses (default WS_UNAUTHENTICATED_MAX). */
+  unauthenticatedMax?: number;
   /** Devices (distinct peers) one account may have online at once; PEERS_PER_ACCOUNT_MAX when omitted (the load bench raises it). */
   peersPerAccountMax?: number;
   iceServers?: IceServerConfig[];
@@ -137,6 +139,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
     authDeadlineMs: options.authDeadlineMs ?? WS_AUTH_DEADLINE_MS,
     unauthenticatedPerAddressMax: options.unauthenticatedPerAddressMax ?? WS_UNAUTHENTICATED_PER_ADDRESS_MAX,
+    unauthenticatedMax: options.unauthenticatedMax ?? WS_UNAUTHENTICATED_MAX,
     peersPerAccountMax: options.peersPerAccountMax ?? PEERS_PER_ACCOUNT_MAX,
     log,
   });

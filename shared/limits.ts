@@ -131,6 +131,15 @@ export const BUSY_RETRY_MAX_MS = 8_000;
  * kernel then drops their SYNs, and each waits 1, 2, 4... s to try again.
  */
 export const LISTEN_BACKLOG = 4_096;
+/**
+ * WebSocket connections that have not authenticated yet, held at once from all addresses
+ * (connections). When thousands of clients reconnect at once after a restart, sockets admitted
+ * faster than they can be authenticated only wait to meet WS_AUTH_DEADLINE_MS, after the server
+ * has upgraded them and often checked their token for nothing (8,212 of 16,000 failed attempts in
+ * the bench's storm). Past this many, an upgrade gets HTTP 503 at once and the client backs off:
+ * 1,000 are authenticated within the deadline at 200 a second, a quarter of what one node does.
+ */
+export const WS_UNAUTHENTICATED_MAX = 1_000;
 /** An unauthenticated socket is closed after this long (ms). */
 export const WS_AUTH_DEADLINE_MS = 5_000;
 /**

@@ -61,6 +61,16 @@ test('the upgrade past the cap gets 429 and no WebSocket', async (ctx) => {
   for (const s of ctx.sockets) assert.is(s.ws.readyState, WebSocket.OPEN, 'the sockets within the cap stay open');
 });
 
+test('past the server-wide cap an upgrade gets 503 whatever its address; a slot given back lets the next in', async (ctx) => {
+  const server = await start(ctx, { unauthenticatedPerAddressMax: 100, unauthenticatedMax: CAP });
+  const token = await server.registerAndLogin('alice');
+  const [first] = await openMany(ctx, server.wsUrl, CAP);
+  assert.is(await upgradeStatus(server.wsUrl), 503);
+  await authenticate(first, token);
+  await open(ctx, server.wsUrl);
+  assert.is(await upgradeStatus(server.wsUrl), 503, 'the freed slot is taken again');
+});
+
 test('a socket that authenticates gives its slot back, once', async (ctx) => {
   const server = await start(ctx);
   const token = await server.registerAndLogin('alice');

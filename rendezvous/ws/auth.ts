@@ -47,6 +47,8 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
     conn.close('UNAUTHORIZED', 'Session unknown or expired: log in again.');
     return false;
   }
+  // Closed (or timed out) while the session was looked up: its proof is not worth checking.
+  if (conn.state !== 'authenticating' || !conn.isOpen) return false;
   try {
     // The device key: proof of possession first (it signed this session token), then bound to the account.
     checkDeviceProof(message.deviceKey, message.proof, message.token);

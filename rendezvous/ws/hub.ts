@@ -44,6 +44,8 @@ export interface HubOptions {
   authDeadlineMs: number;
   /** Unauthenticated WebSocket connections one client address may hold at once. */
   unauthenticatedPerAddressMax: number;
+  /** Unauthenticated WebSocket connections held at once from all addresses. */
+  unauthenticatedMax: number;
   /** Devices (distinct peers) one account may have online at once. */
   peersPerAccountMax: number;
   /** Cluster mode: the other nodes, reached through this broker (started by the hub). */
@@ -88,6 +90,8 @@ export class Hub {
       if (socket.destroyed) return;
       // The slot is taken before the upgrade and held until the socket authenticates or closes;
       // a host at the cap is refused before any WebSocket is made for it.
+      // A crowd reconnecting at once is let in as fast as it can be authenticated; the rest back off.
+      if (this.pending.totalHeld >= this.options.unauthenticatedMax) return refuseUpgrade(socket, 'BUSY');
       const release = this.pending.take(req.socket.remoteAddress ?? 'unknown');
       if (!release) return refuseUpgrade(socket, 'RATE_LIMITED');
       // Every other end (failed handshake, auth deadline, bad auth, client gone, shutdown) closes the socket.

@@ -4,6 +4,8 @@
 
 export class PendingPerAddress {
   private readonly counts = new Map<string, number>();
+  /** Slots held over all addresses. */
+  private total = 0;
 
   constructor(private readonly max: number) {}
 
@@ -16,10 +18,12 @@ export class PendingPerAddress {
     const held = this.counts.get(address) ?? 0;
     if (held >= this.max) return undefined;
     this.counts.set(address, held + 1);
+    this.total++;
     let released = false;
     return () => {
       if (released) return;
       released = true;
+      this.total--;
       const left = (this.counts.get(address) ?? 1) - 1;
       // An address with no slot left has no entry: the map only holds addresses with pending sockets.
       if (left > 0) this.counts.set(address, left);
@@ -30,6 +34,11 @@ export class PendingPerAddress {
   /** Slots `address` holds now. */
   held(address: string): number {
     return this.counts.get(address) ?? 0;
+  }
+
+  /** Slots held over all addresses. */
+  get totalHeld(): number {
+    return this.total;
   }
 
   /** Addresses holding at least one slot. */
