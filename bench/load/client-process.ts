@@ -19,10 +19,12 @@ function deviceOf(token: string): DeviceKeyPair {
 import { epochNow, type FromClients, type ToClients } from './ipc';
 import { generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 import { authMessage, startsWith, Storm, type Identity } from './storm-client';
+import { closeCodeFor, isFatalCloseCode, isOutdatedCloseCode, type ErrorCode } from '../../shared/errors';
+import { reconnectDelayMs } from '../../shared/reconnectBackoff';
 
 /** Connections being opened or authenticated at once, when the coordinator does not say. */
 const CONNECT_CONCURRENCY = 200;
-/** How long one connection may take to open and be welcomed (ms). */
+/** How long one connection may take to open and be welcomed, retries included (ms). */
 const CONNECT_TIMEOUT_MS = 60_000;
 /** A progress report every this many connections. */
 const PROGRESS_EVERY = 1_000;
@@ -59,6 +61,16 @@ function onText(index: number, data: Buffer): void {
   }
 }
 
+/** The server's answer instead of a welcome; `fatal` as the signaling client decides it (no retry). */
+class Refused extends Error {
+  readonly fatal: boolean;
+  constructor(data: Buffer) {
+    super(`not welcomed: ${data.subarray(0, 200).toString()}`);
+    const code = (JSON.parse(data.toString('utf8')) as { code?: ErrorCode }).code;
+    this.fatal = code !== undefined && (isFatalCloseCode(closeCodeFor(code)) || isOutdatedCloseCode(closeCodeFor(code)));
+  }
+}
+
 /** Opens one connection and resolves once it is welcomed (rejects on error, refusal or timeout). */
 function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -84,7 +96,7 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
         if (!isBinary) onText(index, data);
         return;
       }
-      if (isBinary || !startsWith(data, WELCOME_PREFIX)) return fail(new Error(`not welcomed: ${data.subarray(0, 200).toString()}`));
+      if (isBinary || !startsWith(data, WELCOME_PREFIX)) return fail(new Refused(data));
       clearTimeout(timer);
       index = sockets.push(ws) - 1;
       identities[index] = id;
@@ -110,24 +122,39 @@ async function connectAll(wsUrl: string, tokens: string[], count: number, concur
   const authLatenciesMs: number[] = [];
   let next = 0;
   let failed = 0;
+  let retries = 0;
   let firstError: string | undefined;
   const started = performance.now();
+  // A refused or timed-out attempt is tried again as the signaling client does (its backoff and
+  // jitter), within CONNECT_TIMEOUT_MS; the latency is until the welcome, retries included.
+  const connectRetrying = async (token: string) => {
+    const t0 = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await connectOne(wsUrl, token);
+        return performance.now() - t0;
+      } catch (error) {
+        firstError ??= (error as Error).message;
+        const delay = reconnectDelayMs(attempt);
+        if ((error instanceof Refused && error.fatal) || performance.now() + delay - t0 > CONNECT_TIMEOUT_MS) throw error;
+        retries++;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  };
   const worker = async () => {
     while (next < jobs.length) {
       const token = jobs[next++];
-      const t0 = performance.now();
       try {
-        await connectOne(wsUrl, token);
-        authLatenciesMs.push(performance.now() - t0);
+        authLatenciesMs.push(await connectRetrying(token));
         if (sockets.length % PROGRESS_EVERY === 0) reply({ ev: 'progress', connected: sockets.length });
-      } catch (error) {
+      } catch {
         failed++;
-        firstError ??= (error as Error).message;
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  reply({ ev: 'connected', connected: sockets.length, failed, firstError, elapsedMs: performance.now() - started, authLatenciesMs });
+  reply({ ev: 'connected', connected: sockets.length, failed, retries, firstError, elapsedMs: performance.now() - started, authLatenciesMs });
 }
 
 function stop(): void {

@@ -54,7 +54,8 @@ export type ToClients =
   | { cmd: 'stop' };
 
 export type FromClients =
-  | { ev: 'connected'; connected: number; failed: number; firstError: string | undefined; elapsedMs: number; authLatenciesMs: number[] }
+  /** `retries`: attempts refused or timed out and tried again; `firstError`: the first such refusal. */
+  | { ev: 'connected'; connected: number; failed: number; retries: number; firstError: string | undefined; elapsedMs: number; authLatenciesMs: number[] }
   | { ev: 'progress'; connected: number }
   | { ev: 'armed'; id: number }
   /** Epoch-based times (performance.timeOrigin + now) at which each connection saw the needle; NaN = not seen. */

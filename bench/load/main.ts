@@ -129,8 +129,9 @@ async function connectClients(clients: ClientChild[], wsUrls: string[], tokens: 
   const elapsedMs = performance.now() - started;
   const connected = results.reduce((n, r) => n + r.connected, 0);
   const failed = results.reduce((n, r) => n + r.failed, 0);
+  const retries = results.reduce((n, r) => n + r.retries, 0);
   const firstError = results.find((r) => r.firstError)?.firstError;
-  return { connected, failed, firstError, elapsedMs, perSecond: connected / (elapsedMs / 1000), authMs: summarize(results.flatMap((r) => r.authLatenciesMs)) };
+  return { connected, failed, retries, firstError, elapsedMs, perSecond: connected / (elapsedMs / 1000), authMs: summarize(results.flatMap((r) => r.authLatenciesMs)) };
 }
 
 /** Arms every client to record when it first sees `needle`; resolves once all are armed. */
@@ -288,7 +289,7 @@ async function run(servers: ServerChild[], clients: ClientChild[], restart?: Res
 
   console.log(`connecting ${CLIENTS} clients from ${clients.length} processes...`);
   const connect = await connectClients(clients, nodes.map((n) => n.wsUrl), tokens);
-  console.log(`  ${connect.connected} connected in ${round(connect.elapsedMs / 1000)} s (${connect.failed} failed${connect.firstError ? `: ${connect.firstError}` : ''})`);
+  console.log(`  ${connect.connected} connected in ${round(connect.elapsedMs / 1000)} s (${connect.failed} failed, ${connect.retries} retried${connect.firstError ? `; first refusal: ${connect.firstError}` : ''})`);
 
   console.log('join/leave rounds...');
   await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
@@ -346,7 +347,7 @@ async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientP
       joinClock: `join: from the probe sending auth (after ${JOIN_ROUND_GAP_MS} ms without presence changes); leave: from the probe starting its close, right after its join reached everyone; until each client receives the presence message naming it`,
     },
     accounts: { count: ACCOUNTS + 1, ms: round(r.accountsMs) },
-    connect: { connected: r.connect.connected, failed: r.connect.failed, firstError: r.connect.firstError, seconds: round(r.connect.elapsedMs / 1000, 2), perSecond: round(r.connect.perSecond), authP50Ms: round(r.connect.authMs.p50), authP99Ms: round(r.connect.authMs.p99) },
+    connect: { connected: r.connect.connected, failed: r.connect.failed, retries: r.connect.retries, firstError: r.connect.firstError, seconds: round(r.connect.elapsedMs / 1000, 2), perSecond: round(r.connect.perSecond), authP50Ms: round(r.connect.authMs.p50), authP99Ms: round(r.connect.authMs.p99) },
     join: { ...r.presence.join, rounds: r.presence.joins, afterRampNotCounted: r.presence.afterRamp },
     leave: { ...r.presence.leave, rounds: r.presence.leaves },
     unexpectedCloses: r.presence.unexpectedCloses,
@@ -400,8 +401,8 @@ function printTable(r: Results): void {
   const met = (ok: boolean) => (ok ? 'met' : 'NOT MET');
   const t = r.targets;
   const rows: [string, string][] = [
-    ['clients connected', `${r.connect.connected} (${r.connect.failed} failed) from ${r.conditions.clientProcesses} processes`],
-    ['connect+login rate', `${r.connect.perSecond} /s (${r.connect.seconds} s; auth p50 ${r.connect.authP50Ms} ms, p99 ${r.connect.authP99Ms} ms)`],
+    ['clients connected', `${r.connect.connected} (${r.connect.failed} failed, ${r.connect.retries} attempts retried) from ${r.conditions.clientProcesses} processes`],
+    ['connect+login rate', `${r.connect.perSecond} /s (${r.connect.seconds} s; auth p50 ${r.connect.authP50Ms} ms, p99 ${r.connect.authP99Ms} ms, retries included)`],
     ['join to every client', `p50 ${r.join.p50Ms} ms, p99 ${r.join.p99Ms} ms, all ${r.join.allMs} ms (${r.join.missed} missed) - target < ${t.joinReachesAllWithinMs.target} ms: ${met(t.joinReachesAllWithinMs.met)}`],
     ['leave to every client', `p50 ${r.leave.p50Ms} ms, p99 ${r.leave.p99Ms} ms, all ${r.leave.allMs} ms (${r.leave.missed} missed)`],
     ['presence flush (all online)', `p50 ${r.presenceFlushWithAllOnline.p50Ms} ms, max ${r.presenceFlushWithAllOnline.maxMs} ms (${r.presenceFlushWithAllOnline.count} flushes)`],
@@ -433,7 +434,7 @@ function printTable(r: Results): void {
 function printComparison(single: Results, cluster: Results): void {
   const rows: [string, string, string][] = [
     ['', 'one node', `${cluster.conditions.nodes} nodes (Redis, PostgreSQL)`],
-    ['clients connected', `${single.connect.connected}`, `${cluster.connect.connected}`],
+    ['clients connected (attempts retried)', `${single.connect.connected} (${single.connect.retries})`, `${cluster.connect.connected} (${cluster.connect.retries})`],
     ['connect+login rate', `${single.connect.perSecond} /s`, `${cluster.connect.perSecond} /s`],
     ['auth p99', `${single.connect.authP99Ms} ms`, `${cluster.connect.authP99Ms} ms`],
     ['join to every client p99 / all', `${single.join.p99Ms} / ${single.join.allMs} ms`, `${cluster.join.p99Ms} / ${cluster.join.allMs} ms`],
