@@ -9,11 +9,11 @@ import WebSocket from 'ws';
 import { nodeWrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
 import { nodeAead } from '../client/cli/nodeAead';
-import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh, PeerView } from '../client/mesh/api';
 import { paddedPng } from '../test/helpers/imageFixtures';
 import { roomIndexOf as indexOf } from './roomState';
+import { nodeCrypto } from '../client/cli/nodeCrypto';
 
 export type ToRoomWorker =
   | { cmd: 'join'; index: number; wsUrl: string; token: string; roomSize: number }
@@ -150,9 +150,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     token: m.token,
     wrtc: countingWrtc(m.index),
     WebSocket,
-    sha256: nodeSha256,
-    aead: nodeAead,
-    verify: nodeVerifyEd25519,
+    ...nodeCrypto,
     ...(!KEEP_ICE_TCP && { filterSignal: withoutIceTcp }),
   });
   const peer: RoomPeer = { mesh, links: new Map(), sawAll: false, online: false };

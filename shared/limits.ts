@@ -250,6 +250,11 @@ export const DEVICE_KEYS_LOOKUP_MAX = 32;
 export const KEY_LOOKUP_TIMEOUT_MS = 5_000;
 /** Key owners a client remembers from the server's answers (entries; the oldest forgotten first). */
 export const KNOWN_KEYS_MAX = 1_024;
+/**
+ * Parsed public keys a Node verifier keeps (entries, ~1 KiB each; the oldest forgotten first):
+ * parsing a key cost twice the verification itself in a room of 50, where every message checks one of 50.
+ */
+export const VERIFIER_KEYS_CACHED_MAX = 1_024;
 
 // ---- History from peers ------------------------------------------------------------------------
 /**

@@ -142,6 +142,7 @@ export class MeshImpl implements Mesh {
       ? plainRelayCodec
       : new SealedRelayCodec({
           aead: options.aead ?? nobleAead,
+          x25519: options.x25519,
           device: this.deviceKey,
           session,
           verify: this.verify,
