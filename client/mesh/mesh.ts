@@ -16,6 +16,7 @@ import {
   IMAGE_NAME_MAX_CHARS,
   SHOWN_IDS_MAX,
   TEXT_MAX_CHARS,
+  SEALED_SESSIONS_MAX,
 } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, type HistoryRequestPayload } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
@@ -49,6 +50,7 @@ import { HistoryKeeper } from './historyKeeper';
 import { forwardedImage, historyBatches, keptEntryOf } from './historyServe';
 import { HistorySync } from './historySync';
 import { KeyDirectory } from './keyDirectory';
+import { BackgroundJobs } from './backgroundJobs';
 import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
@@ -82,6 +84,8 @@ export class MeshImpl implements Mesh {
   private readonly relayWriter: RelayWriter;
   /** Seals what goes through the relay and opens what comes from it (relayCodec.ts). */
   private readonly codec: RelayCodec;
+  /** Each new peer's relay keys, made between other work so its first frame need not wait for them. */
+  private readonly keyPrep = new BackgroundJobs<PeerId>((id) => this.pairs.has(id) && this.codec.problem(id), SEALED_SESSIONS_MAX);
   /** Device keys seen per account (trust on first use). */
   private readonly pins: KeyPins;
   private readonly safetyNumbers = new WeakMap<PeerInfo, string>();
@@ -273,6 +277,7 @@ export class MeshImpl implements Mesh {
   }
 
   stop(): void {
+    this.keyPrep.stop();
     this.historySync.stop();
     this.keys.reset();
     this.budget.close();
@@ -501,6 +506,7 @@ export class MeshImpl implements Mesh {
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
     this.checkKeys(pair);
+    this.keyPrep.add(info.peerId);
     this.receivers.get(info);
     pair.start();
     this.historySync.peerJoined();
@@ -512,8 +518,9 @@ export class MeshImpl implements Mesh {
 
   /**
    * Pins the peer's device key for its account: a key the account never showed this device before
-   * raises `deviceChanged`. (Its session key is checked and the pair keys made at the first frame
-   * to or from it, not here: a room of 50 would cost a page ~0.5 s of pure-JS X25519 at join.)
+   * raises `deviceChanged`. (Its session key is checked and the pair keys made in the background
+   * (keyPrep) or at the first frame to or from it, whichever comes first, not here: a room of 50
+   * would cost a page ~0.5 s of pure-JS X25519 in one piece at join.)
    */
   private checkKeys(pair: Pair): void {
     const { info } = pair;

@@ -61,3 +61,12 @@ export function derivePairKeys(own: OwnKeys, peerDeviceKey: string, peerSessionK
     receive: hkdf(sha256, ikm, SALT, directionInfo(peerDeviceKey, peerSessionText, own.deviceKey, own.sessionKey), AEAD_KEY_BYTES),
   };
 }
+
+/**
+ * One agreement with throwaway keys, so a page's first relayed frame does not also pay for compiling
+ * the curve code (the first pure-JS X25519 costs several times a later one).
+ */
+export function warmUpPairKeys(): void {
+  const { secretKey } = x25519.keygen();
+  nobleX25519(secretKey, ed25519.utils.toMontgomery(ed25519.keygen().publicKey));
+}
