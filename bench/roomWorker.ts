@@ -131,7 +131,8 @@ function onPeers(index: number, peer: RoomPeer, roomSize: number, list: PeerView
 }
 
 function onMessage(index: number, msg: ChatMessage): void {
-  if (msg.own) return;
+  // A message said before this peer joined, passed on by another (history from peers), is no live delivery.
+  if (msg.own || msg.via) return;
   const at = now();
   const from = indexOf(msg.from.username);
   if (msg.kind === 'text') {

@@ -5,18 +5,16 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { DeviceVerifier } from './deviceKey';
 import { DEVICE_KEY_BYTES, DEVICE_SIGNATURE_BYTES, VERIFIER_KEYS_CACHED_MAX } from './limits';
 
-/** DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): the 32 key bytes follow. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
 const keyObjects = new Map<string, KeyObject | null>();
 
 /** The key object of `publicKey`; null when it is not a point of the curve. */
 function keyObjectOf(publicKey: Uint8Array): KeyObject | null {
-  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64');
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url');
   let key = keyObjects.get(id);
   if (key !== undefined) return key;
   try {
-    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    // A JWK is imported ~9x faster than the same key in DER (OpenSSL 3's decoders).
+    key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: id }, format: 'jwk' });
   } catch {
     key = null;
   }

@@ -4,9 +4,8 @@
 import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
 import type { X25519 } from '../../shared/e2e/index';
 
-/** DER prefixes (RFC 8410) of an X25519 PKCS#8 private key and SubjectPublicKeyInfo: the 32 raw bytes follow. */
+/** DER prefix (RFC 8410) of an X25519 PKCS#8 private key: the 32 raw bytes follow. */
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
-const SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 
 /** A mesh agrees with its own two secrets only (device and session): their key objects are kept. */
 const privateKeys = new WeakMap<Uint8Array, KeyObject>();
@@ -18,7 +17,8 @@ function privateKeyOf(secretKey: Uint8Array): KeyObject {
 }
 
 export const nodeX25519: X25519 = (secretKey, publicKey) => {
-  const peer = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  // A JWK is imported ~9x faster than the same key in DER (OpenSSL 3's decoders: 15 against 139 us here).
+  const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64url') }, format: 'jwk' });
   // OpenSSL refuses an all-zero result (a small-order point), as the pure-JS one does.
   return new Uint8Array(diffieHellman({ privateKey: privateKeyOf(secretKey), publicKey: peer }));
 };

@@ -9,6 +9,7 @@ import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import {
   CHANNEL_PAUSE_ABOVE_BYTES,
   CHUNK_BYTES,
+  DIRECT_ATTEMPTS_IN_FLIGHT_MAX,
   DIRECT_LINKS_MAX,
   HISTORY_KEPT_LOAD_WAIT_MS,
   HISTORY_SYNC_IMAGE_BYTES_MAX,
@@ -34,6 +35,7 @@ import { SealedRelayCodec } from './sealedRelay';
 import { KeyPins } from './keyPins';
 import { EarlyBuffer } from './earlyBuffer';
 import { LinkBudget } from './linkBudget';
+import { AttemptPacer } from './attemptPacer';
 import { Pair, type PairContext } from './pair';
 import type { DirectPhase } from './pathController';
 import { Receiver } from './receiver';
@@ -91,6 +93,7 @@ export class MeshImpl implements Mesh {
   private readonly safetyNumbers = new WeakMap<PeerInfo, string>();
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
+  private readonly pacer = new AttemptPacer(DIRECT_ATTEMPTS_IN_FLIGHT_MAX);
   /** This device's signing key: every own message is signed with it. */
   private readonly deviceKey: DeviceKeyPair;
   private readonly verify: DeviceVerifier;
@@ -240,6 +243,7 @@ export class MeshImpl implements Mesh {
       iceServers: () => this.settings?.iceServers ?? [],
       // With the relay off a pair beyond the budget could not talk at all: no budget then.
       budget: () => (this.settings?.relay === 'off' ? null : this.budget),
+      pacer: () => (this.settings?.relay === 'off' ? null : this.pacer),
       signalingOnline: () => this.signaling.online,
       sendSignal: (to, data) => this.signaling.sendSignal(to, data),
       relayTransport: (peerId) => this.relayTransport(peerId),

@@ -27,6 +27,7 @@ export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
   disconnectGraceMs: 2_000,
   heartbeatMs: 1_000,
   heartbeatMisses: 5,
+  quietGiveUpMs: 5_000,
   retryFirstMs: 500,
   retryMaxMs: 2_000,
   reconnectFirstMs: 100,
