@@ -11,9 +11,9 @@ import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh } from '../client/mesh/api';
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
-import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import { paddedPng } from '../test/helpers/imageFixtures';
 import { startBenchServer, type BenchServer } from './benchServer';
+import { nodeCrypto } from '../client/cli/nodeCrypto';
 
 const TEXTS = 200;
 const IMAGES = 4;
@@ -37,7 +37,7 @@ function sees(mesh: Mesh, count: number): Promise<void> {
 }
 
 function join(server: BenchServer, token: string): Mesh {
-  const mesh = createMesh({ serverUrl: server.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519 });
+  const mesh = createMesh({ serverUrl: server.wsUrl, token, wrtc, WebSocket, ...nodeCrypto });
   mesh.start();
   return mesh;
 }

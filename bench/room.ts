@@ -5,6 +5,7 @@
 
 import * as limits from '../shared/limits';
 import { startBenchServer } from './benchServer';
+import { cpuMsOf } from './cpu';
 import { RoomProcesses } from './roomProcesses';
 import { roomUsername, RoomState, spread, type Spread } from './roomState';
 
@@ -25,6 +26,8 @@ const TEXT_SPACING_MS = 20;
 const IMAGE_BYTES = 1024 * 1024;
 const IMAGE_ROUNDS = 5;
 const ROUND_WAIT_MS = 60_000;
+/** A quiet window after the links settled, to measure what an idle room costs (ms). */
+const IDLE_WINDOW_MS = 5_000;
 /** Issue 10's targets. */
 export const TARGET_READY_MS = 2_000;
 export const TARGET_TEXT_P99_MS = 250;
@@ -67,7 +70,14 @@ export interface RoomResult {
   /** Processes that died during the run (how), and so the peers lost with them: later figures count the living. */
   processesEnded: Record<string, string>;
   peersLost: number;
+  /**
+   * CPU time (user + system) of the server and every room process in each phase (ms), and the wall
+   * time of the phase: unlike the wall times above, barely moved by other work on the machine.
+   */
+  cpu: Record<CpuPhase, { cpuMs: number; wallMs: number }>;
 }
+
+export type CpuPhase = 'joins' | 'idle' | 'texts' | 'images';
 
 async function registerAll(register: (name: string) => Promise<string>, count: number): Promise<string[]> {
   const tokens: string[] = [];
@@ -84,11 +94,20 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
   const debug = process.env.BENCH_ROOM_DEBUG
     ? setInterval(() => log(`debug: pcs open ${state.pcsOpen.reduce((a, b) => a + b, 0)}, made ${state.pcsMade.reduce((a, b) => a + b, 0)}, carrying ${state.carrying}`), 2000)
     : undefined;
+  const cpuTotal = (): number => [server.pid, ...procs.pids()].reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0);
+  const cpu = {} as RoomResult['cpu'];
+  let phaseStart = { cpu: 0, wall: 0 };
+  const phase = (name: CpuPhase | null) => {
+    const mark = { cpu: cpuTotal(), wall: now() };
+    if (name) cpu[name] = { cpuMs: mark.cpu - phaseStart.cpu, wallMs: mark.wall - phaseStart.wall };
+    phaseStart = mark;
+  };
   try {
     const tokens = await registerAll((name) => server.registerAndLogin(name), n);
     if (!(await procs.ready())) throw new Error('room processes did not start');
 
     // Joins, JOIN_SPACING_MS apart (timers pace them; each peer stamps its own join).
+    phase(null);
     const t0 = now();
     for (let i = 0; i < n; i++) {
       const wait = t0 + i * JOIN_SPACING_MS - now();
@@ -101,11 +120,15 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
     await procs.until(() => state.allSeen(), CARRY_WAIT_MS);
     const carried = await procs.until(state.allCarrying, CARRY_WAIT_MS);
     log(`room: every pair carries: ${carried} (${state.carrying} of ${state.orderedPairs} links)`);
+    phase('joins');
     const settled = await procs.until(() => now() - state.lastLinkChangeAt >= SETTLED_AFTER_MS, SETTLE_WAIT_MS);
     const settledAt = settled ? state.lastLinkChangeAt : NaN;
     const changesBefore = state.linkEvents.length;
     log(`room: links settled: ${settled}`);
     await procs.until(() => state.textsOf('join').length >= state.joinTextsSent, 1_000);
+    phase(null);
+    await new Promise((r) => setTimeout(r, IDLE_WINDOW_MS));
+    phase('idle');
 
     // Text fan-out: each text from the next peer in turn.
     const living = () => Array.from({ length: n }, (_, i) => i).filter((i) => procs.alive(i));
@@ -118,6 +141,7 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
     const textsExpected = TEXTS * (textLiving.length - 1);
     await procs.until(() => state.textsOf('fanout').length >= textsExpected, 30_000);
     log(`room: texts delivered ${state.textsOf('fanout').length} of ${textsExpected}`);
+    phase('texts');
 
     // 1 MiB images, each round from another peer (round 0 warms up and is not counted).
     const imageMs: number[] = [];
@@ -139,8 +163,9 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
       expected += others;
       imageMs.push(sent && good.length === others ? Math.max(...good.map((g) => g.at)) - sent.startedAt : Infinity);
     }
+    phase('images');
     const peersLost = n - living().length;
-    return figures(state, { firstJoin, settledAt, changesAfterSettled: settled ? state.linkEvents.length - changesBefore : NaN, imageMs, verified, expected, textLiving: textLiving.length, ended: procs.ended, peersLost });
+    return figures(state, { cpu, firstJoin, settledAt, changesAfterSettled: settled ? state.linkEvents.length - changesBefore : NaN, imageMs, verified, expected, textLiving: textLiving.length, ended: procs.ended, peersLost });
   } finally {
     clearInterval(debug);
     await procs.stop();
@@ -149,6 +174,7 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
 }
 
 interface RunFacts {
+  cpu: RoomResult['cpu'];
   firstJoin: number;
   settledAt: number;
   changesAfterSettled: number;
@@ -195,5 +221,6 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
     errorSamples: Object.fromEntries(state.errorSamples),
     processesEnded: Object.fromEntries([...run.ended].map(([k, v]) => [String(k), v])),
     peersLost: run.peersLost,
+    cpu: run.cpu,
   };
 }

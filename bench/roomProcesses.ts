@@ -60,6 +60,11 @@ export class RoomProcesses {
     if (child.connected) child.send(m, undefined, {}, () => {});
   }
 
+  /** The processes' ids (for their CPU time). */
+  pids(): (number | undefined)[] {
+    return this.children.map((c) => c.pid);
+  }
+
   /** True while the process holding peer `index` runs. */
   alive(index: number): boolean {
     return !this.ended.has(index % this.children.length);

@@ -2,6 +2,7 @@
 // bench/results/room.json.
 
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,9 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   console.log(`  text to all the others (100 texts, from each peer in turn, 20 ms apart): ${spreadOf(r.textToAll)}; p99 <= ${TARGET_TEXT_P99_MS} ms: ${verdict(r.textToAll.p99 <= TARGET_TEXT_P99_MS)}`);
   console.log(`    per delivery: ${spreadOf(r.textDelivery)}; ${r.textDelivery.missing} missing`);
   console.log(`  1 MiB image to all the others: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
+  const cores = availableParallelism();
+  const phases = Object.entries(r.cpu).map(([name, { cpuMs, wallMs }]) => `${name} ${(cpuMs / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(1)} s (${Math.round((100 * cpuMs) / (wallMs * cores))} % of ${cores} cores)`);
+  console.log(`  CPU of the server and all room processes: ${phases.join('; ')}`);
   const errors = Object.entries(r.errors);
   if (errors.length) console.log(`  mesh error events: ${errors.map(([k, v]) => `${k} x${v}`).join(', ')}`);
   for (const [code, samples] of Object.entries(r.errorSamples)) for (const sample of samples) console.log(`    ${code}: ${sample}`);

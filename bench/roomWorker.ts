@@ -9,11 +9,11 @@ import WebSocket from 'ws';
 import { nodeWrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
 import { nodeAead } from '../client/cli/nodeAead';
-import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh, PeerView } from '../client/mesh/api';
 import { paddedPng } from '../test/helpers/imageFixtures';
 import { roomIndexOf as indexOf } from './roomState';
+import { nodeCrypto } from '../client/cli/nodeCrypto';
 
 export type ToRoomWorker =
   | { cmd: 'join'; index: number; wsUrl: string; token: string; roomSize: number }
@@ -131,7 +131,8 @@ function onPeers(index: number, peer: RoomPeer, roomSize: number, list: PeerView
 }
 
 function onMessage(index: number, msg: ChatMessage): void {
-  if (msg.own) return;
+  // A message said before this peer joined, passed on by another (history from peers), is no live delivery.
+  if (msg.own || msg.via) return;
   const at = now();
   const from = indexOf(msg.from.username);
   if (msg.kind === 'text') {
@@ -150,9 +151,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     token: m.token,
     wrtc: countingWrtc(m.index),
     WebSocket,
-    sha256: nodeSha256,
-    aead: nodeAead,
-    verify: nodeVerifyEd25519,
+    ...nodeCrypto,
     ...(!KEEP_ICE_TCP && { filterSignal: withoutIceTcp }),
   });
   const peer: RoomPeer = { mesh, links: new Map(), sawAll: false, online: false };

@@ -6,7 +6,6 @@
 import { nodeWrtc as wrtc } from '../client/cli/nodeWrtc';
 import { nodeSha256 } from '../client/cli/nodeSha256';
 import { nodeAead } from '../client/cli/nodeAead';
-import { nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import type { Sha256Hasher } from '../shared/sha256';
 import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -15,6 +14,7 @@ import type { ChatMessage, Mesh } from '../client/mesh/api';
 import { CHUNK_BYTES } from '../shared/limits';
 import { paddedPng } from '../test/helpers/imageFixtures';
 import { uninitializedBytes } from '../shared/uninitializedBytes';
+import { nodeCrypto } from '../client/cli/nodeCrypto';
 
 export type ToWorker =
   /** `plainRelay`: relay unencrypted (MeshOptions.plainRelay), to time what sealing costs in the same run. */
@@ -150,7 +150,7 @@ function onMeshMessage(msg: ChatMessage): void {
 process.on('message', async (m: ToWorker) => {
   switch (m.cmd) {
     case 'start': {
-      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, sha256: nodeSha256, verify: nodeVerifyEd25519, aead: nodeAead, ...(m.plainRelay && { plainRelay: true }) });
+      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, ...nodeCrypto, ...(m.plainRelay && { plainRelay: true }) });
       mesh.on('status', (s) => s === 'online' && send({ ev: 'online', peerId: mesh!.self!.peerId }));
       mesh.on('peers', (peers) => send({ ev: 'links', links: peers.map((p) => p.link) }));
       mesh.on('message', onMeshMessage);

@@ -266,6 +266,11 @@ export const DEVICE_KEYS_LOOKUP_MAX = 32;
 export const KEY_LOOKUP_TIMEOUT_MS = 5_000;
 /** Key owners a client remembers from the server's answers (entries; the oldest forgotten first). */
 export const KNOWN_KEYS_MAX = 1_024;
+/**
+ * Parsed public keys a Node verifier keeps (entries, ~1 KiB each; the oldest forgotten first):
+ * parsing a key cost twice the verification itself in a room of 50, where every message checks one of 50.
+ */
+export const VERIFIER_KEYS_CACHED_MAX = 1_024;
 
 // ---- History from peers ------------------------------------------------------------------------
 /**
@@ -437,6 +442,19 @@ export const CHANNEL_DRAIN_POLL_MS = 5;
  * 50 would otherwise open 49.
  */
 export const DIRECT_LINKS_MAX = 24;
+/**
+ * Direct attempts one mesh opens at once as the initiator, with the relay allowed (attempts); the
+ * others wait their turn while the relay carries. Default 4: a newcomer in a room of 50 builds its
+ * links a few at a time instead of DIRECT_LINKS_MAX in one burst of certificates, ICE and DTLS,
+ * which delayed its first messages and, on the 2-core bench machine, starved every peer.
+ */
+export const DIRECT_ATTEMPTS_IN_FLIGHT_MAX = 4;
+/**
+ * With the relay allowed, a pair stops offering after this many attempts in a row that never
+ * opened (attempts): the path will not open by retrying (a browser with WebRTC's direct paths
+ * disabled, a firewall), and each attempt costs a connection. A signaling reconnect tries again.
+ */
+export const DIRECT_FAILED_ATTEMPTS_MAX = 4;
 /** A direct link that has not opened within this time is given up (ms); the pair stays on the relay meanwhile. */
 export const DIRECT_CONNECT_TIMEOUT_MS = 10_000;
 /** A direct link that stays disconnected this long falls back to relay (ms). */
@@ -444,6 +462,14 @@ export const DIRECT_DISCONNECT_GRACE_MS = 5_000;
 /** In-channel heartbeat interval (ms); a link is dead after LINK_HEARTBEAT_MISSES silent intervals. */
 export const LINK_HEARTBEAT_MS = 1_000;
 export const LINK_HEARTBEAT_MISSES = 3;
+/**
+ * With the relay allowed, a quiet direct link (no heartbeat for 2 intervals: the relay already
+ * carries) is torn down only after this much silence (ms), not after LINK_HEARTBEAT_MISSES: keeping
+ * it costs nothing, and on a starved CPU (a room of 50 on 2 cores) peers whose event loops stall
+ * for seconds otherwise tear links down and rebuild them again and again. With the relay off a
+ * dead link is given up after LINK_HEARTBEAT_MISSES, as nothing else can carry.
+ */
+export const DIRECT_QUIET_GIVE_UP_MS = 15_000;
 /** Background retry of a direct link while relayed: first delay and cap (ms), doubling. */
 export const DIRECT_RETRY_FIRST_MS = 2_000;
 export const DIRECT_RETRY_MAX_MS = 60_000;

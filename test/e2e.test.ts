@@ -5,9 +5,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { generateDeviceKey } from '../shared/deviceKey';
 import { ChatError } from '../shared/errors';
-import { derivePairKeys, generateSessionKey, nobleAead, openSealed, safetyNumber, sdpFingerprints, sdpSignedBy, sealOverhead, signSdp, verifiedSessionKey, writeSealed, type Aead, type PairKeys } from '../shared/e2e/index';
+import { derivePairKeys, generateSessionKey, ownKeys, nobleAead, nobleX25519, openSealed, safetyNumber, sdpFingerprints, sdpSignedBy, sealOverhead, signSdp, verifiedSessionKey, writeSealed, type Aead, type PairKeys } from '../shared/e2e/index';
 import { decodeBase64url } from '../shared/base64url';
 import { nodeAead } from '../client/cli/nodeAead';
+import { nodeX25519 } from '../client/cli/nodeX25519';
 import { RELAY_SEAL_OVERHEAD_MAX_BYTES, RELAY_RECIPIENTS_MAX } from '../shared/limits';
 
 interface Device {
@@ -24,8 +25,7 @@ function device(): Device {
 }
 
 function keys(a: Device, b: Device): PairKeys {
-  const own = { deviceSecret: a.device.secretKey, deviceKey: a.device.publicKey, sessionSecret: a.session.secretKey, sessionKey: a.session.publicKey };
-  return derivePairKeys(own, b.device.publicKey, decodeBase64url(b.session.publicKey)!, b.session.publicKey);
+  return derivePairKeys(ownKeys(a.device, a.session), b.device.publicKey, decodeBase64url(b.session.publicKey)!, b.session.publicKey);
 }
 
 function seal(aead: Aead, from: Device, to: Device[], content: Uint8Array, counters: number[]): Uint8Array {
@@ -57,6 +57,23 @@ test('pair keys agree across the pair, one per direction', () => {
   assert.equal(ab.send, ba.receive);
   assert.equal(ab.receive, ba.send);
   assert.not.equal(ab.send, ab.receive);
+});
+
+test("node:crypto's X25519 derives the same pair keys as the pure-JS one, and refuses a small-order point too", () => {
+  const [a, b] = [device(), device()];
+  const peerSession = decodeBase64url(b.session.publicKey)!;
+  const own = ownKeys(a.device, a.session);
+  assert.equal(derivePairKeys(own, b.device.publicKey, peerSession, b.session.publicKey, nodeX25519), derivePairKeys(own, b.device.publicKey, peerSession, b.session.publicKey, nobleX25519));
+  const smallOrder = new Uint8Array(32); // u = 0: every agreement with it is all zeroes
+  for (const agree of [nodeX25519, nobleX25519]) {
+    let code = '';
+    try {
+      derivePairKeys(own, b.device.publicKey, smallOrder, b.session.publicKey, agree);
+    } catch (err) {
+      code = (err as ChatError).code;
+    }
+    assert.is(code, 'BAD_KEY');
+  }
 });
 
 test('a session key opens only with the proof of its own device', () => {

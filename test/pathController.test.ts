@@ -6,6 +6,9 @@ import * as assert from 'uvu/assert';
 import type { RelayMode } from '../shared/protocol';
 import type { PeerSignal } from '../shared/peerSignal';
 import { LinkBudget } from '../client/mesh/linkBudget';
+import { AttemptPacer } from '../client/mesh/attemptPacer';
+import { DIRECT_FAILED_ATTEMPTS_MAX } from '../shared/limits';
+import type { MeshTimeouts } from '../client/mesh/timeouts';
 import { PathController, type DirectLink, type DirectLinkEvents, type PathEnvironment } from '../client/mesh/pathController';
 import type { Transport } from '../client/mesh/sendQueue';
 import { DEFAULT_TIMEOUTS } from '../client/mesh/timeouts';
@@ -38,7 +41,7 @@ interface Harness {
   link(): FakeLink;
 }
 
-function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; peerId?: string; online?: boolean }): Harness {
+function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: AttemptPacer | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void }): Harness {
   const links: FakeLink[] = [];
   const sent: PeerSignal[] = [];
   const switches: Harness['switches'] = [];
@@ -50,8 +53,9 @@ function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudg
     peerId: opts.peerId ?? 'peer-b',
     initiator: opts.initiator,
     // Long timers: these tests drive every event by hand.
-    timeouts: { ...DEFAULT_TIMEOUTS, retryFirstMs: 60_000, directConnectMs: 60_000 },
+    timeouts: { ...DEFAULT_TIMEOUTS, retryFirstMs: 60_000, directConnectMs: 60_000, ...opts.timeouts },
     budget: opts.budget ?? null,
+    pacer: opts.pacer ?? null,
     relayMode: () => opts.mode ?? 'auto',
     signalingOnline: () => opts.online ?? true,
     sendSignal: (s) => sent.push(s),
@@ -59,6 +63,7 @@ function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudg
     openDirect: (id, events) => {
       const link = new FakeLink(id, events);
       links.push(link);
+      opts.opened?.();
       return link;
     },
     newAttemptId: () => `a${++n}`,
@@ -236,6 +241,61 @@ test('an attempt whose SDP is not signed by the peer is refused: closed, its slo
   assert.is(resp.links.length, 0, 'no connection is made for a refused offer');
   assert.equal(resp.dead, ['x9']);
   assert.is(resp.path.state, 'relay');
+});
+
+test('pacing: attempts open a few at a time, each on a slot already held; the next opens when one is confirmed or fails', () => {
+  const budget = new LinkBudget(3);
+  const pacer = new AttemptPacer(1);
+  const [a, b, c] = ['p1', 'p2', 'p3'].map((peerId) => harness({ initiator: true, budget, pacer, peerId }));
+  for (const h of [a, b, c]) h.path.start();
+  assert.equal([a, b, c].map((h) => h.links.length), [1, 0, 0], 'one attempt in flight');
+  assert.is(budget.used, 3, 'the waiting attempts hold their slots');
+  assert.equal([b, c].map((h) => h.path.state), ['relay', 'relay'], 'the relay carries meanwhile');
+  a.link().events.confirmed();
+  assert.equal([b.links.length, c.links.length], [1, 0], 'the confirmed link let the next open');
+  b.link().events.failed('direct link did not open in time');
+  assert.is(c.links.length, 1, 'so did the failed one');
+  c.path.destroy();
+  assert.is(pacer.inFlight, 0);
+  assert.is(budget.used, 1, 'only the confirmed link holds a slot');
+});
+
+test('pacing: a pair that leaves while waiting its turn gives its turn and its slot back', () => {
+  const budget = new LinkBudget(3);
+  const pacer = new AttemptPacer(1);
+  const [a, b, c] = ['p1', 'p2', 'p3'].map((peerId) => harness({ initiator: true, budget, pacer, peerId }));
+  for (const h of [a, b, c]) h.path.start();
+  b.path.destroy();
+  budget.drop('p2');
+  a.link().events.failed('ICE failed');
+  assert.is(b.links.length, 0);
+  assert.is(c.links.length, 1, 'the turn went past the pair that left');
+});
+
+test('with the relay carrying, a pair stops offering after DIRECT_FAILED_ATTEMPTS_MAX attempts that never opened; relay off retries on', async () => {
+  for (const mode of ['auto', 'off'] as const) {
+    let wake = () => {};
+    const h = harness({ initiator: true, mode, timeouts: { retryFirstMs: 1, retryMaxMs: 1 }, opened: () => wake() });
+    h.path.start();
+    for (let i = 0; i < DIRECT_FAILED_ATTEMPTS_MAX + 1; i++) {
+      const opened = new Promise<boolean>((resolve) => {
+        wake = () => resolve(true);
+        setTimeout(() => resolve(false), 500);
+      });
+      h.link().events.failed('direct link did not open in time');
+      const again = await opened;
+      const expected = mode === 'off' || i + 1 < DIRECT_FAILED_ATTEMPTS_MAX;
+      assert.is(again, expected, `${mode}: attempt ${i + 2} ${expected ? 'made' : 'not made'}`);
+      if (!again) break;
+    }
+    assert.is(h.path.state, mode === 'off' ? 'unreachable' : 'relay');
+    if (mode === 'auto') {
+      const opened = new Promise<boolean>((resolve) => (wake = () => resolve(true)));
+      h.path.onSignalingResumed();
+      assert.ok(await opened, 'a signaling reconnect tries again');
+    }
+    h.path.destroy();
+  }
 });
 
 test.run();

@@ -6,7 +6,6 @@ import { createInterface } from 'node:readline';
 import { nodeWrtc as wrtc } from './nodeWrtc';
 import { nodeSha256 } from './nodeSha256';
 import { nodeAead } from './nodeAead';
-import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 import WebSocket from 'ws';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
@@ -16,6 +15,7 @@ import { ChatError, isErrorCode } from '../../shared/errors';
 import { HelpRequested, parseArgs, USAGE, type CliArgs } from './args';
 import { cliDeviceKey, cliKeyPins, readDeviceToken, writeDeviceToken } from './deviceState';
 import { formatDeviceChanged, formatJoin, formatLeave, formatLink, formatMessage } from './format';
+import { nodeCrypto } from './nodeCrypto';
 
 /** Logs in, trying again by itself while the server answers 503 (busy, or its database down). */
 async function login(args: CliArgs): Promise<string> {
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   }
   const token = await login(args);
   const deviceKey = await cliDeviceKey(args.stateDir, args.httpBase, args.user);
-  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, deviceKey, keyPins: cliKeyPins(args.stateDir, args.httpBase, args.user) });
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, ...nodeCrypto, deviceKey, keyPins: cliKeyPins(args.stateDir, args.httpBase, args.user) });
   watchRoom(mesh);
   let leaving = false;
   const leave = async (code = 0) => {

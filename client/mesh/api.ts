@@ -7,6 +7,7 @@ import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
 import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
 import type { Aead } from '../../shared/e2e/aead';
+import type { X25519 } from '../../shared/e2e/pairKeys';
 import type { PinStorage } from './keyPins';
 import type { MeshTimeouts } from './timeouts';
 import type { KeptEntry } from './historyKeeper';
@@ -145,6 +146,8 @@ export interface MeshOptions {
    * Node callers pass node:crypto's (client/cli/nodeAead.ts), several times faster.
    */
   aead?: Aead;
+  /** X25519 for the relay's pair keys (two agreements per peer); omitted: pure JS. Node callers pass node:crypto's (client/cli/nodeX25519.ts). */
+  x25519?: X25519;
   /**
    * Benchmarks only: relay frames unencrypted, to measure what sealing costs in the same run. Every
    * mesh of the room must agree; a sealing mesh refuses what such a mesh relays. Never set by the app or the CLI.

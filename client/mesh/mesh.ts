@@ -9,6 +9,7 @@ import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import {
   CHANNEL_PAUSE_ABOVE_BYTES,
   CHUNK_BYTES,
+  DIRECT_ATTEMPTS_IN_FLIGHT_MAX,
   DIRECT_LINKS_MAX,
   HISTORY_KEPT_LOAD_WAIT_MS,
   HISTORY_SYNC_IMAGE_BYTES_MAX,
@@ -16,6 +17,7 @@ import {
   IMAGE_NAME_MAX_CHARS,
   SHOWN_IDS_MAX,
   TEXT_MAX_CHARS,
+  SEALED_SESSIONS_MAX,
 } from '../../shared/limits';
 import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, type HistoryRequestPayload } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
@@ -33,6 +35,7 @@ import { SealedRelayCodec } from './sealedRelay';
 import { KeyPins } from './keyPins';
 import { EarlyBuffer } from './earlyBuffer';
 import { LinkBudget } from './linkBudget';
+import { AttemptPacer } from './attemptPacer';
 import { Pair, type PairContext } from './pair';
 import type { DirectPhase } from './pathController';
 import { Receiver } from './receiver';
@@ -49,6 +52,7 @@ import { HistoryKeeper } from './historyKeeper';
 import { forwardedImage, historyBatches, keptEntryOf } from './historyServe';
 import { HistorySync } from './historySync';
 import { KeyDirectory } from './keyDirectory';
+import { BackgroundJobs } from './backgroundJobs';
 import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
@@ -82,11 +86,14 @@ export class MeshImpl implements Mesh {
   private readonly relayWriter: RelayWriter;
   /** Seals what goes through the relay and opens what comes from it (relayCodec.ts). */
   private readonly codec: RelayCodec;
+  /** Each new peer's relay keys, made between other work so its first frame need not wait for them. */
+  private readonly keyPrep = new BackgroundJobs<PeerId>((id) => this.pairs.has(id) && this.codec.problem(id), SEALED_SESSIONS_MAX);
   /** Device keys seen per account (trust on first use). */
   private readonly pins: KeyPins;
   private readonly safetyNumbers = new WeakMap<PeerInfo, string>();
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
+  private readonly pacer = new AttemptPacer(DIRECT_ATTEMPTS_IN_FLIGHT_MAX);
   /** This device's signing key: every own message is signed with it. */
   private readonly deviceKey: DeviceKeyPair;
   private readonly verify: DeviceVerifier;
@@ -142,6 +149,7 @@ export class MeshImpl implements Mesh {
       ? plainRelayCodec
       : new SealedRelayCodec({
           aead: options.aead ?? nobleAead,
+          x25519: options.x25519,
           device: this.deviceKey,
           session,
           verify: this.verify,
@@ -235,6 +243,7 @@ export class MeshImpl implements Mesh {
       iceServers: () => this.settings?.iceServers ?? [],
       // With the relay off a pair beyond the budget could not talk at all: no budget then.
       budget: () => (this.settings?.relay === 'off' ? null : this.budget),
+      pacer: () => (this.settings?.relay === 'off' ? null : this.pacer),
       signalingOnline: () => this.signaling.online,
       sendSignal: (to, data) => this.signaling.sendSignal(to, data),
       relayTransport: (peerId) => this.relayTransport(peerId),
@@ -272,6 +281,7 @@ export class MeshImpl implements Mesh {
   }
 
   stop(): void {
+    this.keyPrep.stop();
     this.historySync.stop();
     this.keys.reset();
     this.budget.close();
@@ -500,6 +510,7 @@ export class MeshImpl implements Mesh {
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
     this.checkKeys(pair);
+    this.keyPrep.add(info.peerId);
     this.receivers.get(info);
     pair.start();
     this.historySync.peerJoined();
@@ -511,8 +522,9 @@ export class MeshImpl implements Mesh {
 
   /**
    * Pins the peer's device key for its account: a key the account never showed this device before
-   * raises `deviceChanged`. (Its session key is checked and the pair keys made at the first frame
-   * to or from it, not here: a room of 50 would cost a page ~0.5 s of pure-JS X25519 at join.)
+   * raises `deviceChanged`. (Its session key is checked and the pair keys made in the background
+   * (keyPrep) or at the first frame to or from it, whichever comes first, not here: a room of 50
+   * would cost a page ~0.5 s of pure-JS X25519 in one piece at join.)
    */
   private checkKeys(pair: Pair): void {
     const { info } = pair;

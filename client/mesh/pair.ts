@@ -17,6 +17,7 @@ import type { LinkState, TransferProgress } from './api';
 import { DirectAttempt } from './directAttempt';
 import { ImageWindow } from './imageWindow';
 import type { LinkBudget } from './linkBudget';
+import type { AttemptPacer } from './attemptPacer';
 import { Outbox, type OutgoingImage, type OutgoingMessage } from './outbox';
 import { PathController, type DirectPhase } from './pathController';
 import { SendQueue, type FrameSource, type Transport } from './sendQueue';
@@ -32,6 +33,8 @@ export interface PairContext {
   iceServers(): IceServerConfig[];
   /** The mesh's direct-link budget, or null when direct links are not budgeted (relay off). */
   budget(): LinkBudget | null;
+  /** The mesh's pacing of direct attempts, or null when they are not paced (relay off). */
+  pacer(): AttemptPacer | null;
   signalingOnline(): boolean;
   sendSignal(to: PeerId, data: Record<string, unknown>): boolean;
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
@@ -67,6 +70,9 @@ export class Pair {
       get budget() {
         return ctx.budget();
       },
+      get pacer() {
+        return ctx.pacer();
+      },
       relayMode: () => ctx.relayMode(),
       signalingOnline: () => ctx.signalingOnline(),
       sendSignal: (signal) => ctx.sendSignal(peerId, encodePeerSignal(this.signed(signal))),
@@ -78,6 +84,7 @@ export class Pair {
           wrtc: ctx.wrtc,
           iceServers: ctx.iceServers(),
           timeouts: ctx.timeouts,
+          relayCarries: () => ctx.relayMode() !== 'off',
           handlers: {
             ...events,
             signal: (signal) => {

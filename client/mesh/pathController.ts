@@ -17,6 +17,8 @@ import type { PeerId, RelayMode } from '../../shared/protocol';
 import { isOffer, type PeerSignal } from '../../shared/peerSignal';
 import type { LinkState } from './api';
 import type { LinkBudget } from './linkBudget';
+import type { AttemptPacer } from './attemptPacer';
+import { DIRECT_FAILED_ATTEMPTS_MAX } from '../../shared/limits';
 import type { Transport } from './sendQueue';
 import type { MeshTimeouts } from './timeouts';
 
@@ -46,6 +48,8 @@ export interface PathEnvironment {
   readonly timeouts: MeshTimeouts;
   /** null: no budget (relay off, or unbounded). */
   readonly budget: LinkBudget | null;
+  /** null: attempts are not paced (relay off). */
+  readonly pacer: AttemptPacer | null;
   relayMode(): RelayMode;
   signalingOnline(): boolean;
   sendSignal(signal: PeerSignal): void;
@@ -82,6 +86,10 @@ export class PathController {
   private gaveUp = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private retryDelay: number;
+  /** When the current link was confirmed (ms since epoch): one that carried long enough resets the backoff. */
+  private confirmedAt = 0;
+  /** Attempts in a row that never opened (DIRECT_FAILED_ATTEMPTS_MAX). */
+  private failedAttempts = 0;
   /** Responder: the slot set aside for a declined initiator's next offer is given back after this. */
   private reserveTimer: ReturnType<typeof setTimeout> | null = null;
   /** Responder: this peer was declined and waits for our `free`. */
@@ -107,6 +115,7 @@ export class PathController {
 
   destroy(): void {
     this.destroyed = true;
+    this.env.pacer?.finish(this.env.peerId);
     this.closeAttempt();
     this.env.budget?.drop(this.env.peerId);
     this.clearTimers();
@@ -150,6 +159,7 @@ export class PathController {
   onSignalingResumed(): void {
     if (this.phase !== 'up' && this.current) this.env.switchTo(this.current, true);
     if (!this.env.initiator || this.env.relayMode() === 'force') return;
+    this.failedAttempts = 0;
     if (this.phase === 'trial' || this.phase === 'declined' || this.phase === 'idle') {
       // An offer, an answer or a `free` may have been lost with the socket: offer once more.
       this.closeAttempt();
@@ -226,7 +236,13 @@ export class PathController {
     this.phase = 'waiting-slot';
     budget.wait(this.env.peerId, () => {
       if (this.destroyed || this.phase !== 'waiting-slot') return budget.release(this.env.peerId);
-      this.openAttempt(this.env.newAttemptId());
+      const pacer = this.env.pacer;
+      if (!pacer) return this.openAttempt(this.env.newAttemptId());
+      pacer.start(this.env.peerId, () => {
+        if (!this.destroyed && this.phase === 'waiting-slot') return this.openAttempt(this.env.newAttemptId());
+        pacer.finish(this.env.peerId);
+        if (!this.destroyed && !this.attempt) budget.release(this.env.peerId);
+      });
     });
   }
 
@@ -240,7 +256,9 @@ export class PathController {
         if (this.attempt !== attempt || this.destroyed) return;
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = null;
-        this.retryDelay = this.env.timeouts.retryFirstMs;
+        this.confirmedAt = Date.now();
+        this.failedAttempts = 0;
+        this.env.pacer?.finish(this.env.peerId);
         this.gaveUp = false;
         this.phase = 'up';
         this.applyPath(false);
@@ -263,6 +281,12 @@ export class PathController {
   private attemptFailed(attempt: DirectLink, reason: string, tellPeer: boolean): void {
     if (attempt !== this.attempt || this.destroyed) return;
     const wasCarrying = this.phase === 'up';
+    // The backoff grows over the pair's life, not per link: a link that dies soon after it came up
+    // (a starved peer, a flaky path) is not rebuilt every retryFirstMs. One that carried for the
+    // longest retry delay starts again from the first.
+    const hadLink = this.phase === 'up' || this.phase === 'quiet';
+    if (hadLink && Date.now() - this.confirmedAt >= this.env.timeouts.retryMaxMs) this.retryDelay = this.env.timeouts.retryFirstMs;
+    if (!hadLink) this.failedAttempts++;
     this.closeAttempt();
     this.releaseSlot();
     this.phase = 'idle';
@@ -273,7 +297,8 @@ export class PathController {
       this.env.unreachable(reason);
     }
     this.applyPath(wasCarrying);
-    if (this.env.initiator) this.scheduleRetry();
+    // With the relay carrying, a path that never opened is not offered again and again.
+    if (this.env.initiator && (relayOff || this.failedAttempts < DIRECT_FAILED_ATTEMPTS_MAX)) this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
@@ -294,6 +319,7 @@ export class PathController {
   private closeAttempt(): void {
     const attempt = this.attempt;
     this.attempt = null;
+    if (attempt && this.env.initiator) this.env.pacer?.finish(this.env.peerId);
     attempt?.close();
   }
 

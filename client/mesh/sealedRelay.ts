@@ -10,7 +10,7 @@
 import { ChatError } from '../../shared/errors';
 import { decodeBase64url } from '../../shared/base64url';
 import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
-import { derivePairKeys, openSealed, sealedSender, sealOverhead, verifiedSessionKey, writeSealed, type Aead, type PairKeys, type SessionKeyPair } from '../../shared/e2e/index';
+import { derivePairKeys, nobleX25519, ownKeys, openSealed, sealedSender, sealOverhead, verifiedSessionKey, writeSealed, type Aead, type OwnKeys, type PairKeys, type SessionKeyPair, type X25519 } from '../../shared/e2e/index';
 import { SEALED_SESSIONS_MAX } from '../../shared/limits';
 import type { PeerId, PeerInfo } from '../../shared/protocol';
 import { plainPayload, type RelayCodec, type SealedPayload } from './relayCodec';
@@ -26,6 +26,8 @@ interface SessionState {
 
 export interface SealedRelayOptions {
   aead: Aead;
+  /** Key agreement; omitted: the pure-JS one. */
+  x25519?: X25519;
   device: DeviceKeyPair;
   session: SessionKeyPair;
   selfId(): PeerId;
@@ -44,9 +46,11 @@ export class SealedRelayCodec implements RelayCodec {
   /** Peer sessions already reported unusable (by device and session key), so each is reported once. */
   private readonly reported = new Set<string>();
   private readonly ownSession: Uint8Array;
+  private readonly own: OwnKeys;
 
   constructor(private readonly options: SealedRelayOptions) {
     this.ownSession = decodeBase64url(options.session.publicKey)!;
+    this.own = ownKeys(options.device, options.session);
   }
 
   /** The pair keys for `peerId`'s current session; throws ChatError BAD_KEY when it has no session key its device signed. */
@@ -60,9 +64,7 @@ export class SealedRelayCodec implements RelayCodec {
     if (state) return state;
     const verified = verifiedSessionKey(deviceKey, sessionKey, sessionProof, this.options.verify);
     if (!verified) throw this.unusable(peerId, id, new ChatError('BAD_KEY', `the session key of ${info.username} is not signed by their device key`));
-    const { device, session } = this.options;
-    const own = { deviceSecret: device.secretKey, deviceKey: device.publicKey, sessionSecret: session.secretKey, sessionKey: session.publicKey };
-    state = { keys: derivePairKeys(own, deviceKey, verified, sessionKey), sessionKey: verified, sent: 0, received: 0 };
+    state = { keys: derivePairKeys(this.own, deviceKey, verified, sessionKey, this.options.x25519 ?? nobleX25519), sessionKey: verified, sent: 0, received: 0 };
     if (this.sessions.size >= SEALED_SESSIONS_MAX) this.sessions.delete(this.sessions.keys().next().value!);
     this.sessions.set(id, state);
     return state;

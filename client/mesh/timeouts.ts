@@ -3,6 +3,7 @@
 import {
   DIRECT_CONNECT_TIMEOUT_MS,
   DIRECT_DISCONNECT_GRACE_MS,
+  DIRECT_QUIET_GIVE_UP_MS,
   DIRECT_RETRY_FIRST_MS,
   DIRECT_RETRY_MAX_MS,
   INCOMING_TRANSFER_IDLE_MS,
@@ -17,6 +18,8 @@ export interface MeshTimeouts {
   disconnectGraceMs: number;
   heartbeatMs: number;
   heartbeatMisses: number;
+  /** Relay allowed: how long a quiet link may stay silent before it is torn down. */
+  quietGiveUpMs: number;
   retryFirstMs: number;
   retryMaxMs: number;
   reconnectFirstMs: number;
@@ -33,6 +36,7 @@ export const DEFAULT_TIMEOUTS: MeshTimeouts = {
   disconnectGraceMs: DIRECT_DISCONNECT_GRACE_MS,
   heartbeatMs: LINK_HEARTBEAT_MS,
   heartbeatMisses: LINK_HEARTBEAT_MISSES,
+  quietGiveUpMs: DIRECT_QUIET_GIVE_UP_MS,
   retryFirstMs: DIRECT_RETRY_FIRST_MS,
   retryMaxMs: DIRECT_RETRY_MAX_MS,
   reconnectFirstMs: RECONNECT_FIRST_MS,

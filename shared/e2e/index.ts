@@ -4,7 +4,7 @@
 
 export { nobleAead, type Aead } from './aead';
 export { generateSessionKey, sessionAuth, verifiedSessionKey, sessionKeyProofBytes, type SessionKeyPair } from './sessionKey';
-export { derivePairKeys, type OwnKeys, type PairKeys } from './pairKeys';
+export { derivePairKeys, nobleX25519, ownKeys, warmUpPairKeys, type OwnKeys, type PairKeys, type X25519 } from './pairKeys';
 export { openSealed, sealedSender, sealOverhead, writeSealed, SEALED_VERSION, type OpenedPayload, type SealTarget } from './sealed';
 export { sdpFingerprints, sdpSignedBy, signSdp } from './dtlsBinding';
 export { safetyNumber } from './safetyNumber';

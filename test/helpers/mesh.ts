@@ -5,7 +5,6 @@ import { suite } from 'uvu';
 import { nodeWrtc as wrtc } from '../../client/cli/nodeWrtc';
 import { nodeSha256 } from '../../client/cli/nodeSha256';
 import { nodeAead } from '../../client/cli/nodeAead';
-import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 import SimplePeer from 'simple-peer';
 import { encodeMessage } from '../../shared/protocol';
 import { FrameType, FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from '../../shared/frames';
@@ -20,6 +19,7 @@ import type { ChatMessage, LinkState, Mesh, MeshError, MeshEvents, MeshOptions, 
 import type { MeshTimeouts } from '../../client/mesh/timeouts';
 import { startTestServer, type TestServer } from './server';
 import { paddedPng } from './imageFixtures';
+import { nodeCrypto } from '../../client/cli/nodeCrypto';
 
 /** Timings short enough for tests, long enough for a loaded 2-core machine. */
 export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
@@ -27,6 +27,7 @@ export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
   disconnectGraceMs: 2_000,
   heartbeatMs: 1_000,
   heartbeatMisses: 5,
+  quietGiveUpMs: 5_000,
   retryFirstMs: 500,
   retryMaxMs: 2_000,
   reconnectFirstMs: 100,
@@ -51,7 +52,7 @@ export function fakePng(size: number): Uint8Array {
 }
 
 export function newPeer(name: string, options: MeshOptions): TestPeer {
-  const mesh = createMesh({ wrtc, WebSocket, sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
+  const mesh = createMesh({ wrtc, WebSocket, ...nodeCrypto, ...options, timeouts: { ...TEST_TIMEOUTS, ...options.timeouts } });
   const peer: TestPeer = { name, mesh, messages: [], errors: [], progress: [] };
   mesh.on('message', (m) => peer.messages.push(m));
   mesh.on('error', (e) => peer.errors.push(e));
