@@ -25,7 +25,7 @@ import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX, PRESENCE_FLUSH_MS }
 import { benchUsername, createAccounts, loginAsClients } from './accounts';
 import { Child } from './child';
 import { epochNow, type DelaySample, type FromClients, type FromServer, type MemorySample, type ToClients, type ToServer } from './ipc';
-import { authenticate, closeSocket, connectProbe, openSocket, type Probe } from './probe';
+import { authenticate, closeSocket, connectProbe, knows, openSocket, type Probe } from './probe';
 import { round, summarize, type Summary } from './stats';
 import { RELAY_FRAMES, relayThroughput, SIGNALS, signalingLatencies } from './traffic';
 import { postgresBinDir, redisServerPath, startPostgres, startRedis } from '../../test/helpers/engines';
@@ -212,6 +212,9 @@ async function loginBurst(server: ServerChild, httpUrl: string) {
 /** Relay and signaling between a peer on `wsUrl` and one on `otherWsUrl` (another node, or the same). */
 async function traffic(wsUrl: string, otherWsUrl: string, token: string) {
   const [a, b] = await Promise.all([connectProbe(wsUrl, token), connectProbe(otherWsUrl, token)]);
+  // Each must be online on the other's node before the first frame, or it is refused UNKNOWN_PEER.
+  await knows(a, b.self.peerId);
+  await knows(b, a.self.peerId);
   const relayMiBps: number[] = [];
   for (let i = 0; i < RELAY_RUNS; i++) relayMiBps.push(round(await relayThroughput(a, b)));
   const signals: number[] = [];

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { encodeMessage, parseServerMessage, type PeerInfo, type ServerMessage } from '../../shared/protocol';
+import { encodeMessage, parseServerMessage, type PeerId, type PeerInfo, type ServerMessage } from '../../shared/protocol';
 import { deviceAuth, generateDeviceKey } from '../../shared/deviceKey';
 
 /** How long a probe may take to open or be welcomed (ms). */
@@ -16,6 +16,24 @@ export interface Probe {
   onMessage: ((message: ServerMessage) => void) | undefined;
   /** Called with every binary frame. */
   onBinary: ((frame: Buffer) => void) | undefined;
+  /** The peers it knows online (its welcome and the presence since). */
+  known: Set<PeerId>;
+  /** Called after each presence change. */
+  onPresence: (() => void) | undefined;
+}
+
+/** Resolves once `probe` knows `peerId` online: across nodes a join reaches the other node through Redis. */
+export function knows(probe: Probe, peerId: PeerId): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (probe.known.has(peerId)) return resolve();
+    const timer = setTimeout(() => reject(new Error(`probe: ${peerId} not announced in time`)), PROBE_CONNECT_TIMEOUT_MS);
+    probe.onPresence = () => {
+      if (!probe.known.has(peerId)) return;
+      clearTimeout(timer);
+      probe.onPresence = undefined;
+      resolve();
+    };
+  });
 }
 
 export function openSocket(wsUrl: string): Promise<WebSocket> {
@@ -40,12 +58,20 @@ export function authenticate(ws: WebSocket, token: string): Promise<Probe> {
     let probe: Probe | undefined;
     ws.on('message', (data: Buffer, isBinary) => {
       if (isBinary) return probe?.onBinary?.(data);
-      if (probe) return probe.onMessage?.(parseServerMessage(data.toString('utf8')));
+      if (probe) {
+        const message = parseServerMessage(data.toString('utf8'));
+        if (message.type === 'presence') {
+          for (const id of message.left) probe.known.delete(id);
+          for (const info of message.joined) probe.known.add(info.peerId);
+          probe.onPresence?.();
+        }
+        return probe.onMessage?.(message);
+      }
       clearTimeout(timer);
       // The welcome to a room of thousands is ~1 MB: validated like any client's.
       const message = parseServerMessage(data.toString('utf8'));
       if (message.type !== 'welcome') return reject(new Error(`probe: not welcomed: ${JSON.stringify(message)}`));
-      probe = { ws, self: message.self, onMessage: undefined, onBinary: undefined };
+      probe = { ws, self: message.self, onMessage: undefined, onBinary: undefined, known: new Set(message.peers.map((p) => p.peerId)), onPresence: undefined };
       resolve(probe);
     });
     ws.send(encodeMessage({ type: 'auth', token, peerSecret: randomBytes(16).toString('base64url'), ...deviceAuth(generateDeviceKey(), token) }));
