@@ -147,7 +147,8 @@ export const WS_AUTH_DEADLINE_MS = 5_000;
  * (connections). Default 64. A browser tab holds one socket and authenticates it within a round
  * trip; a machine with many tabs, or all of them reconnecting after a server restart, holds a few
  * dozen at most. One more upgrade is refused with HTTP 429 before the WebSocket exists, so a
- * flooding host holds 64 sockets for WS_AUTH_DEADLINE_MS, not thousands.
+ * flooding host holds 64 sockets for WS_AUTH_DEADLINE_MS, not thousands. In a cluster the sockets
+ * it holds on every node count (each node publishes its counts through Redis).
  */
 export const WS_UNAUTHENTICATED_PER_ADDRESS_MAX = 64;
 /** Largest JSON control message (bytes, UTF-8). Signals carry SDP, which is a few KiB. */

@@ -10,6 +10,7 @@ import { closeCodeFor } from '../shared/errors';
 import { WS_CLOSE_TIMEOUT_MS } from '../shared/limits';
 import { encodeMessage, type WelcomeMessage } from '../shared/protocol';
 import type { ServerOptions } from '../rendezvous/server';
+import { PendingPerAddress } from '../rendezvous/ws/pendingPerAddress';
 import { startTestServer, statsWhen, type TestServer } from './helpers/server';
 import { connectPeer, DEFAULT_TIMEOUT_MS, deviceFields, newPeerSecret, openSocket, upgradeStatus, type TestSocket } from './helpers/ws';
 
@@ -69,6 +70,27 @@ test('past the server-wide cap an upgrade gets 503 whatever its address; a slot 
   await authenticate(first, token);
   await open(ctx, server.wsUrl);
   assert.is(await upgradeStatus(server.wsUrl), 503, 'the freed slot is taken again');
+});
+
+test('other nodes\' counts add up, until they are older than any unauthenticated socket lives or their node is gone', () => {
+  let now = 0;
+  const pending = new PendingPerAddress(CAP, 1_000, () => now);
+  const reported: [string, number][] = [];
+  pending.onChange = (address, count) => reported.push([address, count]);
+  pending.setRemote('n2', [['10.0.0.7', CAP - 1]]);
+  const release = pending.take('10.0.0.7');
+  assert.ok(release);
+  assert.is(pending.take('10.0.0.7'), undefined, 'one here and two on n2 make the cap');
+  assert.ok(pending.take('10.0.0.8'), 'another address is not held back');
+  now = 1_001;
+  assert.ok(pending.take('10.0.0.7'), 'a count unchanged for longer than a socket lives is stale');
+  pending.setRemote('n3', [['10.0.0.9', CAP]]);
+  assert.is(pending.take('10.0.0.9'), undefined);
+  pending.forgetNode('n3');
+  assert.ok(pending.take('10.0.0.9'), 'a node gone holds nothing');
+  release!();
+  assert.equal(reported.slice(0, 2), [['10.0.0.7', 1], ['10.0.0.8', 1]]);
+  assert.equal(reported.at(-1), ['10.0.0.7', 1], 'the count given back is reported');
 });
 
 test('a socket that authenticates gives its slot back, once', async (ctx) => {

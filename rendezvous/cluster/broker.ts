@@ -32,6 +32,8 @@ export interface BrokerInbox {
   /** Bytes relayed to `peer` that its node has passed on to the peer's socket. */
   credit(peer: PeerId, bytes: number): void;
   closeSession(tokenHash: string): void;
+  /** Another node's counts of unauthenticated sockets per client address (0: none left). */
+  pending(node: string, counts: Array<[string, number]>): void;
 }
 
 export interface Broker {
@@ -45,6 +47,8 @@ export interface Broker {
   relay(node: string, to: PeerId[], bytes: Uint8Array): void;
   credit(node: string, peer: PeerId, bytes: number): void;
   closeSession(tokenHash: string): void;
+  /** This node's new count of unauthenticated sockets from `address` (the per-address cap counts every node's). */
+  reportPending(address: string, count: number): void;
   /** Nodes alive now, this one included. */
   liveNodes(): NodeInfo[];
   /** True while the engine is reachable (readiness). */

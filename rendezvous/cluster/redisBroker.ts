@@ -3,7 +3,8 @@
 //   peers:<name>  a hash peer id -> presence entry (owner node, generation), same expiry
 //   nodes         the set of node names ever started (tidied when their alive key is gone)
 // and on pub/sub:
-//   room          joins, leaves, heartbeats (with the node's peer count), goodbyes, session closes (JSON)
+//   room          joins, leaves, heartbeats (with the node's peer count), goodbyes, session closes,
+//                 unauthenticated sockets per client address (JSON)
 //   to:<name>     what is meant for one node: relayed frames, signals, errors, credits (binary)
 //
 // Failure handling: a node that misses heartbeats for NODE_DEAD_AFTER_MS is gone and its peers
@@ -38,7 +39,8 @@ type RoomMessage =
   | { t: 'join'; node: string; entry: PresenceEntry }
   | { t: 'leave'; node: string; peerId: PeerId; gen: number }
   | { t: 'bye'; node: string }
-  | { t: 'close-session'; node: string; tokenHash: string };
+  | { t: 'close-session'; node: string; tokenHash: string }
+  | { t: 'pending'; node: string; c: Array<[string, number]> };
 
 type DirectHeader =
   /** Several relayed frames, their bytes one after the other: each frame's receivers and length. */
@@ -78,6 +80,8 @@ export class RedisBroker implements Broker {
   private timer: NodeJS.Timeout | undefined;
   private readonly pendingCredits = new Map<string, Map<PeerId, number>>();
   private creditFlush: NodeJS.Immediate | undefined;
+  private readonly pendingCounts = new Map<string, number>();
+  private pendingFlush: NodeJS.Immediate | undefined;
   private readonly relayBatches = new Map<string, RelayBatch>();
   private relayFlush: NodeJS.Immediate | undefined;
   private resyncing: Promise<void> | undefined;
@@ -179,6 +183,16 @@ export class RedisBroker implements Broker {
     this.publishRoom({ t: 'close-session', node: this.node, tokenHash });
   }
 
+  /** The latest count of each address that changed, published once per event-loop turn. */
+  reportPending(address: string, count: number): void {
+    this.pendingCounts.set(address, count);
+    this.pendingFlush ??= setImmediate(() => {
+      this.pendingFlush = undefined;
+      this.publishRoom({ t: 'pending', node: this.node, c: [...this.pendingCounts] });
+      this.pendingCounts.clear();
+    });
+  }
+
   liveNodes(): NodeInfo[] {
     const nodes: NodeInfo[] = [{ name: this.node, url: this.advertisedUrl }];
     for (const [name, known] of this.known) nodes.push({ name, url: known.url });
@@ -191,6 +205,7 @@ export class RedisBroker implements Broker {
     clearInterval(this.timer);
     clearImmediate(this.creditFlush);
     clearImmediate(this.relayFlush);
+    clearImmediate(this.pendingFlush);
     if (this.pub.isReady) {
       // A clean goodbye: the others drop this node's peers at once instead of after NODE_DEAD_AFTER_MS.
       await this.pub.publish(this.key('room'), JSON.stringify({ t: 'bye', node: this.node } satisfies RoomMessage)).catch(() => {});
@@ -381,6 +396,9 @@ export class RedisBroker implements Broker {
         return;
       case 'close-session':
         this.inbox.closeSession(message.tokenHash);
+        return;
+      case 'pending':
+        this.inbox.pending(message.node, message.c);
         return;
     }
   }

@@ -10,6 +10,7 @@ import type { PeerId, SignalData } from '../../shared/protocol';
 import type { Broker, BrokerInbox } from '../cluster/broker';
 import type { Connection } from './connection';
 import type { Presence, PresenceEntry } from './presence';
+import type { PendingPerAddress } from './pendingPerAddress';
 import type { Relay } from './relay';
 import { deliverSignal, SIGNAL_DROPPED_MESSAGE } from './signaling';
 
@@ -28,6 +29,7 @@ export class ClusterInbox implements BrokerInbox {
     private readonly closeSessionHere: (tokenHash: string) => void,
     /** Closes this node's socket of a peer that connected again elsewhere. */
     private readonly replacedElsewhere: (conn: Connection) => void,
+    private readonly unauthenticated: PendingPerAddress,
   ) {}
 
   join(entry: PresenceEntry): void {
@@ -50,6 +52,11 @@ export class ClusterInbox implements BrokerInbox {
 
   nodeGone(node: string): void {
     for (const entry of this.presence.entriesOfNode(node)) this.leave(entry.info.peerId, entry.gen);
+    this.unauthenticated.forgetNode(node);
+  }
+
+  pending(node: string, counts: Array<[string, number]>): void {
+    this.unauthenticated.setRemote(node, counts);
   }
 
   peersOf(node: string): number {

@@ -5,7 +5,7 @@ import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChatError, httpStatusFor, type ErrorCode } from '../../shared/errors';
-import { PRESENCE_FLUSH_MS, WS_FLOOD_MESSAGES_PER_WINDOW, WS_FLOOD_WINDOW_MS, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
+import { PRESENCE_FLUSH_MS, WS_CLOSE_TIMEOUT_MS, WS_FLOOD_MESSAGES_PER_WINDOW, WS_FLOOD_WINDOW_MS, WS_INVALID_MESSAGES_MAX, WS_MAX_PAYLOAD_BYTES } from '../../shared/limits';
 import { parseClientMessage, type AuthMessage, type ClientMessage, type RoomSettings } from '../../shared/protocol';
 import type { Accounts } from '../accounts/accounts';
 import type { Broker } from '../cluster/broker';
@@ -70,13 +70,20 @@ export class Hub {
     const broker = options.broker;
     this.presence = new Presence(PRESENCE_FLUSH_MS, new LocalSockets(), broker?.node ?? LOCAL_NODE);
     this.relay = new Relay(options.settings.relay, this.presence, broker, options.stats);
+    // Another node's count of an address, unchanged for longer than any unauthenticated socket lives, is stale.
+    this.pending = new PendingPerAddress(options.unauthenticatedPerAddressMax, options.authDeadlineMs + WS_CLOSE_TIMEOUT_MS);
     if (broker) {
-      this.inbox = new ClusterInbox(this.presence, this.relay, broker, (tokenHash) => this.closeLocalSession(tokenHash), (conn) =>
-        conn.close('REPLACED', 'This peer connected again from another socket.'),
+      this.pending.onChange = (address, count) => broker.reportPending(address, count);
+      this.inbox = new ClusterInbox(
+        this.presence,
+        this.relay,
+        broker,
+        (tokenHash) => this.closeLocalSession(tokenHash),
+        (conn) => conn.close('REPLACED', 'This peer connected again from another socket.'),
+        this.pending,
       );
     }
     this.heartbeat = new Heartbeat(options.heartbeatIntervalMs);
-    this.pending = new PendingPerAddress(options.unauthenticatedPerAddressMax);
   }
 
   attach(server: Server): void {
