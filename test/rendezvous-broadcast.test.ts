@@ -132,4 +132,31 @@ test('the heartbeat pings every connection, also beyond one event-loop turn of p
   }
 });
 
+test('the heartbeat spares a backed-up socket that reads behind its ping, and cuts one that has stopped reading', async () => {
+  const heartbeat = new Heartbeat(20);
+  // Neither ever answers a ping; both have megabytes queued. One keeps reading, the other does not.
+  const reading = fakeConnection(0);
+  const stalled = fakeConnection(1);
+  const socket = { bytesWritten: 0, writableLength: 1 << 20 };
+  const terminated = new Set<Connection>();
+  for (const c of [reading, stalled]) {
+    const ws = c.conn.ws as unknown as { bufferedAmount: number; terminate: () => void; _socket: typeof socket };
+    ws.bufferedAmount = 1 << 20;
+    ws._socket = c === reading ? socket : { bytesWritten: 0, writableLength: 1 << 20 };
+    ws.terminate = () => terminated.add(c.conn);
+    heartbeat.watch(c.conn);
+  }
+  const progress = setInterval(() => (socket.bytesWritten += 64 * 1024), 5);
+  try {
+    await waitFor(() => terminated.has(stalled.conn), 3_000, 'the stalled socket cut');
+    await waitFor(() => reading.pings() >= 5, 3_000, 'the reading socket pinged on');
+    assert.not.ok(terminated.has(reading.conn), 'the reading socket kept');
+    clearInterval(progress);
+    await waitFor(() => terminated.has(reading.conn), 3_000, 'cut once it stops reading');
+  } finally {
+    clearInterval(progress);
+    heartbeat.close();
+  }
+});
+
 test.run();

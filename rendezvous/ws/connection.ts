@@ -1,6 +1,7 @@
 // One WebSocket connection and what the server knows about it. Every send goes through here, so
 // a socket that stops reading can never make the server buffer without bound.
 
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { closeCodeFor, type ErrorCode } from '../../shared/errors';
 import { RELAY_DROP_ABOVE_BYTES, WS_CLOSE_TIMEOUT_MS } from '../../shared/limits';
@@ -67,6 +68,13 @@ export class Connection {
   /** Bytes queued for this socket that the kernel has not taken yet. */
   get backlog(): number {
     return this.ws.bufferedAmount;
+  }
+
+  /** Bytes of this socket the kernel has taken so far: it grows while the client reads. */
+  get bytesTaken(): number {
+    // ws keeps its net.Socket as `_socket`; its counters are Node's public ones.
+    const socket = (this.ws as unknown as { _socket?: Socket })._socket;
+    return socket ? socket.bytesWritten - socket.writableLength : 0;
   }
 
   /** Relayed bytes, as they are (the caller has checked the backlog). */
