@@ -202,7 +202,10 @@ export class Presence {
     const started = performance.now();
     this.broadcast();
     const ended = performance.now();
-    this.credit = this.creditNow(ended) - (ended - started) * FLUSH_LOAD_FACTOR;
+    const spacing = (ended - started) * FLUSH_LOAD_FACTOR;
+    // Never owed more than this flush's own spacing: after a long burst (10,000 connecting) an
+    // unbounded debt held every later change back by FLUSH_MAX_MS until it was paid off.
+    this.credit = Math.max(-spacing, this.creditNow(ended) - spacing);
   }
 
   private broadcast(): void {
