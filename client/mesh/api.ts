@@ -8,6 +8,7 @@ import type { Sha256Hasher } from '../../shared/sha256';
 import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
 import type { Aead } from '../../shared/e2e/aead';
 import type { X25519 } from '../../shared/e2e/pairKeys';
+import type { ServeLimits } from './serveQuota';
 import type { PinStorage } from './keyPins';
 import type { MeshTimeouts } from './timeouts';
 import type { KeptEntry } from './historyKeeper';
@@ -167,6 +168,8 @@ export interface MeshOptions {
   keyPins?: PinStorage;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
+  /** Test seam: smaller history-serving quotas than the named defaults (serveQuota.ts, HISTORY_SERVE_*). */
+  historyServeLimits?: Partial<ServeLimits>;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */
   peerSecret?: string;
 }

@@ -53,6 +53,7 @@ import { forwardedImage, historyBatches, keptEntryOf } from './historyServe';
 import { HistorySync } from './historySync';
 import { KeyDirectory } from './keyDirectory';
 import { BackgroundJobs } from './backgroundJobs';
+import { DEFAULT_SERVE_LIMITS, ServeQuota } from './serveQuota';
 import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
@@ -103,6 +104,7 @@ export class MeshImpl implements Mesh {
   private readonly historyFrames = new DedupWindow();
   /** What this peer can pass on to newcomers. */
   private readonly keeper = new HistoryKeeper();
+  private readonly serveQuota: ServeQuota;
   private readonly keys: KeyDirectory;
   private readonly historySync: HistorySync;
   /** The caller's stored history, loaded into the keeper before the first sync asks for anything. */
@@ -111,6 +113,7 @@ export class MeshImpl implements Mesh {
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
+    this.serveQuota = new ServeQuota({ ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits });
     // No key kept by the caller: this mesh is a new device of the account.
     this.deviceKey = options.deviceKey ?? generateDeviceKey();
     this.verify = options.verify ?? verifyDeviceSignature;
@@ -420,6 +423,11 @@ export class MeshImpl implements Mesh {
 
   /** A newcomer asks for what it lacks: list it, oldest first, in batches that fit a frame. */
   private serveHistory(pair: Pair, request: HistoryRequestPayload): void {
+    if (!this.serveQuota.request(pair.info.username)) {
+      this.refuseServing(pair, 'asked for the history too often');
+      // An empty last batch: the asker is done with this peer at once rather than after its idle timeout.
+      return this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: [], last: true });
+    }
     const batches = historyBatches(this.keeper.serve(new Set(request.have), request.since));
     batches.forEach((batch, i) => this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: batch, last: i === batches.length - 1 }, i));
   }
@@ -431,9 +439,15 @@ export class MeshImpl implements Mesh {
       const kept = await this.keeper.image(id);
       if (this.pairs.get(pair.peerId) !== pair) return; // it left meanwhile
       if (!kept || kept.record.size > budget) continue;
+      if (!this.serveQuota.spendImage(pair.info.username, kept.record.size)) return this.refuseServing(pair, 'asked for more earlier images than it may');
       budget -= kept.record.size;
       pair.send(forwardedImage(kept.record, kept.bytes));
     }
+  }
+
+  private refuseServing(pair: Pair, why: string): void {
+    if (!this.serveQuota.firstRefusal(pair.info.username)) return;
+    this.error({ code: 'RATE_LIMITED', message: `${pair.info.username} ${why}: no more is passed on to them for a while`, peerId: pair.peerId, incoming: true });
   }
 
   private setStatus(status: ConnectionStatus): void {
