@@ -3,7 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { generateDeviceKey, verifyDeviceSignature, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
+import { generateDeviceKey, verifyDeviceSignature, withSigner, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
 import { generateSessionKey, nobleAead, safetyNumber } from '../../shared/e2e/index';
 import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import {
@@ -115,7 +115,7 @@ export class MeshImpl implements Mesh {
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
     this.serveQuota = new ServeQuota({ ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits });
     // No key kept by the caller: this mesh is a new device of the account.
-    this.deviceKey = options.deviceKey ?? generateDeviceKey();
+    this.deviceKey = withSigner(options.deviceKey ?? generateDeviceKey(), options.sign);
     this.verify = options.verify ?? verifyDeviceSignature;
     const session = generateSessionKey(this.deviceKey);
     this.pins = new KeyPins(options.keyPins ?? null);
