@@ -12,14 +12,13 @@ import {
   DIRECT_ATTEMPTS_IN_FLIGHT_MAX,
   DIRECT_LINKS_MAX,
   HISTORY_KEPT_LOAD_WAIT_MS,
-  HISTORY_SYNC_IMAGE_BYTES_MAX,
   IMAGE_MAX_BYTES,
   IMAGE_NAME_MAX_CHARS,
   SHOWN_IDS_MAX,
   TEXT_MAX_CHARS,
   SEALED_SESSIONS_MAX,
 } from '../../shared/limits';
-import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, type HistoryRequestPayload } from '../../shared/frames';
+import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
@@ -49,11 +48,12 @@ import { TypingGate } from './typingGate';
 import { SigningSeal } from './imageSeal';
 import { DedupWindow } from './dedup';
 import { HistoryKeeper } from './historyKeeper';
-import { forwardedImage, historyBatches, keptEntryOf } from './historyServe';
+import { keptEntryOf } from './historyServe';
 import { HistorySync } from './historySync';
 import { KeyDirectory } from './keyDirectory';
 import { BackgroundJobs } from './backgroundJobs';
-import { DEFAULT_SERVE_LIMITS, ServeQuota } from './serveQuota';
+import { DEFAULT_SERVE_LIMITS } from './serveQuota';
+import { HistoryServer } from './historyServer';
 import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
@@ -104,7 +104,7 @@ export class MeshImpl implements Mesh {
   private readonly historyFrames = new DedupWindow();
   /** What this peer can pass on to newcomers. */
   private readonly keeper = new HistoryKeeper();
-  private readonly serveQuota: ServeQuota;
+  private readonly historyServer: HistoryServer;
   private readonly keys: KeyDirectory;
   private readonly historySync: HistorySync;
   /** The caller's stored history, loaded into the keeper before the first sync asks for anything. */
@@ -113,7 +113,6 @@ export class MeshImpl implements Mesh {
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
-    this.serveQuota = new ServeQuota({ ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits });
     // No key kept by the caller: this mesh is a new device of the account.
     this.deviceKey = withSigner(options.deviceKey ?? generateDeviceKey(), options.sign);
     this.verify = options.verify ?? verifyDeviceSignature;
@@ -232,6 +231,16 @@ export class MeshImpl implements Mesh {
       keys: this.keys,
       verify: this.verify,
     });
+    this.historyServer = new HistoryServer(
+      {
+        keeper: this.keeper,
+        sendReliable: (to, type, body, seq) => this.sendReliable(to, type, body, seq),
+        send: (to, message) => this.pairs.get(to)?.send(message),
+        peer: (id) => this.pairs.get(id)?.info,
+        error: (e) => this.error(e),
+      },
+      { ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits },
+    );
     this.keptLoaded = this.loadKept();
     const self = this;
     this.ctx = {
@@ -421,35 +430,6 @@ export class MeshImpl implements Mesh {
     this.pairs.get(peerId)?.send({ kind: 'frame', id, frame: encodeFrame(type, id, seq, body) });
   }
 
-  /** A newcomer asks for what it lacks: list it, oldest first, in batches that fit a frame. */
-  private serveHistory(pair: Pair, request: HistoryRequestPayload): void {
-    if (!this.serveQuota.request(pair.info.username)) {
-      this.refuseServing(pair, 'asked for the history too often');
-      // An empty last batch: the asker is done with this peer at once rather than after its idle timeout.
-      return this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: [], last: true });
-    }
-    const batches = historyBatches(this.keeper.serve(new Set(request.have), request.since));
-    batches.forEach((batch, i) => this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: batch, last: i === batches.length - 1 }, i));
-  }
-
-  /** A newcomer asks for images it saw listed: each goes as an image transfer with its origin, within the byte budget. */
-  private async serveImages(pair: Pair, ids: string[]): Promise<void> {
-    let budget = HISTORY_SYNC_IMAGE_BYTES_MAX;
-    for (const id of new Set(ids)) {
-      const kept = await this.keeper.image(id);
-      if (this.pairs.get(pair.peerId) !== pair) return; // it left meanwhile
-      if (!kept || kept.record.size > budget) continue;
-      if (!this.serveQuota.spendImage(pair.info.username, kept.record.size)) return this.refuseServing(pair, 'asked for more earlier images than it may');
-      budget -= kept.record.size;
-      pair.send(forwardedImage(kept.record, kept.bytes));
-    }
-  }
-
-  private refuseServing(pair: Pair, why: string): void {
-    if (!this.serveQuota.firstRefusal(pair.info.username)) return;
-    this.error({ code: 'RATE_LIMITED', message: `${pair.info.username} ${why}: no more is passed on to them for a while`, peerId: pair.peerId, incoming: true });
-  }
-
   private setStatus(status: ConnectionStatus): void {
     if (status === this.status) return;
     if (status !== 'online') this.keys.reset();
@@ -614,9 +594,9 @@ export class MeshImpl implements Mesh {
         pair.queue.pushControl(encodeFrame(FrameType.ACK, frame.id, 0));
         if (this.historyFrames.has(frame.id)) return;
         this.historyFrames.add(frame.id);
-        if (frame.type === FrameType.HISTORY_REQUEST) return this.serveHistory(pair, frame.body);
+        if (frame.type === FrameType.HISTORY_REQUEST) return this.historyServer.list(pair.info, frame.body);
         if (frame.type === FrameType.HISTORY_BATCH) return this.historySync.onBatch(pair.peerId, frame.body);
-        void this.serveImages(pair, frame.body.ids);
+        void this.historyServer.passImages(pair.info, frame.body.ids);
         return;
       default:
         this.receivers.get(pair.info).handle(frame, relayed);
