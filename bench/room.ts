@@ -33,6 +33,11 @@ export const TARGET_READY_MS = 2_000;
 export const TARGET_TEXT_P99_MS = 250;
 /** shared/limits.ts DIRECT_LINKS_MAX once the direct-link budget exists; undefined before. */
 export const DIRECT_LINKS_MAX = (limits as Record<string, unknown>).DIRECT_LINKS_MAX as number | undefined;
+/**
+ * The budget the peers run with: DIRECT_LINKS_MAX, or BENCH_ROOM_LINKS (MeshOptions.directLinksMax).
+ * 50 peers share this machine's cores, so its idle links cost 50 machines' worth (client/mesh/README.md).
+ */
+export const ROOM_LINKS = process.env.BENCH_ROOM_LINKS ? Number(process.env.BENCH_ROOM_LINKS) : DIRECT_LINKS_MAX;
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -74,7 +79,7 @@ export interface RoomResult {
    * CPU time (user + system) of the server and every room process in each phase (ms), and the wall
    * time of the phase: unlike the wall times above, barely moved by other work on the machine.
    */
-  cpu: Record<CpuPhase, { cpuMs: number; wallMs: number }>;
+  cpu: Record<CpuPhase, { cpuMs: number; serverCpuMs: number; wallMs: number }>;
 }
 
 export type CpuPhase = 'joins' | 'idle' | 'texts' | 'images';
@@ -94,12 +99,12 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
   const debug = process.env.BENCH_ROOM_DEBUG
     ? setInterval(() => log(`debug: pcs open ${state.pcsOpen.reduce((a, b) => a + b, 0)}, made ${state.pcsMade.reduce((a, b) => a + b, 0)}, carrying ${state.carrying}`), 2000)
     : undefined;
-  const cpuTotal = (): number => [server.pid, ...procs.pids()].reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0);
+  const cpuTotal = () => ({ server: cpuMsOf(server.pid), peers: procs.pids().reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0) });
   const cpu = {} as RoomResult['cpu'];
-  let phaseStart = { cpu: 0, wall: 0 };
+  let phaseStart = { cpu: { server: 0, peers: 0 }, wall: 0 };
   const phase = (name: CpuPhase | null) => {
     const mark = { cpu: cpuTotal(), wall: now() };
-    if (name) cpu[name] = { cpuMs: mark.cpu - phaseStart.cpu, wallMs: mark.wall - phaseStart.wall };
+    if (name) cpu[name] = { cpuMs: mark.cpu.server + mark.cpu.peers - phaseStart.cpu.server - phaseStart.cpu.peers, serverCpuMs: mark.cpu.server - phaseStart.cpu.server, wallMs: mark.wall - phaseStart.wall };
     phaseStart = mark;
   };
   try {
@@ -209,7 +214,7 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
     pairKinds: Object.fromEntries(state.pairKinds()),
     maxPeerConnections: Math.max(...state.pcsMax),
     maxPeerConnectionsMade: Math.max(...state.pcsMade),
-    directLinksMax: DIRECT_LINKS_MAX ?? null,
+    directLinksMax: ROOM_LINKS ?? null,
     pairReady: { ...spread(pairReady), within: pairReady.filter((ms) => ms <= TARGET_READY_MS).length, pairs: pairReady.length },
     joinText: { ...spread(joinTexts), within: joinTexts.filter((ms) => ms <= TARGET_READY_MS).length, expected: state.joinTextsSent },
     textToAll: spread(toAll),

@@ -23,7 +23,7 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   console.log(`  every pair carries (relay/direct): ${s(r.allCarryingMs)} after the first join`);
   console.log(`  links settled (no change for 5 s): ${r.settledMs >= 0 ? `${s(r.settledMs)} after the first join (its last change)` : 'NOT within the wait'}; ${r.changesAfterSettled} link changes after that (last ${s(r.lastLinkChangeMs)} after the first join)`);
   console.log(`  pairs by final link:               ${Object.entries(r.pairKinds).map(([k, v]) => `${k} ${v}`).join(', ')} (of ${(r.peers * others) / 2})`);
-  const budget = r.directLinksMax === null ? 'DIRECT_LINKS_MAX not in shared/limits.ts yet' : `DIRECT_LINKS_MAX ${r.directLinksMax}: ${verdict(r.maxPeerConnections <= r.directLinksMax)}`;
+  const budget = r.directLinksMax === null ? 'DIRECT_LINKS_MAX not in shared/limits.ts yet' : `${r.directLinksMax === DIRECT_LINKS_MAX ? 'DIRECT_LINKS_MAX' : 'budget (BENCH_ROOM_LINKS)'} ${r.directLinksMax}: ${verdict(r.maxPeerConnections <= r.directLinksMax)}`;
   console.log(`  RTCPeerConnections held by a peer: at most ${r.maxPeerConnections} at once (most made by one peer: ${r.maxPeerConnectionsMade}); ${budget}`);
   console.log(`  a pair carries both ways, from the later peer's join: ${spreadOf(r.pairReady)}; ${r.pairReady.within} of ${r.pairReady.pairs} pairs within ${TARGET_READY_MS} ms: ${verdict(r.pairReady.within === r.pairReady.pairs)}`);
   console.log(`  newcomer's text sent when online, at each peer it then listed, from its join: ${spreadOf(r.joinText)}; ${r.joinText.count} of ${r.joinText.expected} arrived, ${r.joinText.within} within ${TARGET_READY_MS} ms: ${verdict(r.joinText.within === r.joinText.expected)}`);
@@ -31,7 +31,7 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   console.log(`    per delivery: ${spreadOf(r.textDelivery)}; ${r.textDelivery.missing} missing`);
   console.log(`  1 MiB image to all the others: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
   const cores = availableParallelism();
-  const phases = Object.entries(r.cpu).map(([name, { cpuMs, wallMs }]) => `${name} ${(cpuMs / 1000).toFixed(1)} s in ${(wallMs / 1000).toFixed(1)} s (${Math.round((100 * cpuMs) / (wallMs * cores))} % of ${cores} cores)`);
+  const phases = Object.entries(r.cpu).map(([name, { cpuMs, serverCpuMs, wallMs }]) => `${name} ${(cpuMs / 1000).toFixed(1)} s (server ${(serverCpuMs / 1000).toFixed(1)} s) in ${(wallMs / 1000).toFixed(1)} s (${Math.round((100 * cpuMs) / (wallMs * cores))} % of ${cores} cores)`);
   console.log(`  CPU of the server and all room processes: ${phases.join('; ')}`);
   const errors = Object.entries(r.errors);
   if (errors.length) console.log(`  mesh error events: ${errors.map(([k, v]) => `${k} x${v}`).join(', ')}`);

@@ -153,6 +153,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     WebSocket,
     ...nodeCrypto,
     ...(!KEEP_ICE_TCP && { filterSignal: withoutIceTcp }),
+    ...(process.env.BENCH_ROOM_LINKS && { directLinksMax: Number(process.env.BENCH_ROOM_LINKS) }),
   });
   const peer: RoomPeer = { mesh, links: new Map(), sawAll: false, online: false };
   peers.set(m.index, peer);

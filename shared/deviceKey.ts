@@ -12,10 +12,21 @@ export interface DeviceKeyPair {
   secretKey: Uint8Array;
   /** 32-byte public key, as sent to the server and shown to peers (base64url, 43 chars). */
   publicKey: string;
+  /** Signs with this key by other means than the pure-JS default (withSigner: node:crypto in Node). */
+  sign?: (message: Uint8Array) => Uint8Array;
 }
 
 /** Verifies an Ed25519 signature; the default is pure JS, Node may pass node:crypto's. */
 export type DeviceVerifier = (publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array) => boolean;
+/** Makes an Ed25519 signature with `key` (the same bytes as the pure-JS one: Ed25519 is deterministic). */
+export type DeviceSigner = (key: DeviceKeyPair, message: Uint8Array) => Uint8Array;
+
+/** `key`, signing through `signer` from now on. */
+export function withSigner(key: DeviceKeyPair, signer: DeviceSigner | undefined): DeviceKeyPair {
+  if (!signer) return key;
+  const plain = { secretKey: key.secretKey, publicKey: key.publicKey };
+  return { ...plain, sign: (message) => signer(plain, message) };
+}
 
 export function generateDeviceKey(): DeviceKeyPair {
   const { secretKey, publicKey } = ed25519.keygen();
@@ -66,7 +77,7 @@ export function deviceAuth(key: DeviceKeyPair, sessionToken: string): { deviceKe
 }
 
 export function signWithDevice(key: DeviceKeyPair, message: Uint8Array): Uint8Array {
-  return ed25519.sign(message, key.secretKey);
+  return key.sign ? key.sign(message) : ed25519.sign(message, key.secretKey);
 }
 
 export const verifyDeviceSignature: DeviceVerifier = (publicKey, signature, message) => {

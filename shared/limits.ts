@@ -288,6 +288,17 @@ export const HISTORY_SYNC_MESSAGES_MAX = 256;
  * at the 5 MiB cap, ~2 s on a LAN data channel, and what a peer keeps in memory to serve.
  */
 export const HISTORY_SYNC_IMAGE_BYTES_MAX = 50 * 1024 * 1024;
+/**
+ * What one account may have this peer serve it per HISTORY_SERVE_WINDOW_MS: listings
+ * (HISTORY_SERVE_REQUESTS_MAX requests) and image bytes passed on (HISTORY_SERVE_IMAGE_BYTES_MAX,
+ * two whole syncs). A newcomer syncs once per welcome and then names what it has, so honest use
+ * stays far below; without it, one member could have every peer upload 50 MiB again and again.
+ */
+export const HISTORY_SERVE_WINDOW_MS = 10 * 60_000;
+export const HISTORY_SERVE_REQUESTS_MAX = 30;
+export const HISTORY_SERVE_IMAGE_BYTES_MAX = 2 * HISTORY_SYNC_IMAGE_BYTES_MAX;
+/** Accounts whose serving this peer counts at once (the oldest window is forgotten first). */
+export const HISTORY_SERVE_ACCOUNTS_MAX = 1_024;
 /** Peers asked at once for the room's history (peers): texts come from each, images are spread over them. */
 export const HISTORY_SYNC_PEERS_MAX = 3;
 /**

@@ -1,8 +1,9 @@
-// Ed25519 verification with node:crypto, for Node only (the server, the CLI, tests, benchmarks):
-// several times faster than the pure-JS verifier a page uses. Never imported by the browser bundle.
+// Ed25519 with node:crypto, for Node only (the server, the CLI, tests, benchmarks): verification
+// several times and signing ~30x faster than the pure-JS code a page uses. Never imported by the
+// browser bundle.
 
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import type { DeviceVerifier } from './deviceKey';
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { DeviceSigner, DeviceVerifier } from './deviceKey';
 import { DEVICE_KEY_BYTES, DEVICE_SIGNATURE_BYTES, VERIFIER_KEYS_CACHED_MAX } from './limits';
 
 const keyObjects = new Map<string, KeyObject | null>();
@@ -33,4 +34,17 @@ export const nodeVerifyEd25519: DeviceVerifier = (publicKey, signature, message)
   } catch {
     return false;
   }
+};
+
+/** A mesh signs with its one device key: its key object is made once. */
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+export const nodeSignEd25519: DeviceSigner = (key, message) => {
+  let privateKey = privateKeys.get(key.secretKey);
+  if (!privateKey) {
+    const d = Buffer.from(key.secretKey.buffer, key.secretKey.byteOffset, key.secretKey.byteLength).toString('base64url');
+    privateKey = createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d, x: key.publicKey }, format: 'jwk' });
+    privateKeys.set(key.secretKey, privateKey);
+  }
+  return new Uint8Array(sign(null, message, privateKey));
 };

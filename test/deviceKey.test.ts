@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { decodeBase64url, encodeBase64url } from '../shared/base64url';
-import { exportDeviceSeed, generateDeviceKey, parsePublicKey, restoreDeviceKey } from '../shared/deviceKey';
+import { exportDeviceSeed, generateDeviceKey, parsePublicKey, restoreDeviceKey, signWithDevice, verifyDeviceSignature, withSigner } from '../shared/deviceKey';
+import { nodeSignEd25519, nodeVerifyEd25519 } from '../shared/nodeEd25519';
 import { contentBytes, signContent, verifyContent, type ContentRecord } from '../shared/contentRecord';
 import { ChatError } from '../shared/errors';
 
@@ -35,6 +36,20 @@ test('a device key survives as its seed, and its signatures verify with node:cry
   assert.ok(nodeVerify(null, contentBytes(text), createPublicKey({ key: spki, format: 'der', type: 'spki' }), signature));
   assert.ok(verifyContent(parsePublicKey(key.publicKey), signature, text));
   assert.is(restoreDeviceKey('not a seed'), null);
+});
+
+test("node:crypto's signer makes the very signatures of the pure-JS one (Ed25519 is deterministic), and both verifiers agree", () => {
+  const key = generateDeviceKey();
+  const native = withSigner(key, nodeSignEd25519);
+  const publicKey = decodeBase64url(key.publicKey)!;
+  for (const message of [new Uint8Array(0), new TextEncoder().encode('hello'), new Uint8Array(5000).fill(7)]) {
+    const signature = signWithDevice(native, message);
+    assert.equal(signature, signWithDevice(key, message));
+    assert.ok(nodeVerifyEd25519(publicKey, signature, message) && verifyDeviceSignature(publicKey, signature, message));
+    const flipped = signature.slice();
+    flipped[0] ^= 1;
+    assert.not.ok(nodeVerifyEd25519(publicKey, flipped, message) || verifyDeviceSignature(publicKey, flipped, message));
+  }
 });
 
 test('changing any field, or another key, breaks the signature', () => {

@@ -116,4 +116,60 @@ test('a peer that leaves instead of passing its images on costs only time: anoth
   assert.ok(carol.errors.some((e) => e.code === 'PEER_LEFT' && /history from mallory/.test(e.message)), 'reported');
 });
 
+test('a member who asks for earlier images again and again gets its share, then nothing more, and is reported once', async (ctx) => {
+  const size = 200_000;
+  ctx.peers = await startPeers(ctx.server, ['alice'], { historyServeLimits: { imageBytes: 2.5 * size, requests: 1 } });
+  const [alice] = ctx.peers;
+  await alice.mesh.sendImage(fakePng(size), 'pic.png');
+  const imageId = alice.messages[0].id;
+  const mallory = await connectPeer(ctx.server.wsUrl, await ctx.server.registerAndLogin('mallory'));
+  ctx.cleanup.push(() => mallory.close());
+  const aliceId = mallory.welcome.peers.find((p) => p.username === 'alice')!.peerId;
+  const sealing = sealingFor(mallory);
+  const send = (frame: Uint8Array) => mallory.ws.send(sealing.request(aliceId, frame));
+  const got = { imageStarts: 0, imageEnds: 0, batches: [] as unknown[][] };
+  let wake = () => {};
+  let turn = Promise.resolve();
+  mallory.ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary) return;
+    turn = turn.then(async () => {
+      const { payload } = decodeRelayEnvelope(new Uint8Array(data));
+      const outer = decodeFrame(await sealing.openWhenKnown(aliceId, payload));
+      for (const f of outer.type === FrameType.BUNDLE ? outer.body.map((b) => decodeFrame(b)) : [outer]) {
+        if (f.type === FrameType.IMAGE_START) got.imageStarts++;
+        if (f.type === FrameType.IMAGE_END) got.imageEnds++;
+        if (f.type === FrameType.HISTORY_BATCH) got.batches.push(f.body.records);
+        // Acknowledged like an honest peer does, so nothing is sent again.
+        if (f.type === FrameType.IMAGE_END || f.type === FrameType.HISTORY_BATCH) send(encodeFrame(FrameType.ACK, f.id, 0));
+      }
+      wake();
+    });
+  });
+  const next = (check: () => boolean, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), 15_000);
+      wake = () => check() && (clearTimeout(timer), resolve());
+      wake();
+    });
+  const askImage = () => send(encodeFrame(FrameType.HISTORY_IMAGES, newMessageId(), 0, { ids: [imageId] }));
+  const askListing = () => send(encodeFrame(FrameType.HISTORY_REQUEST, newMessageId(), 0, { have: [], since: 0 }));
+
+  askImage();
+  await next(() => got.imageEnds === 1, 'the image passed on once');
+  askImage();
+  await next(() => got.imageEnds === 2, 'and twice (within 2.5 images)');
+  askImage();
+  await until(ctx.peers, () => alice.errors.some((e) => e.code === 'RATE_LIMITED'), 15_000, 'the third ask refused and reported');
+  askListing();
+  await next(() => got.batches.length === 1, 'a listing');
+  askListing();
+  await next(() => got.batches.length === 2, 'a second listing, over its share: empty');
+  // Relayed in order: anything alice sent for the third ask would have come before the listings.
+  assert.is(got.imageStarts, 2, 'two images passed on, not three');
+  assert.is(got.batches[0].length, 1, 'the first listing names the image');
+  assert.equal(got.batches[1], [], 'the second is empty');
+  assert.is(alice.errors.filter((e) => e.code === 'RATE_LIMITED').length, 1, 'reported once');
+  assert.ok(alice.errors.find((e) => e.code === 'RATE_LIMITED')!.message.includes('mallory'));
+});
+
 test.run();

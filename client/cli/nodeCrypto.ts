@@ -3,9 +3,9 @@
 // pass the same set, so none of them measures a slower path by forgetting one.
 
 import type { MeshOptions } from '../mesh/api';
-import { nodeVerifyEd25519 } from '../../shared/nodeEd25519';
+import { nodeSignEd25519, nodeVerifyEd25519 } from '../../shared/nodeEd25519';
 import { nodeAead } from './nodeAead';
 import { nodeSha256 } from './nodeSha256';
 import { nodeX25519 } from './nodeX25519';
 
-export const nodeCrypto = { sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, x25519: nodeX25519 } satisfies Partial<MeshOptions>;
+export const nodeCrypto = { sha256: nodeSha256, aead: nodeAead, verify: nodeVerifyEd25519, sign: nodeSignEd25519, x25519: nodeX25519 } satisfies Partial<MeshOptions>;

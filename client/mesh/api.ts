@@ -5,9 +5,10 @@ import type { ImageMime } from '../../shared/limits';
 import type { PeerId, PeerInfo, RoomSettings } from '../../shared/protocol';
 import type { ErrorCode } from '../../shared/errors';
 import type { Sha256Hasher } from '../../shared/sha256';
-import type { DeviceKeyPair, DeviceVerifier } from '../../shared/deviceKey';
+import type { DeviceKeyPair, DeviceSigner, DeviceVerifier } from '../../shared/deviceKey';
 import type { Aead } from '../../shared/e2e/aead';
 import type { X25519 } from '../../shared/e2e/pairKeys';
+import type { ServeLimits } from './serveQuota';
 import type { PinStorage } from './keyPins';
 import type { MeshTimeouts } from './timeouts';
 import type { KeptEntry } from './historyKeeper';
@@ -155,6 +156,8 @@ export interface MeshOptions {
   plainRelay?: boolean;
   /** Ed25519 verification of others' signatures (Node: node:crypto's, see client/cli/nodeEd25519.ts); default pure JS. */
   verify?: DeviceVerifier;
+  /** Ed25519 signing with the device key (Node: node:crypto's, see shared/nodeEd25519.ts); default pure JS. */
+  sign?: DeviceSigner;
   /**
    * The history the caller keeps (a page: IndexedDB), loaded once at start: what this peer can pass on
    * to newcomers, and what it need not be sent. Signed messages only are passed on (record set).
@@ -167,6 +170,8 @@ export interface MeshOptions {
   keyPins?: PinStorage;
   /** Direct links this peer keeps at once (default DIRECT_LINKS_MAX); tests and benchmarks lower it. */
   directLinksMax?: number;
+  /** Test seam: smaller history-serving quotas than the named defaults (serveQuota.ts, HISTORY_SERVE_*). */
+  historyServeLimits?: Partial<ServeLimits>;
   /** Resume secret (base64url, 22-64 chars); generated once per Mesh when omitted. */
   peerSecret?: string;
 }

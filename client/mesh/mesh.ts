@@ -3,7 +3,7 @@
 // from frame contents.
 
 import { ChatError } from '../../shared/errors';
-import { generateDeviceKey, verifyDeviceSignature, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
+import { generateDeviceKey, verifyDeviceSignature, withSigner, type DeviceKeyPair, type DeviceVerifier } from '../../shared/deviceKey';
 import { generateSessionKey, nobleAead, safetyNumber } from '../../shared/e2e/index';
 import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import {
@@ -12,14 +12,13 @@ import {
   DIRECT_ATTEMPTS_IN_FLIGHT_MAX,
   DIRECT_LINKS_MAX,
   HISTORY_KEPT_LOAD_WAIT_MS,
-  HISTORY_SYNC_IMAGE_BYTES_MAX,
   IMAGE_MAX_BYTES,
   IMAGE_NAME_MAX_CHARS,
   SHOWN_IDS_MAX,
   TEXT_MAX_CHARS,
   SEALED_SESSIONS_MAX,
 } from '../../shared/limits';
-import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId, type HistoryRequestPayload } from '../../shared/frames';
+import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
@@ -49,10 +48,12 @@ import { TypingGate } from './typingGate';
 import { SigningSeal } from './imageSeal';
 import { DedupWindow } from './dedup';
 import { HistoryKeeper } from './historyKeeper';
-import { forwardedImage, historyBatches, keptEntryOf } from './historyServe';
+import { keptEntryOf } from './historyServe';
 import { HistorySync } from './historySync';
 import { KeyDirectory } from './keyDirectory';
 import { BackgroundJobs } from './backgroundJobs';
+import { DEFAULT_SERVE_LIMITS } from './serveQuota';
+import { HistoryServer } from './historyServer';
 import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
@@ -103,6 +104,7 @@ export class MeshImpl implements Mesh {
   private readonly historyFrames = new DedupWindow();
   /** What this peer can pass on to newcomers. */
   private readonly keeper = new HistoryKeeper();
+  private readonly historyServer: HistoryServer;
   private readonly keys: KeyDirectory;
   private readonly historySync: HistorySync;
   /** The caller's stored history, loaded into the keeper before the first sync asks for anything. */
@@ -112,7 +114,7 @@ export class MeshImpl implements Mesh {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.budget = new LinkBudget(options.directLinksMax ?? DIRECT_LINKS_MAX);
     // No key kept by the caller: this mesh is a new device of the account.
-    this.deviceKey = options.deviceKey ?? generateDeviceKey();
+    this.deviceKey = withSigner(options.deviceKey ?? generateDeviceKey(), options.sign);
     this.verify = options.verify ?? verifyDeviceSignature;
     const session = generateSessionKey(this.deviceKey);
     this.pins = new KeyPins(options.keyPins ?? null);
@@ -229,6 +231,16 @@ export class MeshImpl implements Mesh {
       keys: this.keys,
       verify: this.verify,
     });
+    this.historyServer = new HistoryServer(
+      {
+        keeper: this.keeper,
+        sendReliable: (to, type, body, seq) => this.sendReliable(to, type, body, seq),
+        send: (to, message) => this.pairs.get(to)?.send(message),
+        peer: (id) => this.pairs.get(id)?.info,
+        error: (e) => this.error(e),
+      },
+      { ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits },
+    );
     this.keptLoaded = this.loadKept();
     const self = this;
     this.ctx = {
@@ -418,24 +430,6 @@ export class MeshImpl implements Mesh {
     this.pairs.get(peerId)?.send({ kind: 'frame', id, frame: encodeFrame(type, id, seq, body) });
   }
 
-  /** A newcomer asks for what it lacks: list it, oldest first, in batches that fit a frame. */
-  private serveHistory(pair: Pair, request: HistoryRequestPayload): void {
-    const batches = historyBatches(this.keeper.serve(new Set(request.have), request.since));
-    batches.forEach((batch, i) => this.sendReliable(pair.peerId, FrameType.HISTORY_BATCH, { records: batch, last: i === batches.length - 1 }, i));
-  }
-
-  /** A newcomer asks for images it saw listed: each goes as an image transfer with its origin, within the byte budget. */
-  private async serveImages(pair: Pair, ids: string[]): Promise<void> {
-    let budget = HISTORY_SYNC_IMAGE_BYTES_MAX;
-    for (const id of new Set(ids)) {
-      const kept = await this.keeper.image(id);
-      if (this.pairs.get(pair.peerId) !== pair) return; // it left meanwhile
-      if (!kept || kept.record.size > budget) continue;
-      budget -= kept.record.size;
-      pair.send(forwardedImage(kept.record, kept.bytes));
-    }
-  }
-
   private setStatus(status: ConnectionStatus): void {
     if (status === this.status) return;
     if (status !== 'online') this.keys.reset();
@@ -600,9 +594,9 @@ export class MeshImpl implements Mesh {
         pair.queue.pushControl(encodeFrame(FrameType.ACK, frame.id, 0));
         if (this.historyFrames.has(frame.id)) return;
         this.historyFrames.add(frame.id);
-        if (frame.type === FrameType.HISTORY_REQUEST) return this.serveHistory(pair, frame.body);
+        if (frame.type === FrameType.HISTORY_REQUEST) return this.historyServer.list(pair.info, frame.body);
         if (frame.type === FrameType.HISTORY_BATCH) return this.historySync.onBatch(pair.peerId, frame.body);
-        void this.serveImages(pair, frame.body.ids);
+        void this.historyServer.passImages(pair.info, frame.body.ids);
         return;
       default:
         this.receivers.get(pair.info).handle(frame, relayed);

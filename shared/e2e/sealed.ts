@@ -38,6 +38,26 @@ export function sealOverhead(receivers: number): number {
   return prefixBytes(receivers) + AEAD_TAG_BYTES + receivers * WRAP_BYTES;
 }
 
+/**
+ * Content keys are cut from a pool of random bytes filled 4 KiB at a time, each slice used once and
+ * zeroed: one getRandomValues call per payload cost as much as sealing a text (~40 us in Node).
+ */
+const KEY_POOL_BYTES = 4096;
+const keyPool = new Uint8Array(KEY_POOL_BYTES);
+let keyPoolAt = KEY_POOL_BYTES;
+
+/** Writes a fresh random content key into `out` (AEAD_KEY_BYTES). */
+function freshContentKey(out: Uint8Array): void {
+  if (keyPoolAt + AEAD_KEY_BYTES > KEY_POOL_BYTES) {
+    globalThis.crypto.getRandomValues(keyPool);
+    keyPoolAt = 0;
+  }
+  const slice = keyPool.subarray(keyPoolAt, keyPoolAt + AEAD_KEY_BYTES);
+  out.set(slice);
+  slice.fill(0);
+  keyPoolAt += AEAD_KEY_BYTES;
+}
+
 function counterNonce(counter: number): Uint8Array {
   const nonce = new Uint8Array(AEAD_NONCE_BYTES);
   new DataView(nonce.buffer).setBigUint64(AEAD_NONCE_BYTES - 8, BigInt(counter));
@@ -63,7 +83,7 @@ export function writeSealed(out: Uint8Array, aead: Aead, senderSessionKey: Uint8
   const content = out.subarray(prefix, prefix + contentBytes);
   writeContent(content);
   const contentKey = new Uint8Array(AEAD_KEY_BYTES);
-  globalThis.crypto.getRandomValues(contentKey);
+  freshContentKey(contentKey);
   const wrapsAt = prefix + contentBytes + AEAD_TAG_BYTES;
   aead.seal(contentKey, ZERO_NONCE, out.subarray(0, prefix), content, out.subarray(prefix + contentBytes, wrapsAt));
   const bound = wrapBinding(out, n, prefix, wrapsAt);
