@@ -47,7 +47,11 @@ let watch: Watch | undefined;
 let unexpectedCloses = 0;
 let stopping = false;
 
+/** The last watch reported: asked again when its report crossed the coordinator's timeout. */
+let reported: Watch | undefined;
+
 function report(w: Watch): void {
+  reported = w;
   reply({ ev: 'watched', id: w.id, times: Array.from(w.times), unexpectedCloses });
 }
 
@@ -176,7 +180,7 @@ process.on('message', (message: ToClients) => {
       if (watch?.id === message.id) {
         report(watch);
         watch = undefined;
-      }
+      } else if (reported?.id === message.id) report(reported);
       return;
     case 'storm-arm':
       armStorm(message.expect);
