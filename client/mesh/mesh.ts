@@ -54,6 +54,7 @@ import { KeyDirectory } from './keyDirectory';
 import { BackgroundJobs } from './backgroundJobs';
 import { DEFAULT_SERVE_LIMITS } from './serveQuota';
 import { HistoryServer } from './historyServer';
+import { RecentTexts } from './recentTexts';
 import { contentRecordOf } from './signedContent';
 
 const ZERO_ID = '0'.repeat(32);
@@ -104,6 +105,7 @@ export class MeshImpl implements Mesh {
   private readonly historyFrames = new DedupWindow();
   /** What this peer can pass on to newcomers. */
   private readonly keeper = new HistoryKeeper();
+  private readonly recentTexts = new RecentTexts();
   private readonly historyServer: HistoryServer;
   private readonly keys: KeyDirectory;
   private readonly historySync: HistorySync;
@@ -192,8 +194,9 @@ export class MeshImpl implements Mesh {
             if (m.kind === 'image' && m.origin) return this.historySync.onImage(peerId, m);
             this.clock.saw(m.sentAt);
             const author = from();
-            const { sig, ...rest } = m;
-            this.show({ ...rest, sig, from: author, device: author.deviceKey, own: false } as ChatMessage);
+            const { sig, earlier, ...rest } = m as typeof m & { earlier?: true };
+            // Said before this mesh was in the room: shown as earlier, passed on by its own author.
+            this.show({ ...rest, sig, from: author, device: author.deviceKey, own: false, ...(earlier && { via: author }) } as ChatMessage);
           },
           authentic: (m) => {
             const author = from();
@@ -311,8 +314,9 @@ export class MeshImpl implements Mesh {
     const fields = { kind: 'text' as const, id: newMessageId(), sentAt: this.clock.next(), text };
     const sig = signContentText(this.deviceKey, contentRecordOf(fields, from.username, this.deviceKey.publicKey));
     const message: TextMessage = { ...fields, from, device: this.deviceKey.publicKey, sig, own: true };
-    const seq = this.textSeq++;
-    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text, sig });
+    const outgoing = { kind: 'text' as const, id: message.id, seq: this.textSeq++, sentAt: message.sentAt, text, sig };
+    for (const pair of this.pairs.values()) pair.send(outgoing);
+    this.recentTexts.add(outgoing);
     this.show(message);
     this.trackDelivery(message.id);
     return message;
@@ -503,6 +507,8 @@ export class MeshImpl implements Mesh {
     }
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
+    // Before anything newer, so the peer's receiver takes them in sequence (recentTexts.ts).
+    for (const text of this.recentTexts.current()) pair.send({ ...text, earlier: true });
     this.checkKeys(pair);
     this.keyPrep.add(info.peerId);
     this.receivers.get(info);

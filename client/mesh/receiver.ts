@@ -9,7 +9,7 @@ import { DedupWindow } from './dedup';
 import { Reassembly, type CompletedImage } from './reassembly';
 
 export type Incoming =
-  | { kind: 'text'; id: string; sentAt: number; text: string; sig: string }
+  | { kind: 'text'; id: string; sentAt: number; text: string; sig: string; earlier?: true }
   | { kind: 'image'; id: string; sentAt: number; name: string; mime: ImageMime; bytes: Uint8Array; sha256: string; sig: string; origin?: ImageOrigin };
 
 interface PendingDelivery {
@@ -145,7 +145,7 @@ export class Receiver {
   private deliverText(id: string, body: TextPayload): void {
     if (this.dedup.has(id)) return;
     this.dedup.add(id);
-    this.inOrder(this.checked({ kind: 'text', id, sentAt: body.sentAt, text: body.text, sig: body.sig }));
+    this.inOrder(this.checked({ kind: 'text', id, sentAt: body.sentAt, text: body.text, sig: body.sig, ...(body.earlier && { earlier: body.earlier }) }));
   }
 
   /** `message`, or null once refused because its signature does not hold (never shown). */
