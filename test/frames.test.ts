@@ -49,7 +49,7 @@ test('every frame type round-trips', () => {
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64), sig: 'A'.repeat(85) + 'B' }))), 'BAD_SIGNATURE', 'stray bits in the last character');
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.TEXT, id, 2, { sentAt: 1, text: 'x', base: 0 }))), 'BAD_SIGNATURE', 'an unsigned text');
   const earlier = decodeFrame(encodeFrame(FrameType.TEXT, id, 7, { sentAt: 1, text: 'x', base: 3, sig: SIG, earlier: true }));
-  assert.equal(earlier.body, { sentAt: 1, text: 'x', base: 3, sig: SIG, earlier: true }, 'a text sent to a peer that arrived after it');
+  assert.equal(earlier, { type: FrameType.TEXT, id, seq: 7, body: { sentAt: 1, text: 'x', base: 3, sig: SIG, earlier: true } }, 'a text sent to a peer that arrived after it');
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.TEXT, id, 2, { sentAt: 1, text: 'x', base: 0, sig: SIG, earlier: 'yes' }))), 'BAD_FRAME', '"earlier" is true or absent');
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'xyz', sig: SIG }))), 'BAD_FRAME');
   const chunk = decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, 1, new Uint8Array(CHUNK_BYTES)));
