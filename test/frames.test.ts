@@ -187,6 +187,40 @@ test('receiver: CHUNK_ACKs (the direct window) only for chunks that came direct;
   assert.equal(types(true), ['ack']);
 });
 
+test('receiver: an image started again on the relay after a path switch completes although the direct link still delivers what it had in flight', () => {
+  const png = fakePng(6 * CHUNK_BYTES);
+  const { r, delivered, errors } = receiver(png.byteLength);
+  const id = newMessageId();
+  const start = () => decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, startOf(png)));
+  const chunk = (i: number) => decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
+  const end = () => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 6, { sha256: sha256Hex(png), sig: SIG }));
+  const [DIRECT, RELAY] = [false, true];
+  r.handle(start(), DIRECT);
+  for (let i = 0; i < 3; i++) r.handle(chunk(i), DIRECT);
+  r.handle(start(), RELAY); // the link went quiet: the sender starts the image again on the relay
+  for (let i = 0; i < 2; i++) r.handle(chunk(i), RELAY);
+  r.handle(chunk(3), DIRECT); // ahead, from the link given up
+  r.handle(chunk(1), DIRECT); // already in
+  r.handle(chunk(2), RELAY);
+  r.handle(chunk(4), DIRECT);
+  r.handle(chunk(5), DIRECT);
+  r.handle(end(), DIRECT); // the old path's end, before the relay brought every chunk
+  assert.equal(errors, [], 'nothing refused');
+  assert.is(delivered.length, 0);
+  for (let i = 3; i < 6; i++) r.handle(chunk(i), RELAY);
+  r.handle(end(), RELAY);
+  assert.equal(errors, []);
+  assert.is(delivered.length, 1, 'delivered once, whole');
+  r.close();
+  // On one path, which is ordered, a gap is still an error.
+  const strict = receiver(png.byteLength);
+  const other = newMessageId();
+  strict.r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, other, 0, startOf(png))), RELAY);
+  strict.r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, other, 1, png.subarray(CHUNK_BYTES, 2 * CHUNK_BYTES))), RELAY);
+  assert.equal(strict.errors, ['BAD_FRAME']);
+  strict.r.close();
+});
+
 test('frame parts: header plus a view of the body, the same bytes as an encoded frame, alone or bundled', () => {
   const id = newMessageId();
   const body = new Uint8Array(CHUNK_BYTES).map((_, i) => i % 253);
