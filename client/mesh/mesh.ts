@@ -313,6 +313,7 @@ export class MeshImpl implements Mesh {
     this.historySync.stop();
     this.keys.reset();
     this.budget.close();
+    this.pacer.close();
     this.signaling.stop();
     for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
     this.receivers.closeAll();
