@@ -65,6 +65,8 @@ export interface TextPayload {
   base: number;
   /** The author device's signature over the text's content record (base64url, 86 chars). */
   sig: string;
+  /** Said before the receiver was in the room, sent to it on its arrival (client/mesh/recentTexts.ts): shown as earlier. */
+  earlier?: true;
 }
 /** Who wrote a forwarded image (a peer passing on history): absent, the sender wrote it. */
 export interface ImageOrigin {
@@ -304,7 +306,8 @@ function text(obj: Record<string, unknown>, id: string): TextPayload {
   const t = obj.text;
   if (typeof t !== 'string') bad('"text" must be a string', id);
   if (t.length > TEXT_MAX_CHARS) bad(`text over ${TEXT_MAX_CHARS} characters`, id, 'TEXT_TOO_LONG');
-  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff), sig: signature(obj, id) };
+  if (obj.earlier !== undefined && obj.earlier !== true) bad('"earlier" must be true when present', id);
+  return { sentAt: num(obj, 'sentAt', id), text: t, base: num(obj, 'base', id, 0, 0xffffffff), sig: signature(obj, id), ...(obj.earlier === true && { earlier: true as const }) };
 }
 
 function signature(obj: Record<string, unknown>, id: string): string {

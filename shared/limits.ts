@@ -294,6 +294,14 @@ export const HISTORY_SYNC_IMAGE_BYTES_MAX = 50 * 1024 * 1024;
  * two whole syncs). A newcomer syncs once per welcome and then names what it has, so honest use
  * stays far below; without it, one member could have every peer upload 50 MiB again and again.
  */
+/**
+ * Own texts sent this long before a peer appeared are sent to it as well (ms; at most
+ * JOIN_RACE_TEXTS_MAX of them): a text in flight while someone joins reaches neither the newcomer
+ * (not yet a receiver) nor, maybe, the peers its history sync asked at that moment. The window covers
+ * a presence flush and two relay hops with a wide margin for a loaded machine.
+ */
+export const JOIN_RACE_MS = 5_000;
+export const JOIN_RACE_TEXTS_MAX = 32;
 export const HISTORY_SERVE_WINDOW_MS = 10 * 60_000;
 export const HISTORY_SERVE_REQUESTS_MAX = 30;
 export const HISTORY_SERVE_IMAGE_BYTES_MAX = 2 * HISTORY_SYNC_IMAGE_BYTES_MAX;

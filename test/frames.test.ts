@@ -48,6 +48,9 @@ test('every frame type round-trips', () => {
   assert.equal(decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64), sig: SIG })), { type: FrameType.IMAGE_END, id, seq: 2, body: { sha256: 'b'.repeat(64), sig: SIG } });
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'b'.repeat(64), sig: 'A'.repeat(85) + 'B' }))), 'BAD_SIGNATURE', 'stray bits in the last character');
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.TEXT, id, 2, { sentAt: 1, text: 'x', base: 0 }))), 'BAD_SIGNATURE', 'an unsigned text');
+  const earlier = decodeFrame(encodeFrame(FrameType.TEXT, id, 7, { sentAt: 1, text: 'x', base: 3, sig: SIG, earlier: true }));
+  assert.equal(earlier, { type: FrameType.TEXT, id, seq: 7, body: { sentAt: 1, text: 'x', base: 3, sig: SIG, earlier: true } }, 'a text sent to a peer that arrived after it');
+  assert.is(code(() => decodeFrame(encodeFrame(FrameType.TEXT, id, 2, { sentAt: 1, text: 'x', base: 0, sig: SIG, earlier: 'yes' }))), 'BAD_FRAME', '"earlier" is true or absent');
   assert.is(code(() => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 2, { sha256: 'xyz', sig: SIG }))), 'BAD_FRAME');
   const chunk = decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, 1, new Uint8Array(CHUNK_BYTES)));
   assert.is(chunk.type === FrameType.IMAGE_CHUNK && chunk.body.byteLength, CHUNK_BYTES);
@@ -182,6 +185,40 @@ test('receiver: CHUNK_ACKs (the direct window) only for chunks that came direct;
   };
   assert.equal(types(false), ['chunks 4', 'chunks 5', 'ack']);
   assert.equal(types(true), ['ack']);
+});
+
+test('receiver: an image started again on the relay after a path switch completes although the direct link still delivers what it had in flight', () => {
+  const png = fakePng(6 * CHUNK_BYTES);
+  const { r, delivered, errors } = receiver(png.byteLength);
+  const id = newMessageId();
+  const start = () => decodeFrame(encodeFrame(FrameType.IMAGE_START, id, 0, startOf(png)));
+  const chunk = (i: number) => decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, id, i, png.subarray(i * CHUNK_BYTES, (i + 1) * CHUNK_BYTES)));
+  const end = () => decodeFrame(encodeFrame(FrameType.IMAGE_END, id, 6, { sha256: sha256Hex(png), sig: SIG }));
+  const [DIRECT, RELAY] = [false, true];
+  r.handle(start(), DIRECT);
+  for (let i = 0; i < 3; i++) r.handle(chunk(i), DIRECT);
+  r.handle(start(), RELAY); // the link went quiet: the sender starts the image again on the relay
+  for (let i = 0; i < 2; i++) r.handle(chunk(i), RELAY);
+  r.handle(chunk(3), DIRECT); // ahead, from the link given up
+  r.handle(chunk(1), DIRECT); // already in
+  r.handle(chunk(2), RELAY);
+  r.handle(chunk(4), DIRECT);
+  r.handle(chunk(5), DIRECT);
+  r.handle(end(), DIRECT); // the old path's end, before the relay brought every chunk
+  assert.equal(errors, [], 'nothing refused');
+  assert.is(delivered.length, 0);
+  for (let i = 3; i < 6; i++) r.handle(chunk(i), RELAY);
+  r.handle(end(), RELAY);
+  assert.equal(errors, []);
+  assert.is(delivered.length, 1, 'delivered once, whole');
+  r.close();
+  // On one path, which is ordered, a gap is still an error.
+  const strict = receiver(png.byteLength);
+  const other = newMessageId();
+  strict.r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_START, other, 0, startOf(png))), RELAY);
+  strict.r.handle(decodeFrame(encodeFrame(FrameType.IMAGE_CHUNK, other, 1, png.subarray(CHUNK_BYTES, 2 * CHUNK_BYTES))), RELAY);
+  assert.equal(strict.errors, ['BAD_FRAME']);
+  strict.r.close();
 });
 
 test('frame parts: header plus a view of the body, the same bytes as an encoded frame, alone or bundled', () => {

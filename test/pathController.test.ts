@@ -258,6 +258,7 @@ test('pacing: attempts open a few at a time, each on a slot already held; the ne
   c.path.destroy();
   assert.is(pacer.inFlight, 0);
   assert.is(budget.used, 1, 'only the confirmed link holds a slot');
+  for (const h of [a, b]) h.path.destroy();
 });
 
 test('pacing: a pair that leaves while waiting its turn gives its turn and its slot back', () => {
@@ -270,6 +271,7 @@ test('pacing: a pair that leaves while waiting its turn gives its turn and its s
   a.link().events.failed('ICE failed');
   assert.is(b.links.length, 0);
   assert.is(c.links.length, 1, 'the turn went past the pair that left');
+  for (const h of [a, c]) h.path.destroy();
 });
 
 test('with the relay carrying, a pair stops offering after DIRECT_FAILED_ATTEMPTS_MAX attempts that never opened; relay off retries on', async () => {

@@ -10,12 +10,14 @@ export class AttemptPacer {
   /** Insertion order is the order of arrival. */
   private readonly waiting = new Map<PeerId, () => void>();
   private starting = false;
+  private closed = false;
 
   constructor(readonly max: number) {}
 
   /** Calls `open` once `peer` may open an attempt (at once when fewer than `max` are in flight). */
   start(peer: PeerId, open: () => void): void {
     this.waiting.delete(peer);
+    if (this.closed) return;
     if (this.running.has(peer)) return open();
     this.waiting.set(peer, open);
     this.next();
@@ -25,6 +27,12 @@ export class AttemptPacer {
   finish(peer: PeerId): void {
     this.waiting.delete(peer);
     if (this.running.delete(peer)) this.next();
+  }
+
+  /** The mesh is stopping: no attempt is opened any more. */
+  close(): void {
+    this.closed = true;
+    this.waiting.clear();
   }
 
   get inFlight(): number {

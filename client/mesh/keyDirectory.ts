@@ -24,6 +24,13 @@ export class KeyDirectory {
   private readonly known = new Map<string, KeyOwner | null>();
   private readonly queue: Lookup[] = [];
   private inFlight: { lookup: Lookup; timer: ReturnType<typeof setTimeout> } | null = null;
+  /**
+   * Answers still owed to requests given up on (timed out). The server answers in order, so the
+   * next answers are theirs, not the current request's: taken as its own, a late answer would have
+   * marked the current request's keys as bound to nobody. An answer that never comes costs the
+   * request after it a timeout, and a failed lookup is not remembered.
+   */
+  private owed = 0;
 
   constructor(private readonly deps: KeyDirectoryDeps) {}
 
@@ -62,6 +69,10 @@ export class KeyDirectory {
 
   /** The server's answer to the request in flight. */
   answered(owners: KeyOwner[]): void {
+    if (this.owed > 0) {
+      this.owed--;
+      return;
+    }
     const current = this.inFlight;
     if (!current) return;
     clearTimeout(current.timer);
@@ -73,6 +84,7 @@ export class KeyDirectory {
 
   /** The socket went away: requests in flight will not be answered. */
   reset(): void {
+    this.owed = 0; // a new socket owes nothing of the old one's
     if (this.inFlight) {
       clearTimeout(this.inFlight.timer);
       this.inFlight.lookup.resolve(null);
@@ -97,6 +109,7 @@ export class KeyDirectory {
     }
     const timer = setTimeout(() => {
       this.inFlight = null;
+      this.owed++;
       lookup.resolve(null);
       this.next();
     }, this.deps.timeoutMs ?? KEY_LOOKUP_TIMEOUT_MS);

@@ -18,7 +18,7 @@ import {
   TEXT_MAX_CHARS,
   SEALED_SESSIONS_MAX,
 } from '../../shared/limits';
-import { decodeFrame, encodeFrame, FrameError, FrameType, newMessageId } from '../../shared/frames';
+import { encodeFrame, FrameType, newMessageId } from '../../shared/frames';
 import { checkImage } from '../../shared/imageCheck';
 import { sniffImage } from '../../shared/imageSniff';
 import { nativeSha256Available } from '../../shared/sha256';
@@ -54,9 +54,9 @@ import { KeyDirectory } from './keyDirectory';
 import { BackgroundJobs } from './backgroundJobs';
 import { DEFAULT_SERVE_LIMITS } from './serveQuota';
 import { HistoryServer } from './historyServer';
+import { RecentTexts } from './recentTexts';
+import { FrameDispatch } from './frameDispatch';
 import { contentRecordOf } from './signedContent';
-
-const ZERO_ID = '0'.repeat(32);
 
 function randomSecret(): string {
   const bytes = new Uint8Array(24);
@@ -100,10 +100,10 @@ export class MeshImpl implements Mesh {
   private readonly verify: DeviceVerifier;
   /** Ids of the messages this mesh has emitted: one id is shown once, whichever path brought it. */
   private readonly shown = new DedupWindow(SHOWN_IDS_MAX);
-  /** History frames already handled (each is acknowledged, and may come again after a path switch). */
-  private readonly historyFrames = new DedupWindow();
+  private readonly frames: FrameDispatch;
   /** What this peer can pass on to newcomers. */
   private readonly keeper = new HistoryKeeper();
+  private readonly recentTexts = new RecentTexts();
   private readonly historyServer: HistoryServer;
   private readonly keys: KeyDirectory;
   private readonly historySync: HistorySync;
@@ -192,8 +192,9 @@ export class MeshImpl implements Mesh {
             if (m.kind === 'image' && m.origin) return this.historySync.onImage(peerId, m);
             this.clock.saw(m.sentAt);
             const author = from();
-            const { sig, ...rest } = m;
-            this.show({ ...rest, sig, from: author, device: author.deviceKey, own: false } as ChatMessage);
+            const { sig, earlier, ...rest } = m as typeof m & { earlier?: true };
+            // Said before this mesh was in the room: shown as earlier, passed on by its own author.
+            this.show({ ...rest, sig, from: author, device: author.deviceKey, own: false, ...(earlier && { via: author }) } as ChatMessage);
           },
           authentic: (m) => {
             const author = from();
@@ -241,6 +242,21 @@ export class MeshImpl implements Mesh {
       },
       { ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits },
     );
+    this.frames = new FrameDispatch({
+      error: (e) => this.error(e),
+      receipt: (id, username) => {
+        const state = this.deliveries.receipt(id, username);
+        if (state) this.events.emit('delivery', state);
+      },
+      typing: (peer) => this.typingGate.heard(peer.peerId) && this.events.emit('typing', peer),
+      receiver: (peer) => this.receivers.get(peer),
+      history: {
+        list: (asker, request) => this.historyServer.list(asker, request),
+        passImages: (asker, ids) => this.historyServer.passImages(asker, ids),
+        onBatch: (from, batch) => this.historySync.onBatch(from, batch),
+        refuse: (from, code, why) => this.historySync.refuse(from, code, why),
+      },
+    });
     this.keptLoaded = this.loadKept();
     const self = this;
     this.ctx = {
@@ -262,7 +278,7 @@ export class MeshImpl implements Mesh {
       stateChanged: () => this.emitPeers(),
       frame: (from, bytes) => {
         const pair = this.pairs.get(from);
-        if (pair) this.onFrame(pair, bytes, false);
+        if (pair) this.frames.handle(pair, bytes, false);
       },
       progress: (p) => this.events.emit('progress', p),
       error: (e) => this.error(e),
@@ -297,6 +313,7 @@ export class MeshImpl implements Mesh {
     this.historySync.stop();
     this.keys.reset();
     this.budget.close();
+    this.pacer.close();
     this.signaling.stop();
     for (const id of [...this.pairs.keys()]) this.removePeer(id, false, false);
     this.receivers.closeAll();
@@ -311,8 +328,9 @@ export class MeshImpl implements Mesh {
     const fields = { kind: 'text' as const, id: newMessageId(), sentAt: this.clock.next(), text };
     const sig = signContentText(this.deviceKey, contentRecordOf(fields, from.username, this.deviceKey.publicKey));
     const message: TextMessage = { ...fields, from, device: this.deviceKey.publicKey, sig, own: true };
-    const seq = this.textSeq++;
-    for (const pair of this.pairs.values()) pair.send({ kind: 'text', id: message.id, seq, sentAt: message.sentAt, text, sig });
+    const outgoing = { kind: 'text' as const, id: message.id, seq: this.textSeq++, sentAt: message.sentAt, text, sig };
+    for (const pair of this.pairs.values()) pair.send(outgoing);
+    this.recentTexts.add(outgoing);
     this.show(message);
     this.trackDelivery(message.id);
     return message;
@@ -503,6 +521,8 @@ export class MeshImpl implements Mesh {
     }
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
+    // Before anything newer, so the peer's receiver takes them in sequence (recentTexts.ts).
+    for (const text of this.recentTexts.current()) pair.send({ ...text, earlier: true });
     this.checkKeys(pair);
     this.keyPrep.add(info.peerId);
     this.receivers.get(info);
@@ -546,61 +566,7 @@ export class MeshImpl implements Mesh {
       const e = err instanceof ChatError ? err : new ChatError('BAD_FRAME', String(err));
       return this.error({ code: e.code, message: `refused a relayed frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, incoming: true });
     }
-    this.onFrame(pair, bytes, true);
-  }
-
-  private onFrame(pair: Pair, bytes: Uint8Array, relayed: boolean): void {
-    let frame;
-    try {
-      frame = decodeFrame(bytes);
-    } catch (err) {
-      const e = err instanceof ChatError ? err : new ChatError('BAD_FRAME', String(err));
-      const messageId = err instanceof FrameError && err.messageId !== ZERO_ID ? err.messageId : undefined;
-      this.error({ code: e.code, message: `bad frame from ${pair.info.username}: ${e.message}`, peerId: pair.peerId, messageId, incoming: true });
-      const type = bytes[1];
-      if (type === FrameType.HISTORY_BATCH) this.historySync.refuse(pair.peerId, e.code, `a bad listing (${e.message})`);
-      if (messageId && type !== FrameType.REJECT && type !== FrameType.ACK && type !== FrameType.CHUNK_ACK) {
-        pair.queue.pushControl(encodeFrame(FrameType.REJECT, messageId, 0, { code: e.code, message: e.message }));
-      }
-      return;
-    }
-    switch (frame.type) {
-      case FrameType.BUNDLE:
-        if (!relayed) return this.error({ code: 'BAD_FRAME', message: `bad frame from ${pair.info.username}: a bundle outside the relay`, peerId: pair.peerId, incoming: true });
-        for (const inner of frame.body) this.onFrame(pair, inner, true);
-        return;
-      case FrameType.PING:
-      case FrameType.PONG:
-        return; // probes belong to a direct link; over the relay they mean nothing
-      case FrameType.ACK:
-        return pair.onAck(frame.id);
-      case FrameType.RECEIPT: {
-        const state = this.deliveries.receipt(frame.id, pair.info.username);
-        if (state) this.events.emit('delivery', state);
-        return;
-      }
-      case FrameType.TYPING:
-        if (this.typingGate.heard(pair.peerId)) this.events.emit('typing', pair.info);
-        return;
-      case FrameType.CHUNK_ACK:
-        return pair.onChunkAck(frame.id, frame.seq);
-      case FrameType.REJECT:
-        return pair.onReject(frame.id, frame.body.code, frame.body.message);
-      case FrameType.PATH:
-        return pair.onPathDead(frame.body.deadAttempt);
-      case FrameType.HISTORY_REQUEST:
-      case FrameType.HISTORY_BATCH:
-      case FrameType.HISTORY_IMAGES:
-        pair.queue.pushControl(encodeFrame(FrameType.ACK, frame.id, 0));
-        if (this.historyFrames.has(frame.id)) return;
-        this.historyFrames.add(frame.id);
-        if (frame.type === FrameType.HISTORY_REQUEST) return this.historyServer.list(pair.info, frame.body);
-        if (frame.type === FrameType.HISTORY_BATCH) return this.historySync.onBatch(pair.peerId, frame.body);
-        void this.historyServer.passImages(pair.info, frame.body.ids);
-        return;
-      default:
-        this.receivers.get(pair.info).handle(frame, relayed);
-    }
+    this.frames.handle(pair, bytes, true);
   }
 
   private onServerError(code: MeshError['code'], message: string, peerId?: PeerId): void {

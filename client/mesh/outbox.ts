@@ -15,6 +15,8 @@ export interface OutgoingText {
   text: string;
   /** The author's signature over the text's content record (base64url). */
   sig: string;
+  /** Sent to a peer that arrived after it was said (recentTexts.ts). */
+  earlier?: true;
 }
 export interface OutgoingImage {
   kind: 'image';

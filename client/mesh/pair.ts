@@ -202,7 +202,7 @@ export class Pair {
     if (m.kind === 'frame') {
       this.queue.pushText(m.id, m.frame);
     } else if (m.kind === 'text') {
-      const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq), sig: m.sig };
+      const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq), sig: m.sig, ...(m.earlier && { earlier: m.earlier }) };
       this.queue.pushText(m.id, encodeFrame(FrameType.TEXT, m.id, m.seq, body));
     } else {
       this.queue.pushBulk(this.imageSource(m));

@@ -40,6 +40,11 @@ export class Reassembly {
     return this.nextIndex === this.start.chunks;
   }
 
+  /** The index of the chunk expected next. */
+  get expectedIndex(): number {
+    return this.nextIndex;
+  }
+
   /** Adds chunk `index`. Throws ChatError on any mismatch. */
   add(index: number, chunk: Uint8Array, now: number): void {
     const { size, chunks } = this.start;

@@ -9,7 +9,7 @@ import { DedupWindow } from './dedup';
 import { Reassembly, type CompletedImage } from './reassembly';
 
 export type Incoming =
-  | { kind: 'text'; id: string; sentAt: number; text: string; sig: string }
+  | { kind: 'text'; id: string; sentAt: number; text: string; sig: string; earlier?: true }
   | { kind: 'image'; id: string; sentAt: number; name: string; mime: ImageMime; bytes: Uint8Array; sha256: string; sig: string; origin?: ImageOrigin };
 
 interface PendingDelivery {
@@ -44,6 +44,8 @@ export class Receiver {
   private expectedSeq: number | null = null;
   private readonly held = new Map<number, { id: string; body: TextPayload }>();
   private readonly transfers = new Map<string, Reassembly>();
+  /** Whether each transfer is being brought by the relay (true) or the direct link, since its last IMAGE_START. */
+  private readonly transferPaths = new WeakMap<Reassembly, boolean>();
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   /** Images complete and being hashed natively: their duplicate frames are ignored meanwhile. */
   private readonly verifying = new Set<string>();
@@ -63,11 +65,11 @@ export class Receiver {
       case FrameType.TEXT:
         return this.onText(frame.id, frame.seq, frame.body);
       case FrameType.IMAGE_START:
-        return this.onImageStart(frame.id, frame.body);
+        return this.onImageStart(frame.id, frame.body, relayed);
       case FrameType.IMAGE_CHUNK:
         return this.onChunk(frame.id, frame.seq, frame.body, relayed);
       case FrameType.IMAGE_END:
-        return this.onImageEnd(frame.id, frame.body.sha256, frame.body.sig);
+        return this.onImageEnd(frame.id, frame.body.sha256, frame.body.sig, relayed);
       case FrameType.ABORT:
         if (this.transfers.delete(frame.id)) this.deps.error({ code: 'TRANSFER_ABORTED', message: `sender aborted: ${frame.body.message}`, messageId: frame.id });
         return;
@@ -145,7 +147,7 @@ export class Receiver {
   private deliverText(id: string, body: TextPayload): void {
     if (this.dedup.has(id)) return;
     this.dedup.add(id);
-    this.inOrder(this.checked({ kind: 'text', id, sentAt: body.sentAt, text: body.text, sig: body.sig }));
+    this.inOrder(this.checked({ kind: 'text', id, sentAt: body.sentAt, text: body.text, sig: body.sig, ...(body.earlier && { earlier: body.earlier }) }));
   }
 
   /** `message`, or null once refused because its signature does not hold (never shown). */
@@ -155,7 +157,7 @@ export class Receiver {
     return null;
   }
 
-  private onImageStart(id: string, start: Reassembly['start']): void {
+  private onImageStart(id: string, start: Reassembly['start'], relayed: boolean): void {
     if (this.dedup.has(id)) return this.ack(id);
     if (this.verifying.has(id)) return; // a re-send of the image being verified: its ack follows
     if (start.size > this.deps.maxImageBytes()) {
@@ -166,7 +168,9 @@ export class Receiver {
       return this.reject(id, 'BUSY', `more than ${INCOMING_TRANSFERS_MAX} incoming images`);
     }
     const hasher = this.deps.sha256?.();
-    this.transfers.set(id, new Reassembly(start, Date.now(), !hasher && this.deps.nativeHash, hasher));
+    const transfer = new Reassembly(start, Date.now(), !hasher && this.deps.nativeHash, hasher);
+    this.transfers.set(id, transfer);
+    this.transferPaths.set(transfer, relayed);
     this.ensureSweep();
   }
 
@@ -178,6 +182,12 @@ export class Receiver {
       }
       return;
     }
+    // After a path switch the sender starts the image again on the new path while the old one may
+    // still deliver what it had in flight: a chunk already in (from either path; the final hash
+    // covers its bytes), or one ahead on the path given up, is left for the current path to bring.
+    // On the current path, which is ordered, a gap is an error.
+    if (index < transfer.expectedIndex) return;
+    if (index > transfer.expectedIndex && relayed !== this.transferPaths.get(transfer)) return;
     const now = Date.now();
     try {
       transfer.add(index, chunk, now);
@@ -192,13 +202,15 @@ export class Receiver {
     this.deps.progress({ messageId: id, bytes: transfer.received, total: transfer.start.size, bytesPerSecond: transfer.received / seconds, done: false });
   }
 
-  private onImageEnd(id: string, sha256: string, sig: string): void {
+  private onImageEnd(id: string, sha256: string, sig: string, relayed: boolean): void {
     const transfer = this.transfers.get(id);
     if (!transfer) {
       if (this.dedup.has(id)) this.ack(id); // a re-sent image we already have
       else if (!this.rejected.has(id) && !this.verifying.has(id)) this.deps.error({ code: 'BAD_FRAME', message: 'end of an unknown image', messageId: id });
       return;
     }
+    // The end on the path given up, before the current path brought every chunk: its own end follows.
+    if (!transfer.complete && relayed !== this.transferPaths.get(transfer)) return;
     let done;
     try {
       done = transfer.verify(sha256);
