@@ -214,7 +214,9 @@ export function rogueSendImage(rogue: RoguePeer, via: 'sendDirect' | 'sendRelay'
 
 /** The REJECT frame the mesh sent back to `rogue` for message `id`, if any yet. */
 export function rejectionOf(rogue: RoguePeer, id: string) {
-  return rogue.received.map((b) => decodeFrame(b)).find((f) => f.type === FrameType.REJECT && f.id === id);
+  // Over the relay (a direct link gone quiet on a loaded machine) several frames come as one BUNDLE.
+  const frames = rogue.received.map((b) => decodeFrame(b)).flatMap((f) => (f.type === FrameType.BUNDLE ? f.body.map((inner) => decodeFrame(inner)) : [f]));
+  return frames.find((f) => f.type === FrameType.REJECT && f.id === id);
 }
 
 /** Joins as `token`'s user and opens a direct channel to `target` (following the mesh's attempt protocol). */
