@@ -6,7 +6,6 @@ import * as assert from 'uvu/assert';
 import type { RelayMode } from '../shared/protocol';
 import type { PeerSignal } from '../shared/peerSignal';
 import { LinkBudget } from '../client/mesh/linkBudget';
-import { AttemptPacer } from '../client/mesh/attemptPacer';
 import { DIRECT_FAILED_ATTEMPTS_MAX } from '../shared/limits';
 import type { MeshTimeouts } from '../client/mesh/timeouts';
 import { PathController, type DirectLink, type DirectLinkEvents, type PathEnvironment } from '../client/mesh/pathController';
@@ -41,7 +40,7 @@ interface Harness {
   link(): FakeLink;
 }
 
-function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: AttemptPacer | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void }): Harness {
+function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: LinkBudget | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void }): Harness {
   const links: FakeLink[] = [];
   const sent: PeerSignal[] = [];
   const switches: Harness['switches'] = [];
@@ -245,7 +244,7 @@ test('an attempt whose SDP is not signed by the peer is refused: closed, its slo
 
 test('pacing: attempts open a few at a time, each on a slot already held; the next opens when one is confirmed or fails', () => {
   const budget = new LinkBudget(3);
-  const pacer = new AttemptPacer(1);
+  const pacer = new LinkBudget(1);
   const [a, b, c] = ['p1', 'p2', 'p3'].map((peerId) => harness({ initiator: true, budget, pacer, peerId }));
   for (const h of [a, b, c]) h.path.start();
   assert.equal([a, b, c].map((h) => h.links.length), [1, 0, 0], 'one attempt in flight');
@@ -256,14 +255,14 @@ test('pacing: attempts open a few at a time, each on a slot already held; the ne
   b.link().events.failed('direct link did not open in time');
   assert.is(c.links.length, 1, 'so did the failed one');
   c.path.destroy();
-  assert.is(pacer.inFlight, 0);
+  assert.is(pacer.used, 0);
   assert.is(budget.used, 1, 'only the confirmed link holds a slot');
   for (const h of [a, b]) h.path.destroy();
 });
 
 test('pacing: a pair that leaves while waiting its turn gives its turn and its slot back', () => {
   const budget = new LinkBudget(3);
-  const pacer = new AttemptPacer(1);
+  const pacer = new LinkBudget(1);
   const [a, b, c] = ['p1', 'p2', 'p3'].map((peerId) => harness({ initiator: true, budget, pacer, peerId }));
   for (const h of [a, b, c]) h.path.start();
   b.path.destroy();

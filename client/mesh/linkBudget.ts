@@ -1,6 +1,7 @@
-// The direct-link budget of one mesh (DIRECT_LINKS_MAX): slots held by pairs with a direct link or
-// an attempt in flight, and the pairs waiting for one, served first come, first served. No slot is
-// ever taken back from a pair that holds it (no preemption, so no churn as people come and go).
+// First-come slots per peer, never taken back (no preemption, so no churn as people come and go).
+// The mesh keeps two: its direct-link budget (DIRECT_LINKS_MAX: pairs with a direct link or an
+// attempt in flight) and the pacing of its attempts (DIRECT_ATTEMPTS_IN_FLIGHT_MAX: attempts it
+// opens at once as initiator, the rest wait their turn while the relay carries).
 
 import type { PeerId } from '../../shared/protocol';
 

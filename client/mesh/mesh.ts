@@ -34,7 +34,6 @@ import { SealedRelayCodec } from './sealedRelay';
 import { KeyPins } from './keyPins';
 import { EarlyBuffer } from './earlyBuffer';
 import { LinkBudget } from './linkBudget';
-import { AttemptPacer } from './attemptPacer';
 import { Pair, type PairContext } from './pair';
 import type { DirectPhase } from './pathController';
 import { Receiver } from './receiver';
@@ -94,7 +93,8 @@ export class MeshImpl implements Mesh {
   private readonly safetyNumbers = new WeakMap<PeerInfo, string>();
   /** Direct links (attempts included) held at once; used only while the relay can carry the rest. */
   private readonly budget: LinkBudget;
-  private readonly pacer = new AttemptPacer(DIRECT_ATTEMPTS_IN_FLIGHT_MAX);
+  /** Direct attempts in flight as initiator: the same first-come slots, so a newcomer builds its links a few at a time. */
+  private readonly pacer = new LinkBudget(DIRECT_ATTEMPTS_IN_FLIGHT_MAX);
   /** This device's signing key: every own message is signed with it. */
   private readonly deviceKey: DeviceKeyPair;
   private readonly verify: DeviceVerifier;

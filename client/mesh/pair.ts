@@ -17,7 +17,6 @@ import type { LinkState, TransferProgress } from './api';
 import { DirectAttempt } from './directAttempt';
 import { ImageWindow } from './imageWindow';
 import type { LinkBudget } from './linkBudget';
-import type { AttemptPacer } from './attemptPacer';
 import { Outbox, type OutgoingImage, type OutgoingMessage } from './outbox';
 import { PathController, type DirectPhase } from './pathController';
 import { SendQueue, type FrameSource, type Transport } from './sendQueue';
@@ -34,7 +33,7 @@ export interface PairContext {
   /** The mesh's direct-link budget, or null when direct links are not budgeted (relay off). */
   budget(): LinkBudget | null;
   /** The mesh's pacing of direct attempts, or null when they are not paced (relay off). */
-  pacer(): AttemptPacer | null;
+  pacer(): LinkBudget | null;
   signalingOnline(): boolean;
   sendSignal(to: PeerId, data: Record<string, unknown>): boolean;
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;

@@ -17,7 +17,6 @@ import type { PeerId, RelayMode } from '../../shared/protocol';
 import { isOffer, type PeerSignal } from '../../shared/peerSignal';
 import type { LinkState } from './api';
 import type { LinkBudget } from './linkBudget';
-import type { AttemptPacer } from './attemptPacer';
 import { DIRECT_FAILED_ATTEMPTS_MAX } from '../../shared/limits';
 import type { Transport } from './sendQueue';
 import type { MeshTimeouts } from './timeouts';
@@ -48,8 +47,8 @@ export interface PathEnvironment {
   readonly timeouts: MeshTimeouts;
   /** null: no budget (relay off, or unbounded). */
   readonly budget: LinkBudget | null;
-  /** null: attempts are not paced (relay off). */
-  readonly pacer: AttemptPacer | null;
+  /** How many attempts this mesh opens at once as initiator (DIRECT_ATTEMPTS_IN_FLIGHT_MAX); null: not paced (relay off). */
+  readonly pacer: LinkBudget | null;
   relayMode(): RelayMode;
   signalingOnline(): boolean;
   sendSignal(signal: PeerSignal): void;
@@ -115,7 +114,7 @@ export class PathController {
 
   destroy(): void {
     this.destroyed = true;
-    this.env.pacer?.finish(this.env.peerId);
+    this.env.pacer?.drop(this.env.peerId);
     this.closeAttempt();
     this.env.budget?.drop(this.env.peerId);
     this.clearTimers();
@@ -238,9 +237,9 @@ export class PathController {
       if (this.destroyed || this.phase !== 'waiting-slot') return budget.release(this.env.peerId);
       const pacer = this.env.pacer;
       if (!pacer) return this.openAttempt(this.env.newAttemptId());
-      pacer.start(this.env.peerId, () => {
+      pacer.wait(this.env.peerId, () => {
         if (!this.destroyed && this.phase === 'waiting-slot') return this.openAttempt(this.env.newAttemptId());
-        pacer.finish(this.env.peerId);
+        pacer.drop(this.env.peerId);
         if (!this.destroyed && !this.attempt) budget.release(this.env.peerId);
       });
     });
@@ -258,7 +257,7 @@ export class PathController {
         this.retryTimer = null;
         this.confirmedAt = Date.now();
         this.failedAttempts = 0;
-        this.env.pacer?.finish(this.env.peerId);
+        this.env.pacer?.drop(this.env.peerId);
         this.gaveUp = false;
         this.phase = 'up';
         this.applyPath(false);
@@ -319,7 +318,7 @@ export class PathController {
   private closeAttempt(): void {
     const attempt = this.attempt;
     this.attempt = null;
-    if (attempt && this.env.initiator) this.env.pacer?.finish(this.env.peerId);
+    if (attempt && this.env.initiator) this.env.pacer?.drop(this.env.peerId);
     attempt?.close();
   }
 
