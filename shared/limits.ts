@@ -10,8 +10,10 @@
  * 5: end to end (issue 13): `auth` and presence carry a session key signed by the device key, every
  * relayed payload is sealed (shared/e2e/sealed.ts), and offers and answers carry a signature of
  * their DTLS fingerprints by the device key.
+ * 6: an initiator asks the responder for a direct-link slot (`ask`, answered `grant` or `decline`)
+ * before it makes a connection, instead of offering at once (shared/peerSignal.ts).
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 /**
  * Version of the peer frame format (data channel and relay). 2: every text and image carries its
  * author device's signature over its content record (shared/contentRecord.ts), and peers serve
