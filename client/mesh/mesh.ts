@@ -7,7 +7,6 @@ import { generateDeviceKey, verifyDeviceSignature, withSigner, type DeviceKeyPai
 import { generateSessionKey, nobleAead, safetyNumber } from '../../shared/e2e/index';
 import { signContentText, verifyContentText } from '../../shared/contentRecord';
 import {
-  CHANNEL_PAUSE_ABOVE_BYTES,
   CHUNK_BYTES,
   DIRECT_ATTEMPTS_IN_FLIGHT_MAX,
   DIRECT_LINKS_MAX,
@@ -25,10 +24,9 @@ import { nativeSha256Available } from '../../shared/sha256';
 import type { PeerId, PeerInfo, RoomSettings, WelcomeMessage, PresenceMessage } from '../../shared/protocol';
 import type { ChatMessage, ConnectionStatus, ImageMessage, Mesh, MeshError, MeshEvents, MeshOptions, PeerView, TextMessage } from './api';
 import { Emitter } from './emitter';
-import { TokenBucket } from './tokenBucket';
 import { ImageDigest } from './imageDigest';
 import { ImageFrames } from './imageFrames';
-import { RelayWriter, type RelaySocket } from './relayWriter';
+import { RelaySide } from './relaySide';
 import { plainRelayCodec, type RelayCodec } from './relayCodec';
 import { SealedRelayCodec } from './sealedRelay';
 import { KeyPins } from './keyPins';
@@ -81,9 +79,7 @@ export class MeshImpl implements Mesh {
   private readonly clock = new RoomClock();
   private readonly typingGate = new TypingGate();
   private readonly deliveries = new DeliveryTracker();
-  /** Shared by every relayed pair: the server's rate limit is per socket. */
-  private readonly relayBudget = new TokenBucket();
-  private readonly relayWriter: RelayWriter;
+  private readonly relay: RelaySide;
   /** Seals what goes through the relay and opens what comes from it (relayCodec.ts). */
   private readonly codec: RelayCodec;
   /** Each new peer's relay keys, made between other work so its first frame need not wait for them. */
@@ -159,27 +155,10 @@ export class MeshImpl implements Mesh {
           peer: (id) => this.pairs.get(id)?.info,
           unusable: (peerId, problem) => this.error({ code: problem.code, message: `nothing can be encrypted for ${this.pairs.get(peerId)?.info.username ?? peerId}: ${problem.message}`, peerId }),
         });
-    const signaling = this.signaling;
-    const sealedSocket: RelaySocket = {
-      get online() {
-        return signaling.online;
-      },
-      sendRelay: (to, frames) => {
-        let payload;
-        try {
-          payload = this.codec.seal(to, frames);
-        } catch (err) {
-          // A key that verified a moment ago (writable() checks) no longer does: the frames are lost, the outbox re-sends.
-          this.error({ code: err instanceof ChatError ? err.code : 'INTERNAL', message: `could not encrypt for the relay: ${(err as Error).message}` });
-          return true;
-        }
-        return signaling.sendRelay(to, payload);
-      },
-    };
-    this.relayWriter = new RelayWriter(sealedSocket, {
-      sending: (envelopes) => {
-        for (let i = 0; i < envelopes; i++) this.relayBudget.take();
-      },
+    this.relay = new RelaySide({
+      signaling: this.signaling,
+      codec: this.codec,
+      error: (e) => this.error(e),
       flushed: () => {
         for (const pair of this.pairs.values()) pair.queue.pump();
       },
@@ -464,16 +443,7 @@ export class MeshImpl implements Mesh {
   }
 
   private relayTransport(peerId: PeerId): Transport {
-    return {
-      writable: () =>
-        this.signaling.online &&
-        !this.pairs.get(peerId)?.relayPaused &&
-        this.signaling.bufferedAmount < CHANNEL_PAUSE_ABOVE_BYTES &&
-        this.relayBudget.available() &&
-        this.relayWriter.accepts(peerId) &&
-        this.codec.problem(peerId) === null,
-      write: (frame) => this.relayWriter.write(peerId, frame),
-    };
+    return this.relay.transport(peerId, () => this.pairs.get(peerId)?.relayPaused === true);
   }
 
   // ---- presence -----------------------------------------------------------------------------
