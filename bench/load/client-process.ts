@@ -21,6 +21,7 @@ import { generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 import { authMessage, startsWith, Storm, type Identity } from './storm-client';
 import { closeCodeFor, isFatalCloseCode, isOutdatedCloseCode, type ErrorCode } from '../../shared/errors';
 import { reconnectDelayMs } from '../../shared/reconnectBackoff';
+import { RoomView, selfOf } from './roomView';
 
 /** Connections being opened or authenticated at once, when the coordinator does not say. */
 const CONNECT_CONCURRENCY = 200;
@@ -42,6 +43,10 @@ interface Watch {
 const sockets: WebSocket[] = [];
 /** What each socket of `sockets` resumes with (the restart storm). */
 const identities: Identity[] = [];
+/** The peer id of each socket of `sockets`. */
+const selves: string[] = [];
+/** The room as socket 0 was told it (the storm's digests). */
+const view = new RoomView();
 let storm: Storm | undefined;
 let watch: Watch | undefined;
 let unexpectedCloses = 0;
@@ -97,13 +102,17 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
     });
     ws.on('message', (data: Buffer, isBinary) => {
       if (index >= 0) {
-        if (!isBinary) onText(index, data);
+        if (isBinary) return;
+        if (index === 0 && !storm) view.observe(data);
+        onText(index, data);
         return;
       }
       if (isBinary || !startsWith(data, WELCOME_PREFIX)) return fail(new Refused(data));
       clearTimeout(timer);
       index = sockets.push(ws) - 1;
       identities[index] = id;
+      selves[index] = selfOf(data).peerId;
+      if (index === 0) view.observe(data);
       resolve(ws);
     });
   });
@@ -112,6 +121,7 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
 /** From now on a socket that is cut reconnects by itself; `expect`: the peers each must then know. */
 function armStorm(expect: number): void {
   storm?.stop();
+  view.arm(identities, selves);
   storm = new Storm(
     identities,
     expect,
