@@ -24,7 +24,7 @@ function welcome(server: AnnouncedRoom, self: PeerInfo, client: RoomDirectory): 
 }
 
 /** A server room of `n` members and a client (the first member) welcomed into it. */
-function joined(n: number) {
+function welcomedRoom(n: number) {
   const server = new AnnouncedRoom();
   const members = Array.from({ length: n }, (_, i) => peer(`u${i}`));
   for (const p of members) server.set(p);
@@ -47,7 +47,7 @@ test('bucket counts are powers of two, about 16 peers a bucket, at most 256', ()
 });
 
 test('a client that missed leaves, joins and a changed entry is sent only the buckets that differ, and ends with the server room', () => {
-  const { server, members, self, client } = joined(2_000);
+  const { server, members, self, client } = welcomedRoom(2_000);
   assert.is(client.size, 1_999);
   // Unchanged: nothing is sent.
   const same = welcome(server, self, client);
@@ -70,7 +70,7 @@ test('a client that missed leaves, joins and a changed entry is sent only the bu
 });
 
 test('presence batches keep the client digest equal to the server room', () => {
-  const { server, members, self, client } = joined(50);
+  const { server, members, self, client } = welcomedRoom(50);
   const joined = [peer('late')];
   server.set(joined[0]);
   server.delete(members[5].peerId);
