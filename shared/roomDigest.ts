@@ -56,25 +56,32 @@ export function digestChars(buckets: number): number {
 /** The XOR of entry hashes per fine bucket, updated one entry at a time. */
 export class RoomDigest {
   private readonly fine = new Uint8Array(ROOM_DIGEST_BUCKETS_MAX * ROOM_DIGEST_HASH_BYTES);
+  /** Folded digests by bucket count, until the next change (every resuming welcome of a storm asks the same). */
+  private readonly foldedCache = new Map<number, Uint8Array>();
 
   /** Adds an entry, or removes it if it was added (XOR). */
   toggle(peerId: PeerId, hash: Uint8Array): void {
     const at = fineBucketOf(peerId) * ROOM_DIGEST_HASH_BYTES;
     for (let i = 0; i < ROOM_DIGEST_HASH_BYTES; i++) this.fine[at + i] ^= hash[i];
+    this.foldedCache.clear();
   }
 
   clear(): void {
     this.fine.fill(0);
+    this.foldedCache.clear();
   }
 
-  /** The digest at `buckets` buckets (a power of two), as bytes. */
+  /** The digest at `buckets` buckets (a power of two), as bytes (the caller may not change them). */
   folded(buckets: number): Uint8Array {
+    const cached = this.foldedCache.get(buckets);
+    if (cached) return cached;
     const out = new Uint8Array(buckets * ROOM_DIGEST_HASH_BYTES);
     for (let fine = 0; fine < ROOM_DIGEST_BUCKETS_MAX; fine++) {
       const to = coarseOf(fine, buckets) * ROOM_DIGEST_HASH_BYTES;
       const from = fine * ROOM_DIGEST_HASH_BYTES;
       for (let i = 0; i < ROOM_DIGEST_HASH_BYTES; i++) out[to + i] ^= this.fine[from + i];
     }
+    this.foldedCache.set(buckets, out);
     return out;
   }
 
@@ -88,7 +95,7 @@ export class RoomDigest {
    * this one taken without the entry `without` (the asker's own, which it does not count).
    */
   changedBuckets(buckets: number, theirs: Uint8Array, without?: { peerId: PeerId; hash: Uint8Array }): number[] {
-    const ours = this.folded(buckets);
+    const ours = this.folded(buckets).slice();
     if (without) {
       const at = coarseOf(fineBucketOf(without.peerId), buckets) * ROOM_DIGEST_HASH_BYTES;
       for (let i = 0; i < ROOM_DIGEST_HASH_BYTES; i++) ours[at + i] ^= without.hash[i];

@@ -142,8 +142,10 @@ export class Presence {
     const back = this.presumed.take(peerId);
     if (back) {
       // Back after a restart: whoever was refused PEER_AWAY about it hears it is here (their mesh sends again).
-      const notice = Buffer.from(encodeMessage({ type: 'presence', joined: [entry.info], left: [] }));
-      for (const waiter of back.waiters) if (waiter.state === 'online' && waiter.peerId !== peerId) waiter.sendEncoded(notice);
+      if (back.waiters.size > 0) {
+        const notice = Buffer.from(encodeMessage({ type: 'presence', joined: [entry.info], left: [] }));
+        for (const waiter of back.waiters) if (waiter.state === 'online' && waiter.peerId !== peerId) waiter.sendEncoded(notice);
+      }
       // Everyone already lists it: unless its entry changed, nobody needs to hear anything.
       const listed = this.announced.get(peerId);
       if (listed && samePeerInfo(listed.info, entry.info)) return true;
