@@ -24,6 +24,16 @@ export interface DelaySample {
 export interface FlushSample {
   ms: number;
   recipients: number;
+  /** Epoch ms (epochNow) at which it started, and the joins and leaves it carried. */
+  startedAt: number;
+  joined: number;
+  left: number;
+}
+
+/** When the server heard of a presence change (epochNow): a join at authentication, a leave when the socket's close was seen. */
+export interface PresenceHeard {
+  kind: 'join' | 'leave';
+  at: number;
 }
 
 export type ToServer =
@@ -37,7 +47,7 @@ export type FromServer =
   | { ev: 'ready'; wsUrl: string; httpUrl: string }
   | { ev: 'memory'; memory: MemorySample }
   | { ev: 'delay'; delay: DelaySample }
-  | { ev: 'flushes'; flushes: FlushSample[] }
+  | { ev: 'flushes'; flushes: FlushSample[]; heard: PresenceHeard[] }
   | { ev: 'error'; message: string };
 
 export type ToClients =
