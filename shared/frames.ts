@@ -50,6 +50,19 @@ export const FrameType = {
 } as const;
 export type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
+/**
+ * Frames the receiver answers soon (ACK, CHUNK_ACK, a history batch): a link that carried one and
+ * heard nothing back within 2 heartbeats is not carrying (directAttempt.ts).
+ */
+export const ANSWERED_FRAME_TYPES: ReadonlySet<number> = new Set([
+  FrameType.TEXT,
+  FrameType.IMAGE_CHUNK,
+  FrameType.IMAGE_END,
+  FrameType.HISTORY_REQUEST,
+  FrameType.HISTORY_BATCH,
+  FrameType.HISTORY_IMAGES,
+]);
+
 export const MESSAGE_ID_BYTES = 16;
 /** Where the message id and the sequence number sit in the header: [version][type][id][seq]. */
 const ID_OFFSET = 2;
@@ -209,7 +222,7 @@ export function encodeFrameParts(type: FrameTypeCode, id: string, seq: number, b
 }
 
 /** The frame type byte. */
-const typeOf = (frame: OutFrame): number => (isParts(frame) ? frame.head[1] : frame[1]);
+export const frameTypeOf = (frame: OutFrame): number => (isParts(frame) ? frame.head[1] : frame[1]);
 
 /** Bytes a frame takes in a bundle. */
 export const bundledBytes = (frame: OutFrame): number => 4 + frame.byteLength;
@@ -239,7 +252,7 @@ export function writeBundle(out: Uint8Array, frames: readonly OutFrame[]): void 
   view.setUint32(SEQ_OFFSET, frames.length);
   let at = FRAME_HEADER_BYTES;
   for (const frame of frames) {
-    if (typeOf(frame) === FrameType.BUNDLE || frame.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('BAD_FRAME', 'only single frames go in a bundle');
+    if (frameTypeOf(frame) === FrameType.BUNDLE || frame.byteLength > PEER_FRAME_MAX_BYTES) throw new ChatError('BAD_FRAME', 'only single frames go in a bundle');
     view.setUint32(at, frame.byteLength);
     writeFrame(out, at + 4, frame);
     at += bundledBytes(frame);

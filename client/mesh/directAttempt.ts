@@ -3,7 +3,7 @@
 // The link counts as up only after a PING over it got its PONG back, i.e. it works both ways.
 
 import { CHANNEL_PAUSE_ABOVE_BYTES, CHANNEL_RESUME_BELOW_BYTES, DIRECT_WINDOW_BYTES } from '../../shared/limits';
-import { encodeFrame, frameBuffer, FrameType, FRAME_HEADER_BYTES } from '../../shared/frames';
+import { ANSWERED_FRAME_TYPES, encodeFrame, frameBuffer, FrameType, FRAME_HEADER_BYTES, frameTypeOf, type OutFrame } from '../../shared/frames';
 import type { IceServerConfig } from '../../shared/protocol';
 import { createPeerLink, type PeerLink } from './peerLink';
 import type { Lane, Transport } from './sendQueue';
@@ -57,6 +57,8 @@ export class DirectAttempt {
   private ponged = false;
   /** When this side last wrote a frame (ms since epoch): any frame is a heartbeat. */
   private lastSentAt = 0;
+  /** When this side wrote a frame the peer answers while nothing was heard since (0: none waits). */
+  private awaitingSince = 0;
   /** Confirmed, then silent: `quiet` was fired and `heard` was not yet. */
   private isQuiet = false;
   /** Test seam: a silently cut link (no event, nothing in or out), as most real failures are. */
@@ -101,7 +103,7 @@ export class DirectAttempt {
     },
     write: (frame) => {
       if (this.done) return false;
-      this.lastSentAt = Date.now();
+      this.wrote(frame);
       this.bufferedBound += frame.byteLength;
       return this.cut || this.link.send(frameBuffer(frame));
     },
@@ -113,13 +115,18 @@ export class DirectAttempt {
     write: (frame) => {
       if (this.done) return false;
       if (this.cut) return true;
-      this.lastSentAt = Date.now();
+      this.wrote(frame);
       // Refused by the lane (closing): the main channel carries it.
       return this.link.sendUrgent(frame) || this.link.send(frame);
     },
   };
   /** An upper bound of the channel's bufferedAmount: the last reading plus bytes written since. */
   private bufferedBound = 0;
+
+  private wrote(frame: OutFrame): void {
+    this.lastSentAt = Date.now();
+    if (this.awaitingSince === 0 && ANSWERED_FRAME_TYPES.has(frameTypeOf(frame))) this.awaitingSince = this.lastSentAt;
+  }
 
   cutSilently(): void {
     this.cut = true;
@@ -145,7 +152,7 @@ export class DirectAttempt {
   }
 
   private onOpen(): void {
-    const { heartbeatMs, heartbeatMisses, quietGiveUpMs } = this.options.timeouts;
+    const { heartbeatMs, heartbeatMisses, quietGiveUpMs, idlePingMs } = this.options.timeouts;
     this.lastHeard = Date.now();
     this.link.send(PING);
     if (this.pongOwed) this.ponged = this.link.send(PONG);
@@ -155,17 +162,28 @@ export class DirectAttempt {
       const now = Date.now();
       // A late tick means our own event loop was blocked: what arrived meanwhile is still queued
       // behind us, so silence proves nothing yet.
-      if (now - lastTick > heartbeatMs * 2) this.lastHeard = Math.max(this.lastHeard, now - heartbeatMs);
+      if (now - lastTick > heartbeatMs * 2) {
+        this.lastHeard = Math.max(this.lastHeard, now - heartbeatMs);
+        if (this.awaitingSince) this.awaitingSince = Math.max(this.awaitingSince, now - heartbeatMs);
+      }
       lastTick = now;
-      const giveUpMs = this.options.relayCarries() ? Math.max(quietGiveUpMs, heartbeatMs * heartbeatMisses) : heartbeatMs * heartbeatMisses;
+      // With the relay allowed an idle link pings rarely (LINK_IDLE_PING_MS) and is watched by its
+      // traffic; with it off the link is all there is, and every beat pings.
+      const relayCarries = this.options.relayCarries();
+      const pingAfterMs = relayCarries ? Math.max(idlePingMs, heartbeatMs / 2) : heartbeatMs / 2;
+      const silentQuietMs = relayCarries ? pingAfterMs + heartbeatMs * 3 : heartbeatMs * 2;
+      const giveUpMs = relayCarries ? Math.max(quietGiveUpMs, silentQuietMs + heartbeatMs, heartbeatMs * heartbeatMisses) : heartbeatMs * heartbeatMisses;
       if (now - this.lastHeard > giveUpMs) return this.fail('heartbeat lost');
-      // A whole beat overdue: let the relay carry meanwhile (the link is given up only after the
-      // misses). Not sooner: on a starved CPU beats come late, and each quiet/heard pair of
-      // switches re-sends everything unacknowledged (the room bench saw thousands of them at 1.5).
-      if (now - this.lastHeard > heartbeatMs * 2) this.markQuiet();
-      // Anything written within the last half beat already told the peer this side is alive (the
-      // gap it sees stays under 1.5 beats, below the 2 that make a link quiet).
-      if (!this.cut && now - this.lastSentAt >= heartbeatMs / 2) this.link.send(PING);
+      // Silent past the peer's pings, or a frame it answers unanswered for 2 beats: let the relay
+      // carry meanwhile (the link is given up only later). Not sooner: on a starved CPU answers come
+      // late, and each quiet/heard pair of switches re-sends everything unacknowledged.
+      const unanswered = this.awaitingSince !== 0 && now - this.awaitingSince > heartbeatMs * 2;
+      if (now - this.lastHeard > silentQuietMs || unanswered) this.markQuiet();
+      // Anything written since the last ping was due already told the peer this side is alive.
+      if (!this.cut && now - this.lastSentAt >= pingAfterMs) {
+        this.lastSentAt = now;
+        this.link.send(PING);
+      }
     }, heartbeatMs);
   }
 
@@ -178,6 +196,7 @@ export class DirectAttempt {
   private onData(bytes: Uint8Array): void {
     if (this.cut) return;
     this.lastHeard = Date.now();
+    this.awaitingSince = 0;
     if (this.isQuiet) {
       this.isQuiet = false;
       this.options.handlers.heard();

@@ -15,6 +15,7 @@ import type { PeerId, PeerInfo, RelayMode, IceServerConfig } from '../../shared/
 import type { ErrorCode } from '../../shared/errors';
 import type { LinkState, TransferProgress } from './api';
 import { DirectAttempt } from './directAttempt';
+import { textFrame } from './textFrames';
 import { ImageWindow } from './imageWindow';
 import type { LinkBudget } from './linkBudget';
 import { Outbox, type OutgoingImage, type OutgoingMessage } from './outbox';
@@ -201,8 +202,7 @@ export class Pair {
     if (m.kind === 'frame') {
       this.queue.pushText(m.id, m.frame);
     } else if (m.kind === 'text') {
-      const body = { sentAt: m.sentAt, text: m.text, base: this.outbox.base(m.seq), sig: m.sig, ...(m.earlier && { earlier: m.earlier }) };
-      this.queue.pushText(m.id, encodeFrame(FrameType.TEXT, m.id, m.seq, body));
+      this.queue.pushText(m.id, textFrame(m, this.outbox.base(m.seq)));
     } else {
       this.queue.pushBulk(this.imageSource(m));
     }

@@ -9,6 +9,7 @@ import {
   INCOMING_TRANSFER_IDLE_MS,
   LINK_HEARTBEAT_MISSES,
   LINK_HEARTBEAT_MS,
+  LINK_IDLE_PING_MS,
   RECONNECT_FIRST_MS,
   RECONNECT_MAX_MS,
 } from '../../shared/limits';
@@ -18,6 +19,8 @@ export interface MeshTimeouts {
   disconnectGraceMs: number;
   heartbeatMs: number;
   heartbeatMisses: number;
+  /** Relay allowed: an idle direct link is pinged after this long with nothing written (LINK_IDLE_PING_MS). */
+  idlePingMs: number;
   /** Relay allowed: how long a quiet link may stay silent before it is torn down. */
   quietGiveUpMs: number;
   retryFirstMs: number;
@@ -36,6 +39,7 @@ export const DEFAULT_TIMEOUTS: MeshTimeouts = {
   disconnectGraceMs: DIRECT_DISCONNECT_GRACE_MS,
   heartbeatMs: LINK_HEARTBEAT_MS,
   heartbeatMisses: LINK_HEARTBEAT_MISSES,
+  idlePingMs: LINK_IDLE_PING_MS,
   quietGiveUpMs: DIRECT_QUIET_GIVE_UP_MS,
   retryFirstMs: DIRECT_RETRY_FIRST_MS,
   retryMaxMs: DIRECT_RETRY_MAX_MS,
