@@ -60,7 +60,8 @@ test('a client that missed leaves, joins and a changed entry is sent only the bu
   server.set({ ...self, displayName: 'me, renamed' });
   const delta = welcome(server, self, client);
   assert.ok(delta.partial!.changed.length >= 1 && delta.partial!.changed.length <= 6, `changed ${delta.partial!.changed.length} of ${delta.partial!.buckets}`);
-  assert.ok(delta.peers.length < 100, `sent ${delta.peers.length} peers`);
+  // At most the 6 changed buckets of ~16 peers each, against 1,999 for the whole room.
+  assert.ok(delta.peers.length < 200, `sent ${delta.peers.length} peers`);
   const handed = client.applyWelcome(delta);
   const expected = [...server.infos()].filter((p) => p.peerId !== self.peerId);
   assert.equal(ids(handed), ids(expected));
@@ -76,6 +77,35 @@ test('presence batches keep the client digest equal to the server room', () => {
   server.delete(members[5].peerId);
   client.applyPresence({ v: PROTOCOL_VERSION, type: 'presence', joined, left: [members[5].peerId] }, self.peerId);
   assert.equal(welcome(server, self, client).partial?.changed, []);
+});
+
+
+test('the server welcomes a client naming a room that differs in more than half of its buckets with the whole room, and one naming the same room with no peer', async () => {
+  const { Presence } = await import('../rendezvous/ws/presence');
+  const presence = new Presence();
+  const saved = Array.from({ length: 200 }, (_, i) => ({ info: peer(`s${i}`), userId: `u${i}`, tokenHash: '0'.repeat(64) }));
+  presence.restore(saved, 60_000);
+  const self = saved[0].info;
+  const parse = (fragments: Buffer[]) => JSON.parse(Buffer.concat(fragments).toString('utf8')) as WelcomeMessage;
+  try {
+    // Holding the same room (but itself): nothing to send.
+    const same = new RoomDirectory();
+    same.applyWelcome(parse(presence.welcome(self, settings)));
+    assert.is(same.size, 199);
+    const resumed = parse(presence.welcome(self, settings, [], same.known()));
+    assert.equal(resumed.partial?.changed, []);
+    assert.equal(resumed.peers, []);
+    // Holding another room altogether: the whole room, as a first welcome.
+    const other = new RoomDirectory();
+    other.applyWelcome({ v: PROTOCOL_VERSION, type: 'welcome', self, peers: Array.from({ length: 199 }, (_, i) => peer(`x${i}`)), settings });
+    const whole = parse(presence.welcome(self, settings, [], other.known()));
+    assert.is(whole.partial, undefined);
+    assert.equal(ids(whole.peers), ids(saved.slice(1).map((s) => s.info)));
+    // Presumed members are listed, and away until they are back.
+    assert.ok(presence.isAway(saved[1].info.peerId));
+  } finally {
+    presence.close();
+  }
 });
 
 test.run();
