@@ -259,10 +259,13 @@ export const ROOM_DIGEST_HASH_BYTES = 12;
 export const ROOM_DIGEST_PEERS_PER_BUCKET = 16;
 /**
  * After a restart, members of the saved room are presumed online this long (ms) while they come
- * back; those not back by then are announced gone. Above the time a storm of 10,000 takes to
- * resume here, so that the tail of the crowd is not announced gone and back (each a broadcast).
+ * back; those not back by then are announced gone. Above the time a storm of 10,000 took to resume
+ * here (12.5 s after the kill; the clients' backoff is at most RECONNECT_MAX_MS), so that the tail of
+ * the crowd is not announced gone and back (each a broadcast to everyone); and as long as a dead
+ * peer may stay listed anyway (two heartbeat intervals), which is what a member who never comes
+ * back costs the others: listed, unreachable (PEER_AWAY), for at most this long.
  */
-export const PRESENCE_PRESUMED_GRACE_MS = 60_000;
+export const PRESENCE_PRESUMED_GRACE_MS = 2 * HEARTBEAT_INTERVAL_MS;
 /** The room is saved at most this often (ms) while it changes (presumed members after a kill -9). */
 export const PRESENCE_SNAPSHOT_INTERVAL_MS = 2_000;
 /** A saved room older than this (ms) is not restored: its members have long gone. */
