@@ -101,6 +101,13 @@ test('the server welcomes a client naming a room that differs in more than half 
     const whole = parse(presence.welcome(self, settings, [], other.known()));
     assert.is(whole.partial, undefined);
     assert.equal(ids(whole.peers), ids(saved.slice(1).map((s) => s.info)));
+    // A member already listed, first, in the middle or last, is cut out of the shared list.
+    for (const at of [0, 100, 199]) {
+      const me = saved[at].info;
+      const listed = parse(presence.welcome(me, settings)).peers;
+      assert.is(listed.length, 199);
+      assert.equal(ids(listed), ids(saved.filter((_, i) => i !== at).map((s) => s.info)));
+    }
     // Presumed members are listed, and away until they are back.
     assert.ok(presence.isAway(saved[1].info.peerId));
   } finally {
