@@ -2,6 +2,10 @@
 // (the observer) parses its welcome and every presence batch, as the signaling client does; every
 // other socket of the process received the same batches, so it holds the same room but itself.
 // At the storm each socket names that room minus its own entry (auth.known), as a resuming client does.
+//
+// An observer cut before the storm (a slow reader on a saturated machine) hands over to a socket
+// still open, which parses from its next message on: a batch missed in the handover only makes the
+// digests differ in a bucket or two, which the server then sends (as it would to a real client).
 
 import { RoomDirectory } from '../../client/mesh/roomDirectory';
 import { parseServerMessage, type PeerId, type PeerInfo } from '../../shared/protocol';
@@ -20,20 +24,37 @@ export function selfOf(welcome: Buffer): PeerInfo {
 
 export class RoomView {
   private readonly directory = new RoomDirectory();
+  /** The socket whose messages are parsed, and its own entry. */
+  private observer = -1;
   private self: PeerInfo | undefined;
 
-  /** A text message of the observer socket. */
-  observe(data: Buffer): void {
+  /** A socket's welcome: the first one welcomed (or the first after its observer was lost) becomes the observer. */
+  welcomed(index: number, self: PeerInfo, welcome?: Buffer): void {
+    if (this.observer >= 0) return;
+    this.observer = index;
+    this.self = self;
+    if (welcome && this.directory.size === 0) this.observe(index, welcome);
+  }
+
+  /** A text message of a socket: parsed if it is the observer's. */
+  observe(index: number, data: Buffer): void {
+    if (index !== this.observer) return;
     const message = parseServerMessage(data.toString('utf8'));
-    if (message.type === 'welcome') {
-      this.self = message.self;
-      this.directory.applyWelcome(message);
-    } else if (message.type === 'presence') this.directory.applyPresence(message, this.self?.peerId);
+    if (message.type === 'welcome') this.directory.applyWelcome(message);
+    else if (message.type === 'presence') this.directory.applyPresence(message, this.self?.peerId);
+  }
+
+  /** A socket closed before the storm: if it was the observer, `next` (a socket still open, with its welcome) takes over. */
+  lost(index: number, next: { index: number; self: PeerInfo } | undefined): void {
+    if (index !== this.observer) return;
+    this.observer = -1;
+    if (next) this.welcomed(next.index, next.self);
   }
 
   /** Sets each identity's `room`: the observed room without that socket's own entry. */
   arm(identities: Identity[], selves: readonly PeerId[]): void {
-    const all = [...this.directory.list(), ...(this.self ? [this.self] : [])];
+    // The observer's own entry (a later observer was in the room its predecessor parsed).
+    const all = [...new Map([...this.directory.list(), ...(this.self ? [this.self] : [])].map((info) => [info.peerId, info])).values()];
     const hashes = new Map(all.map((info) => [info.peerId, entryHash(info)]));
     const digest = new RoomDigest();
     for (const [peerId, hash] of hashes) digest.toggle(peerId, hash);

@@ -72,6 +72,8 @@ export interface StormOutcome {
   completeAt: number[];
   /** Connection attempts that ended before a welcome (refused, timed out, closed by the server). */
   failedAttempts: number;
+  /** Welcomes after the kill: whole rooms, partial ones, and their bytes in all. */
+  welcomes: { whole: number; partial: number; bytes: number };
   /** How the attempts that failed, and the sockets lost again after their welcome, were closed: count by close code. */
   closeCodes: Record<number, number>;
   /** Sockets cut again after they were back. */
@@ -89,6 +91,7 @@ export class Storm {
   private readonly timers = new Set<NodeJS.Timeout>();
   private settled = 0;
   private failedAttempts = 0;
+  private readonly welcomes = { whole: 0, partial: 0, bytes: 0 };
   private lostAgain = 0;
   private readonly closeCodes: Record<number, number> = {};
   private fatal = 0;
@@ -106,6 +109,8 @@ export class Storm {
     private readonly onSocket: (index: number, ws: WebSocket) => void,
     private readonly onText: (index: number, data: Buffer) => void,
     private readonly onSettled: (outcome: StormOutcome) => void,
+    /** Sockets still open when the storm was armed (those cut before do not take part). */
+    private readonly taking = identities.length,
   ) {
     const n = identities.length;
     this.backAt = new Float64Array(n).fill(NaN);
@@ -125,7 +130,7 @@ export class Storm {
 
   outcome(): StormOutcome {
     const { failedAttempts, closeCodes, lostAgain, fatal, firstFatalCode } = this;
-    return { backAt: Array.from(this.backAt), completeAt: Array.from(this.completeAt), failedAttempts, closeCodes, lostAgain, fatal, firstFatalCode };
+    return { backAt: Array.from(this.backAt), completeAt: Array.from(this.completeAt), failedAttempts, welcomes: { ...this.welcomes }, closeCodes, lostAgain, fatal, firstFatalCode };
   }
 
   stop(): void {
@@ -171,6 +176,8 @@ export class Storm {
         this.attempts[index] = 0;
         this.backAt[index] = epochNow();
         this.known[index] = knownAfterWelcome(data, id.room);
+        this.welcomes[data.includes(PARTIAL_FIELD) ? 'partial' : 'whole']++;
+        this.welcomes.bytes += data.length;
         this.onSocket(index, ws);
       } else if (startsWith(data, PRESENCE_PREFIX)) {
         this.known[index] += countPeers(data);
@@ -187,6 +194,6 @@ export class Storm {
   }
 
   private settle(index: number): void {
-    if (++this.settled === this.identities.length) this.onSettled(this.outcome());
+    if (++this.settled === this.taking) this.onSettled(this.outcome());
   }
 }
