@@ -213,7 +213,10 @@ function presenceBreakdown(kind: 'join' | 'leave', t0s: number[], rounds: Delive
   });
   const known = parts.filter((p) => p !== undefined);
   const median = (key: keyof (typeof known)[number]) => round(summarize(known.map((p) => p[key])).p50);
-  return { rounds: known.length, heardMs: median('heardMs'), waitForFlushMs: median('waitMs'), flushMs: median('flushMs'), flushEndToP99Ms: median('toP99Ms') };
+  const total = (p: (typeof known)[number]) => p.heardMs + p.waitMs + p.flushMs + p.toP99Ms;
+  const slowest = known.reduce<(typeof known)[number] | undefined>((worst, p) => (!worst || total(p) > total(worst) ? p : worst), undefined);
+  const rounded = slowest && { heardMs: round(slowest.heardMs), waitForFlushMs: round(slowest.waitMs), flushMs: round(slowest.flushMs), flushEndToP99Ms: round(slowest.toP99Ms) };
+  return { rounds: known.length, heardMs: median('heardMs'), waitForFlushMs: median('waitMs'), flushMs: median('flushMs'), flushEndToP99Ms: median('toP99Ms'), slowestRound: rounded };
 }
 
 /** ACCOUNTS logins at once, each retrying a 503 by itself as the page and the CLI do. */
@@ -444,7 +447,9 @@ function printTable(r: Results): void {
     ['leave to every client', `p50 ${r.leave.p50Ms} ms, p99 ${r.leave.p99Ms} ms, all ${r.leave.allMs} ms (${r.leave.missed} missed)`],
     ...(['join', 'leave'] as const).map((k): [string, string] => {
       const b = r.presenceBreakdown[k];
-      return [`  ${k}, server side (medians)`, `heard ${b.heardMs} ms, waited ${b.waitForFlushMs} ms for the flush, flush ${b.flushMs} ms, then ${b.flushEndToP99Ms} ms to the p99 client (${b.rounds} rounds)`];
+      const w = b.slowestRound;
+      const slowest = w ? `; slowest round: ${w.heardMs} / ${w.waitForFlushMs} / ${w.flushMs} / ${w.flushEndToP99Ms} ms` : '';
+      return [`  ${k}, server side (medians)`, `heard ${b.heardMs} ms, waited ${b.waitForFlushMs} ms for the flush, flush ${b.flushMs} ms, then ${b.flushEndToP99Ms} ms to the p99 client (${b.rounds} rounds)${slowest}`];
     }),
     ['presence flush (all online)', `p50 ${r.presenceFlushWithAllOnline.p50Ms} ms, max ${r.presenceFlushWithAllOnline.maxMs} ms (${r.presenceFlushWithAllOnline.count} flushes)`],
     ['server memory / idle conn', `RSS ${kib(r.memory.perConnection.rssBytes)}, heap ${kib(r.memory.perConnection.heapUsedBytes)}, external ${kib(r.memory.perConnection.externalBytes)} - target < 16 KiB: ${met(t.bytesPerIdleConnection.met)}`],
