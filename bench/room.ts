@@ -21,8 +21,11 @@ const CARRY_WAIT_MS = env('BENCH_ROOM_CARRY_WAIT_MS', 60_000);
 const SETTLE_WAIT_MS = env('BENCH_ROOM_SETTLE_WAIT_MS', 60_000);
 /** Links are settled after this long with no link change (ms). */
 const SETTLED_AFTER_MS = 5_000;
-const TEXTS = 100;
-const TEXT_SPACING_MS = 20;
+/** The text runs: a burst (50 texts a second through the room), then a busy room's pace (4 a second). */
+export const TEXT_RUNS = [
+  { run: 'fanout', texts: 100, spacingMs: 20 },
+  { run: 'paced', texts: 40, spacingMs: 250 },
+] as const;
 const IMAGE_BYTES = 1024 * 1024;
 const IMAGE_ROUNDS = 5;
 const ROUND_WAIT_MS = 60_000;
@@ -63,9 +66,8 @@ export interface RoomResult {
   pairReady: Spread & { within: number; pairs: number };
   /** The text each newcomer sends the moment it is online, to each peer it lists then: from the newcomer's join; expected = those sent. */
   joinText: Spread & { within: number; expected: number };
-  /** TEXTS texts, sender k % peers: per text, until the last of the others had it; and per delivery. */
-  textToAll: Spread;
-  textDelivery: Spread & { missing: number };
+  /** Per text run (TEXT_RUNS), sender k % peers: per text, until the last of the others had it; and per delivery. */
+  texts: Record<(typeof TEXT_RUNS)[number]['run'], { toAll: Spread; delivery: Spread & { missing: number } }>;
   /** 1 MiB image to everyone else, per round: until the last had it; verified receipts of expected. */
   imageMs: number[];
   imageMedianMs: number;
@@ -82,7 +84,7 @@ export interface RoomResult {
   cpu: Record<CpuPhase, { cpuMs: number; serverCpuMs: number; wallMs: number }>;
 }
 
-export type CpuPhase = 'joins' | 'idle' | 'texts' | 'images';
+export type CpuPhase = 'joins' | 'idle' | 'texts' | 'paced texts' | 'images';
 
 async function registerAll(register: (name: string) => Promise<string>, count: number): Promise<string[]> {
   const tokens: string[] = [];
@@ -138,15 +140,17 @@ export async function roomScenario(log: (line: string) => void = (l) => console.
     // Text fan-out: each text from the next peer in turn.
     const living = () => Array.from({ length: n }, (_, i) => i).filter((i) => procs.alive(i));
     const textLiving = living();
-    for (let k = 0; k < TEXTS; k++) {
-      const from = textLiving[k % textLiving.length];
-      procs.send(from, { cmd: 'text', index: from, run: 'fanout', i: k });
-      await new Promise((r) => setTimeout(r, TEXT_SPACING_MS));
+    for (const { run, texts, spacingMs } of TEXT_RUNS) {
+      for (let k = 0; k < texts; k++) {
+        const from = textLiving[k % textLiving.length];
+        procs.send(from, { cmd: 'text', index: from, run, i: k });
+        await new Promise((r) => setTimeout(r, spacingMs));
+      }
+      const textsExpected = texts * (textLiving.length - 1);
+      await procs.until(() => state.textsOf(run).length >= textsExpected, 30_000);
+      log(`room: texts (${run}) delivered ${state.textsOf(run).length} of ${textsExpected}`);
+      phase(run === 'fanout' ? 'texts' : 'paced texts');
     }
-    const textsExpected = TEXTS * (textLiving.length - 1);
-    await procs.until(() => state.textsOf('fanout').length >= textsExpected, 30_000);
-    log(`room: texts delivered ${state.textsOf('fanout').length} of ${textsExpected}`);
-    phase('texts');
 
     // 1 MiB images, each round from another peer (round 0 warms up and is not counted).
     const imageMs: number[] = [];
@@ -197,11 +201,15 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
   const { firstJoin } = run;
   const pairReady = state.pairReadyAfterJoin();
   const joinTexts = state.textsOf('join').map((t) => t.at - state.joinedAt[t.from]);
-  const fanout = state.textsOf('fanout');
-  const toAll: number[] = [];
-  for (let k = 0; k < TEXTS; k++) {
-    const got = fanout.filter((t) => t.i === k);
-    toAll.push(got.length === run.textLiving - 1 ? Math.max(...got.map((t) => t.at - t.sentAt)) : Infinity);
+  const texts = {} as RoomResult['texts'];
+  for (const { run: name, texts: count } of TEXT_RUNS) {
+    const got = state.textsOf(name);
+    const toAll: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const copies = got.filter((t) => t.i === k);
+      toAll.push(copies.length === run.textLiving - 1 ? Math.max(...copies.map((t) => t.at - t.sentAt)) : Infinity);
+    }
+    texts[name] = { toAll: spread(toAll), delivery: { ...spread(got.map((t) => t.at - t.sentAt)), missing: count * (run.textLiving - 1) - got.length } };
   }
   return {
     peers: n,
@@ -217,8 +225,7 @@ function figures(state: RoomState, run: RunFacts): RoomResult {
     directLinksMax: ROOM_LINKS ?? null,
     pairReady: { ...spread(pairReady), within: pairReady.filter((ms) => ms <= TARGET_READY_MS).length, pairs: pairReady.length },
     joinText: { ...spread(joinTexts), within: joinTexts.filter((ms) => ms <= TARGET_READY_MS).length, expected: state.joinTextsSent },
-    textToAll: spread(toAll),
-    textDelivery: { ...spread(fanout.map((t) => t.at - t.sentAt)), missing: TEXTS * (run.textLiving - 1) - fanout.length },
+    texts,
     imageMs: run.imageMs,
     imageMedianMs: [...run.imageMs].sort((a, b) => a - b)[Math.floor(run.imageMs.length / 2)],
     imageReceipts: { verified: run.verified, expected: run.expected },

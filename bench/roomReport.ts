@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DIRECT_LINKS_MAX, ROOM_PROCS, ROOM_RELAY, roomScenario, TARGET_READY_MS, TARGET_TEXT_P99_MS, type RoomResult } from './room';
+import { DIRECT_LINKS_MAX, ROOM_PROCS, ROOM_RELAY, roomScenario, TARGET_READY_MS, TARGET_TEXT_P99_MS, TEXT_RUNS, type RoomResult } from './room';
 import type { Spread } from './roomState';
 
 const ms = (x: number) => (Number.isFinite(x) ? `${Math.round(x)} ms` : Number.isNaN(x) ? 'never' : 'never');
@@ -27,8 +27,11 @@ export function printRoom(r: RoomResult, meshVersion: string): void {
   console.log(`  RTCPeerConnections held by a peer: at most ${r.maxPeerConnections} at once (most made by one peer: ${r.maxPeerConnectionsMade}); ${budget}`);
   console.log(`  a pair carries both ways, from the later peer's join: ${spreadOf(r.pairReady)}; ${r.pairReady.within} of ${r.pairReady.pairs} pairs within ${TARGET_READY_MS} ms: ${verdict(r.pairReady.within === r.pairReady.pairs)}`);
   console.log(`  newcomer's text sent when online, at each peer it then listed, from its join: ${spreadOf(r.joinText)}; ${r.joinText.count} of ${r.joinText.expected} arrived, ${r.joinText.within} within ${TARGET_READY_MS} ms: ${verdict(r.joinText.within === r.joinText.expected)}`);
-  console.log(`  text to all the others (100 texts, from each peer in turn, 20 ms apart): ${spreadOf(r.textToAll)}; p99 <= ${TARGET_TEXT_P99_MS} ms: ${verdict(r.textToAll.p99 <= TARGET_TEXT_P99_MS)}`);
-  console.log(`    per delivery: ${spreadOf(r.textDelivery)}; ${r.textDelivery.missing} missing`);
+  for (const { run, texts, spacingMs } of TEXT_RUNS) {
+    const { toAll, delivery } = r.texts[run];
+    console.log(`  text to all the others (${texts} texts, from each peer in turn, ${spacingMs} ms apart): ${spreadOf(toAll)}; p99 <= ${TARGET_TEXT_P99_MS} ms: ${verdict(toAll.p99 <= TARGET_TEXT_P99_MS)}`);
+    console.log(`    per delivery: ${spreadOf(delivery)}; ${delivery.missing} missing`);
+  }
   console.log(`  1 MiB image to all the others: median ${ms(r.imageMedianMs)} (rounds: ${r.imageMs.map(ms).join(', ')}); verified receipts ${r.imageReceipts.verified} of ${r.imageReceipts.expected}: ${verdict(r.imageReceipts.verified === r.imageReceipts.expected)}`);
   const cores = availableParallelism();
   const phases = Object.entries(r.cpu).map(([name, { cpuMs, serverCpuMs, wallMs }]) => `${name} ${(cpuMs / 1000).toFixed(1)} s (server ${(serverCpuMs / 1000).toFixed(1)} s) in ${(wallMs / 1000).toFixed(1)} s (${Math.round((100 * cpuMs) / (wallMs * cores))} % of ${cores} cores)`);

@@ -54,7 +54,7 @@ export const ERROR_CODES = [
   'SEALED_REPLAYED',
   'SEALED_MISROUTED',
   'DIRECT_LINK_UNVERIFIED',
-  // a peer presumed online after a server restart, not back yet: retry when it is (protocol 6)
+  // a peer presumed online after a server restart, not back yet: retry when it is (protocol 7)
   'PEER_AWAY',
   // generic
   'NOT_FOUND',

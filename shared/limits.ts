@@ -10,11 +10,13 @@
  * 5: end to end (issue 13): `auth` and presence carry a session key signed by the device key, every
  * relayed payload is sealed (shared/e2e/sealed.ts), and offers and answers carry a signature of
  * their DTLS fingerprints by the device key.
- * 6: a resuming client names the room it holds (`auth.known`, a digest per bucket of peer ids) and
+ * 6: an initiator asks the responder for a direct-link slot (`ask`, answered `grant` or `decline`)
+ * before it makes a connection, instead of offering at once (shared/peerSignal.ts).
+ * 7: a resuming client names the room it holds (`auth.known`, a digest per bucket of peer ids) and
  * gets a welcome of the changed buckets only (`welcome.partial`); a peer presumed online after a
- * restart but not back yet is answered PEER_AWAY (shared/roomDigest.ts, rendezvous/ws/presumed.ts).
+ * restart but not back yet is answered PEER_AWAY (shared/roomDigest.ts, rendezvous/ws/presumedPeers.ts).
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /**
  * Version of the peer frame format (data channel and relay). 2: every text and image carries its
  * author device's signature over its content record (shared/contentRecord.ts), and peers serve

@@ -1,5 +1,5 @@
 // Room digests: what a resuming client holds, summed up small enough to send in its `auth`, so the
-// server sends back only what changed instead of the whole room (protocol 6).
+// server sends back only what changed instead of the whole room (protocol 7).
 //
 // The room is split into buckets by peer id (the top bits of the id's first characters; peer ids are
 // base64url of SHA-256, so evenly spread). A bucket's digest is the XOR of its members' entry

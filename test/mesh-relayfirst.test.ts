@@ -184,6 +184,10 @@ test('the direct-link budget holds with more peers than it allows, both ends agr
   const direct = ctx.peers.flatMap((a) => ctx.peers.filter((b) => idOf(a) < idOf(b) && linkOf(a, b) === 'direct').map((b) => `${a.name}-${b.name}`));
   console.log(`    ${names.length} peers, budget ${budget}: ${direct.length} direct pairs (${direct.join(' ')}), ${15 - direct.length} relayed; most RTCPeerConnections held by a peer: ${Math.max(...counters.map((c) => c.peak()))}`);
   assert.ok(direct.length >= 2, 'the budget is used');
+  // A slot is asked for before any connection is made: a declined pair costs no RTCPeerConnection.
+  const made = counters.reduce((sum, c) => sum + c.made(), 0);
+  console.log(`    RTCPeerConnections made in all: ${made} for ${direct.length} direct pairs`);
+  assert.ok(made <= 2 * direct.length + 4, `${made} connections made for ${direct.length} direct pairs: declined pairs made some`);
   for (const [i, p] of ctx.peers.entries()) {
     const stats = impl(p).directLinks();
     assert.ok(stats.peak <= budget, `${p.name} held ${stats.peak} slots`);

@@ -40,7 +40,8 @@ interface Harness {
   link(): FakeLink;
 }
 
-function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: LinkBudget | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void }): Harness {
+/** `grantAsks` (default true): an `ask` is granted at once, as by a responder with room (false: the test answers). */
+function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: LinkBudget | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void; grantAsks?: boolean }): Harness {
   const links: FakeLink[] = [];
   const sent: PeerSignal[] = [];
   const switches: Harness['switches'] = [];
@@ -57,7 +58,10 @@ function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudg
     pacer: opts.pacer ?? null,
     relayMode: () => opts.mode ?? 'auto',
     signalingOnline: () => opts.online ?? true,
-    sendSignal: (s) => sent.push(s),
+    sendSignal: (s) => {
+      sent.push(s);
+      if (s.kind === 'ask' && opts.grantAsks !== false) path.onSignal({ kind: 'grant', attempt: s.attempt });
+    },
     relayTransport: () => relay,
     openDirect: (id, events) => {
       const link = new FakeLink(id, events);
@@ -145,43 +149,82 @@ test('budget: an initiator waits for a free slot, first come first served, and g
   assert.is(budget.peak, 1);
 });
 
-test('budget: a full responder declines; the initiator stays on the relay, does not offer again until told free', () => {
+test('budget: a full responder declines the ask; the initiator makes no connection and asks again only when told free', () => {
   const responderBudget = new LinkBudget(1);
   const other = harness({ initiator: false, budget: responderBudget, peerId: 'p-other' });
+  other.path.onSignal({ kind: 'ask', attempt: 'o1' });
+  assert.equal(other.sent, [{ kind: 'grant', attempt: 'o1' }]);
   other.path.onSignal(offer('o1'));
   assert.ok(responderBudget.holds('p-other'));
   const responder = harness({ initiator: false, budget: responderBudget, peerId: 'p-init' });
-  const initiator = harness({ initiator: true, budget: new LinkBudget(4) });
+  const initiatorBudget = new LinkBudget(4);
+  const initiator = harness({ initiator: true, budget: initiatorBudget, grantAsks: false });
   initiator.path.start();
-  const attempt = initiator.link().id;
-  responder.path.onSignal(offer(attempt));
-  assert.equal(responder.sent, [{ kind: 'decline', attempt }]);
+  assert.is(initiator.path.phase, 'asking');
+  assert.is(initiator.links.length, 0, 'no connection before the responder grants a slot');
+  assert.is(initiatorBudget.used, 1, 'the ask holds a slot of its own');
+  const ask = initiator.sent[0];
+  assert.is(ask.kind, 'ask');
+  responder.path.onSignal(ask);
+  assert.equal(responder.sent, [{ kind: 'decline', attempt: (ask as { attempt: string }).attempt }]);
   assert.is(responder.links.length, 0, 'no half-open link on the responder');
   initiator.path.onSignal(responder.sent[0]);
   assert.is(initiator.path.phase, 'declined');
-  assert.ok(initiator.link().closed, 'the initiator closes its half');
+  assert.is(initiatorBudget.used, 0, 'the initiator gave its slot back');
   assert.is(initiator.path.state, 'relay');
-  // A retry timer never fires while declined; a stray signal changes nothing.
-  initiator.path.onSignalingResumed(); // lost signals: one more offer is allowed
-  assert.is(initiator.links.length, 2);
-  responder.path.onSignal(offer(initiator.link().id));
-  assert.is(responder.sent.length, 2, 'declined again');
+  // Lost signals: a signaling reconnect allows one more ask, declined again; still no connection anywhere.
+  initiator.path.onSignalingResumed();
+  assert.is(initiator.sent.length, 2);
+  responder.path.onSignal(initiator.sent[1]);
   assert.is(responder.sent[1].kind, 'decline');
   initiator.path.onSignal(responder.sent[1]);
-  assert.is(initiator.links.length, 2, 'no offer until free');
+  assert.is(initiator.sent.length, 2, 'no ask until free');
+  assert.is(initiator.links.length, 0);
   // The responder's other link fails: its slot is kept for the declined initiator, which is told.
   other.link().events.failed('ICE failed');
   assert.equal(responder.sent[2], { kind: 'free' });
-  assert.ok(responderBudget.holds('p-init'), 'slot kept for its offer');
+  assert.ok(responderBudget.holds('p-init'), 'slot kept for it');
   initiator.path.onSignal({ kind: 'free' });
-  assert.is(initiator.links.length, 3);
+  responder.path.onSignal(initiator.sent[2]);
+  assert.equal(responder.sent[3], { kind: 'grant', attempt: (initiator.sent[2] as { attempt: string }).attempt }, 'granted on the kept slot');
+  initiator.path.onSignal(responder.sent[3]);
+  assert.is(initiator.links.length, 1, 'the connection is made once granted');
   responder.path.onSignal(offer(initiator.link().id));
   assert.is(responder.links.length, 1, 'accepted on the kept slot');
-  assert.is(responder.sent.length, 3);
   initiator.link().events.confirmed();
   responder.link().events.confirmed();
   assert.is(initiator.path.state, 'direct');
   assert.is(responder.path.state, 'direct');
+  assert.is(responderBudget.peak, 1);
+});
+
+test('an ask that is never answered counts as a failed attempt: the slot is given back and the pair retries later', async () => {
+  const budget = new LinkBudget(2);
+  const pacer = new LinkBudget(1);
+  const h = harness({ initiator: true, budget, pacer, grantAsks: false, timeouts: { directConnectMs: 20 } });
+  const other = harness({ initiator: true, budget, pacer, peerId: 'p-next', grantAsks: false });
+  h.path.start();
+  other.path.start();
+  assert.is(h.path.phase, 'asking');
+  assert.is(other.path.phase, 'waiting-slot', 'its turn waits behind the ask in flight');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.is(h.path.phase, 'idle');
+  assert.is(h.links.length, 0);
+  assert.is(other.path.phase, 'asking', 'the turn went on');
+  h.path.destroy();
+  other.path.destroy();
+  assert.is(budget.used, 0);
+});
+
+test('a responder that granted a slot keeps it one connect timeout for the offer, then hands it on', async () => {
+  const budget = new LinkBudget(1);
+  const r = harness({ initiator: false, budget, peerId: 'p1', timeouts: { directConnectMs: 20 } });
+  r.path.onSignal({ kind: 'ask', attempt: 'x1' });
+  assert.equal(r.sent, [{ kind: 'grant', attempt: 'x1' }]);
+  assert.ok(budget.holds('p1'));
+  await new Promise((res) => setTimeout(res, 60));
+  assert.not.ok(budget.holds('p1'), 'no offer came: the slot is free again');
+  r.path.destroy();
 });
 
 test('budget: a pair that leaves gives its slot and its place in line back', () => {

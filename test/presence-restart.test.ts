@@ -1,4 +1,4 @@
-// Presence that survives a restart (issue 12, protocol 6): a single node saves its room, restores it
+// Presence that survives a restart (issue 12, protocol 7): a single node saves its room, restores it
 // as members presumed online, and a client that names the room it holds is welcomed with the
 // buckets that changed only. Real servers on 127.0.0.1 (in this process, and killed with -9 in a
 // child process), real SignalingClients over real WebSockets.
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { snapshotPath } from '../rendezvous/ws/presenceSnapshot';
+import { PROTOCOL_VERSION } from '../shared/limits';
 import type { PeerId } from '../shared/protocol';
 import { RoomClient } from './helpers/roomClient';
 import { DEFAULT_PASSWORD, postJson, spawnServerProcess, startTestServer, type ServerProcess, type TestServer } from './helpers/server';
@@ -64,7 +65,7 @@ test('restart: members are back with an empty partial welcome, no join or leave 
   for (const c of [ann, ben, cat]) await c.holds(ids([ann, ben, cat], c), 5_000);
   clients.forEach((c, i) => {
     if (c === dan) return;
-    assert.equal(c.presences.slice(before[i]), [{ v: 6, type: 'presence', joined: [], left: [dan.peerId] }], `${c.name}: presence since the restart`);
+    assert.equal(c.presences.slice(before[i]), [{ v: PROTOCOL_VERSION, type: 'presence', joined: [], left: [dan.peerId] }], `${c.name}: presence since the restart`);
   });
   });
 });

@@ -7,9 +7,10 @@
 // over again if it recovers first. With the relay `off` nothing carries until the link is confirmed.
 //
 // Direct links are budgeted (LinkBudget, DIRECT_LINKS_MAX): an attempt holds a slot on both sides
-// from its offer on. An initiator with no free slot waits for one; a responder with none declines
-// the offer, and the initiator stays on the relay without offering again until the responder says
-// `free` (it then keeps a slot for that offer for one connect timeout).
+// from its `ask` on. An initiator with no free slot waits for one, then asks the responder for one
+// before it makes any connection; a responder with a slot grants it (kept for that attempt's offer
+// for one connect timeout), one with none declines, and the initiator stays on the relay without
+// asking again until the responder says `free` (it then keeps a slot for that peer the same way).
 //
 // Exactly one side initiates (the smaller peer id), so there is no glare.
 
@@ -69,16 +70,20 @@ export interface PathEnvironment {
  * The direct side of the pair:
  * - `idle`: no attempt (a responder waiting for an offer, an initiator between retries);
  * - `waiting-slot`: initiator, its own budget is full;
+ * - `asking`: initiator, holds its own slot and asked the responder for one; no connection yet;
  * - `declined`: initiator, the responder's budget is full; waits for its `free`;
  * - `trial`: an attempt in flight (holds a slot), the relay carries meanwhile;
  * - `up`: confirmed, carries the traffic;
  * - `quiet`: confirmed but silent; the relay carries until it is heard again or given up.
  */
-export type DirectPhase = 'idle' | 'waiting-slot' | 'declined' | 'trial' | 'up' | 'quiet';
+export type DirectPhase = 'idle' | 'waiting-slot' | 'asking' | 'declined' | 'trial' | 'up' | 'quiet';
 
 export class PathController {
   phase: DirectPhase = 'idle';
   private attempt: DirectLink | null = null;
+  /** Initiator, phase `asking`: the attempt asked for, and the timer that gives up on an answer. */
+  private asked: string | null = null;
+  private askTimer: ReturnType<typeof setTimeout> | null = null;
   private current: Transport | null = null;
   private lastState: LinkState | null = null;
   /** Relay off: a direct link failed at least once and none is up (shows `unreachable`). */
@@ -129,6 +134,10 @@ export class PathController {
   onSignal(s: PeerSignal): void {
     if (this.destroyed || this.env.relayMode() === 'force') return;
     switch (s.kind) {
+      case 'ask':
+        return this.onAsk(s.attempt);
+      case 'grant':
+        return this.onGrant(s.attempt);
       case 'webrtc':
         return this.onWebrtc(s.attempt, s.signal);
       case 'decline':
@@ -159,8 +168,8 @@ export class PathController {
     if (this.phase !== 'up' && this.current) this.env.switchTo(this.current, true);
     if (!this.env.initiator || this.env.relayMode() === 'force') return;
     this.failedAttempts = 0;
-    if (this.phase === 'trial' || this.phase === 'declined' || this.phase === 'idle') {
-      // An offer, an answer or a `free` may have been lost with the socket: offer once more.
+    if (this.phase === 'trial' || this.phase === 'asking' || this.phase === 'declined' || this.phase === 'idle') {
+      // An ask, a grant, an offer, an answer or a `free` may have been lost with the socket: ask once more.
       this.closeAttempt();
       this.phase = 'idle';
       if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -174,10 +183,44 @@ export class PathController {
       // Only the initiator opens attempts, each with an offer; a responder follows the newest offer
       // and ignores stray candidates of attempts it no longer has.
       if (this.env.initiator || !isOffer(signal)) return;
-      this.closeAttempt();
+      this.dropOldAttempt();
       return this.acceptOffer(attemptId, signal);
     }
     this.attempt.signal(signal);
+  }
+
+  /** Responder: an ask is granted on a slot kept for its offer, or declined. */
+  private onAsk(attemptId: string): void {
+    if (this.env.initiator || this.destroyed) return;
+    const budget = this.env.budget;
+    if (budget && !budget.take(this.env.peerId)) return this.decline(attemptId);
+    // A new ask means the initiator gave up whatever attempt we still hold: the slot carries over.
+    this.dropOldAttempt();
+    this.declinedPeer = false;
+    if (budget) this.keepSlotForOffer();
+    this.env.sendSignal({ kind: 'grant', attempt: attemptId });
+  }
+
+  /** Responder: the initiator started over; an attempt we still hold is dead (its slot stays held). */
+  private dropOldAttempt(): void {
+    if (!this.attempt) return;
+    const wasCarrying = this.phase === 'up' || this.phase === 'quiet';
+    this.closeAttempt();
+    this.phase = 'idle';
+    this.applyPath(wasCarrying);
+  }
+
+  /** Responder: the slot held for the peer waits one connect timeout for its offer, then is handed on. */
+  private keepSlotForOffer(): void {
+    if (this.reserveTimer) clearTimeout(this.reserveTimer);
+    this.reserveTimer = setTimeout(() => {
+      this.reserveTimer = null;
+      // No offer came for the slot kept for it: hand it on (the peer will be declined again if it asks later).
+      if (!this.attempt) {
+        this.declinedPeer = false;
+        this.env.budget!.release(this.env.peerId);
+      }
+    }, this.env.timeouts.directConnectMs);
   }
 
   /** Responder: a new offer opens an attempt on a slot of the budget, or is declined. */
@@ -200,24 +243,24 @@ export class PathController {
     this.declinedPeer = true;
     this.env.budget!.wait(this.env.peerId, () => {
       if (this.destroyed) return this.env.budget!.release(this.env.peerId);
+      this.keepSlotForOffer();
       this.env.sendSignal({ kind: 'free' });
-      this.reserveTimer = setTimeout(() => {
-        this.reserveTimer = null;
-        // No offer came for the slot kept for it: hand it on (the peer will be declined again if it offers later).
-        if (!this.attempt) {
-          this.declinedPeer = false;
-          this.env.budget!.release(this.env.peerId);
-        }
-      }, this.env.timeouts.directConnectMs);
     });
   }
 
   private onDecline(attemptId: string): void {
-    if (!this.env.initiator || this.attempt?.id !== attemptId) return;
+    if (!this.env.initiator || (this.asked !== attemptId && this.attempt?.id !== attemptId)) return;
     this.closeAttempt();
     this.releaseSlot();
     this.phase = 'declined';
     this.applyPath(false);
+  }
+
+  /** Initiator: the responder keeps a slot for this attempt: now the connection is made. */
+  private onGrant(attemptId: string): void {
+    if (!this.env.initiator || this.destroyed || this.phase !== 'asking' || this.asked !== attemptId) return;
+    this.stopAsking();
+    this.openAttempt(attemptId);
   }
 
   private onFree(): void {
@@ -236,13 +279,31 @@ export class PathController {
     budget.wait(this.env.peerId, () => {
       if (this.destroyed || this.phase !== 'waiting-slot') return budget.release(this.env.peerId);
       const pacer = this.env.pacer;
-      if (!pacer) return this.openAttempt(this.env.newAttemptId());
+      if (!pacer) return this.ask();
       pacer.wait(this.env.peerId, () => {
-        if (!this.destroyed && this.phase === 'waiting-slot') return this.openAttempt(this.env.newAttemptId());
+        if (!this.destroyed && this.phase === 'waiting-slot') return this.ask();
         pacer.drop(this.env.peerId);
         if (!this.destroyed && !this.attempt) budget.release(this.env.peerId);
       });
     });
+  }
+
+  /** Initiator, holding its own slot: asks the responder for one before making a connection. */
+  private ask(): void {
+    const id = this.env.newAttemptId();
+    this.phase = 'asking';
+    this.asked = id;
+    this.askTimer = setTimeout(() => {
+      this.askTimer = null;
+      if (this.phase === 'asking' && this.asked === id) this.attemptFailed(null, 'the peer did not answer the ask', false);
+    }, this.env.timeouts.directConnectMs);
+    this.env.sendSignal({ kind: 'ask', attempt: id });
+  }
+
+  private stopAsking(): void {
+    if (this.askTimer) clearTimeout(this.askTimer);
+    this.askTimer = null;
+    this.asked = null;
   }
 
   private openAttempt(id: string): void {
@@ -277,7 +338,8 @@ export class PathController {
     this.attempt = attempt;
   }
 
-  private attemptFailed(attempt: DirectLink, reason: string, tellPeer: boolean): void {
+  /** `attempt` null: an ask that got no answer. */
+  private attemptFailed(attempt: DirectLink | null, reason: string, tellPeer: boolean): void {
     if (attempt !== this.attempt || this.destroyed) return;
     const wasCarrying = this.phase === 'up';
     // The backoff grows over the pair's life, not per link: a link that dies soon after it came up
@@ -290,7 +352,7 @@ export class PathController {
     this.releaseSlot();
     this.phase = 'idle';
     const relayOff = this.env.relayMode() === 'off';
-    if (tellPeer && !relayOff) this.env.tellAttemptDead(attempt.id);
+    if (tellPeer && attempt && !relayOff) this.env.tellAttemptDead(attempt.id);
     if (relayOff) {
       this.gaveUp = true;
       this.env.unreachable(reason);
@@ -317,8 +379,10 @@ export class PathController {
 
   private closeAttempt(): void {
     const attempt = this.attempt;
+    const asking = this.asked !== null;
     this.attempt = null;
-    if (attempt && this.env.initiator) this.env.pacer?.drop(this.env.peerId);
+    this.stopAsking();
+    if ((attempt || asking) && this.env.initiator) this.env.pacer?.drop(this.env.peerId);
     attempt?.close();
   }
 
@@ -340,6 +404,7 @@ export class PathController {
   }
 
   private clearTimers(): void {
+    this.stopAsking();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.reserveTimer) clearTimeout(this.reserveTimer);
     this.retryTimer = this.reserveTimer = null;

@@ -51,12 +51,14 @@ export function holdingSockets(): HoldingSockets {
 }
 
 /** A wrtc whose RTCPeerConnections are counted: live now (made and not closed) and the most alive at once. */
-export function countingWrtc(wrtc: unknown): { wrtc: unknown; live(): number; peak(): number } {
+export function countingWrtc(wrtc: unknown): { wrtc: unknown; live(): number; peak(): number; made(): number } {
   let live = 0;
   let peak = 0;
+  let made = 0;
   const Base = (wrtc as { RTCPeerConnection: new (...args: unknown[]) => { close(): void } }).RTCPeerConnection;
   function RTCPeerConnection(...args: unknown[]): object {
     const pc = new Base(...args);
+    made++;
     live++;
     peak = Math.max(peak, live);
     const close = pc.close.bind(pc);
@@ -69,5 +71,5 @@ export function countingWrtc(wrtc: unknown): { wrtc: unknown; live(): number; pe
     return pc;
   }
   RTCPeerConnection.prototype = Base.prototype;
-  return { wrtc: { ...(wrtc as object), RTCPeerConnection }, live: () => live, peak: () => peak };
+  return { wrtc: { ...(wrtc as object), RTCPeerConnection }, live: () => live, peak: () => peak, made: () => made };
 }

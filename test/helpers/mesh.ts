@@ -255,8 +255,14 @@ export async function openRoguePeer(wsUrl: string, token: string, target: TestPe
       if (peerId === targetId) received.push(new Uint8Array(sealing.open(targetId, payload)));
       return;
     }
-    const m = JSON.parse(data.toString()) as { type: string; from?: string; data?: { attempt: string; signal: object } };
+    const m = JSON.parse(data.toString()) as { type: string; from?: string; data?: { attempt: string; signal?: object; ask?: boolean } };
     if (m.type !== 'signal' || m.from !== targetId || !m.data) return;
+    if (!initiator && m.data.ask === true) {
+      // The mesh asks for a slot before it offers (shared/peerSignal.ts): granted.
+      socket.ws.send(encodeMessage({ type: 'signal', to: targetId, data: { attempt: m.data.attempt, grant: true } }));
+      return;
+    }
+    if (!m.data.signal) return;
     if (!initiator && m.data.attempt !== attempt) {
       peer?.destroy();
       attempt = m.data.attempt;
