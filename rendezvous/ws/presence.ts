@@ -200,11 +200,6 @@ export class Presence {
     this.presumedGone(this.presumed.dropToken(tokenHash));
   }
 
-  /** Peers presumed online right now. */
-  get presumedCount(): number {
-    return this.presumed.size;
-  }
-
   /** The room to save: every member the clients list that is online here or still presumed. */
   saved(): SavedPeer[] {
     const peers: SavedPeer[] = [];
