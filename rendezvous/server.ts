@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, LISTEN_BACKLOG, PEERS_PER_ACCOUNT_MAX, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_MAX, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, LISTEN_BACKLOG, PEERS_PER_ACCOUNT_MAX, PRESENCE_PRESUMED_GRACE_MS, WS_AUTH_DEADLINE_MS, WS_UNAUTHENTICATED_MAX, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig } from '../shared/protocol';
 import { Accounts } from './accounts/accounts';
 import { LoginThrottle, type ThrottleLimits } from './accounts/loginThrottle';
@@ -22,6 +22,7 @@ import { parseAddressList } from './http/ops';
 import { ServerMetrics } from './metrics';
 import { openEngines } from './engines';
 import { Hub } from './ws/hub';
+import { snapshotPath } from './ws/presenceSnapshot';
 
 /** Cluster mode (config.ini [cluster]): both URLs empty is one node with NeDB. */
 export interface ClusterOptions {
@@ -73,6 +74,8 @@ export interface ServerOptions {
   hasherLimits?: Partial<HasherLimits>;
   /** Addresses allowed to read /metrics ('*': any); loopback only when omitted. */
   metricsAddresses?: string[];
+  /** How long members of the saved room are presumed online after a restart (ms); PRESENCE_PRESUMED_GRACE_MS when omitted (tests shorten it). */
+  presumedGraceMs?: number;
   /** Where unexpected errors are reported; default stderr. */
   log?: (message: string) => void;
   /** How long a client may take to send a request (tests shorten them). */
@@ -141,6 +144,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unauthenticatedPerAddressMax: options.unauthenticatedPerAddressMax ?? WS_UNAUTHENTICATED_PER_ADDRESS_MAX,
     unauthenticatedMax: options.unauthenticatedMax ?? WS_UNAUTHENTICATED_MAX,
     peersPerAccountMax: options.peersPerAccountMax ?? PEERS_PER_ACCOUNT_MAX,
+    roomFile: broker ? undefined : snapshotPath(options.dbPath),
+    presumedGraceMs: options.presumedGraceMs ?? PRESENCE_PRESUMED_GRACE_MS,
     log,
   });
   metrics.attach({ connections: () => hub.connectionCount, peersHere: () => hub.presence.size, peersInRoom: () => hub.presence.roomSize, engines: engines.probes });
@@ -164,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   hub.attach(server);
   let address: AddressInfo;
   try {
+    await hub.restoreRoom();
     address = await listen(server, options.host, options.port);
   } catch (error) {
     await hub.close();

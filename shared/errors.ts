@@ -54,6 +54,8 @@ export const ERROR_CODES = [
   'SEALED_REPLAYED',
   'SEALED_MISROUTED',
   'DIRECT_LINK_UNVERIFIED',
+  // a peer presumed online after a server restart, not back yet: retry when it is (protocol 7)
+  'PEER_AWAY',
   // generic
   'NOT_FOUND',
   'METHOD_NOT_ALLOWED',

@@ -12,8 +12,11 @@
  * their DTLS fingerprints by the device key.
  * 6: an initiator asks the responder for a direct-link slot (`ask`, answered `grant` or `decline`)
  * before it makes a connection, instead of offering at once (shared/peerSignal.ts).
+ * 7: a resuming client names the room it holds (`auth.known`, a digest per bucket of peer ids) and
+ * gets a welcome of the changed buckets only (`welcome.partial`); a peer presumed online after a
+ * restart but not back yet is answered PEER_AWAY (shared/roomDigest.ts, rendezvous/ws/presumedPeers.ts).
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 /**
  * Version of the peer frame format (data channel and relay). 2: every text and image carries its
  * author device's signature over its content record (shared/contentRecord.ts), and peers serve
@@ -245,6 +248,39 @@ export const PEERS_PER_ACCOUNT_MAX = 8;
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** Presence changes are coalesced and broadcast at most this often (ms). */
 export const PRESENCE_FLUSH_MS = 50;
+/**
+ * Room digests (shared/roomDigest.ts): the room is split into at most this many buckets by peer id,
+ * each summed up as the XOR of its members' entry hashes. 256 x 12 bytes is 4 KiB of base64url in
+ * an `auth`; a client holding 10,000 peers that missed one change is sent one bucket (~40 peers,
+ * ~12 KiB) instead of the whole room (~3 MB).
+ */
+export const ROOM_DIGEST_BUCKETS_MAX = 256;
+/** Bytes of SHA-256 kept per entry hash (96 bits: a crafted collision costs ~2^48 hashes). */
+export const ROOM_DIGEST_HASH_BYTES = 12;
+/** A client picks its bucket count so a bucket holds about this many peers (fewer buckets, smaller `auth`). */
+export const ROOM_DIGEST_PEERS_PER_BUCKET = 16;
+/**
+ * After a restart, members of the saved room are presumed online this long (ms) while they come
+ * back; those not back by then are announced gone. Above the time a storm of 10,000 took to resume
+ * here (12.5 s after the kill; the clients' backoff is at most RECONNECT_MAX_MS), so that the tail of
+ * the crowd is not announced gone and back (each a broadcast to everyone); and as long as a dead
+ * peer may stay listed anyway (two heartbeat intervals), which is what a member who never comes
+ * back costs the others: listed, unreachable (PEER_AWAY), for at most this long.
+ */
+export const PRESENCE_PRESUMED_GRACE_MS = 2 * HEARTBEAT_INTERVAL_MS;
+/** The room is saved at most this often (ms) while it changes (presumed members after a kill -9). */
+export const PRESENCE_SNAPSHOT_INTERVAL_MS = 2_000;
+/** A saved room older than this (ms) is not restored: its members have long gone. */
+export const PRESENCE_SNAPSHOT_MAX_AGE_MS = 10 * 60_000;
+/** The saved room's file is not read past this size (bytes): ~400 bytes a peer, 50,000 peers. */
+export const PRESENCE_SNAPSHOT_MAX_BYTES = 20 * 1024 * 1024;
+/** Peers restored from a saved room at most. */
+export const PRESENCE_SNAPSHOT_PEERS_MAX = 50_000;
+/**
+ * Senders refused PEER_AWAY about one presumed peer that are told when it is back (a presence
+ * message naming it, so their mesh sends again at once); the others rely on their retransmit timer.
+ */
+export const PRESENCE_AWAY_WAITERS_MAX = 256;
 /** Client-chosen resume secret, base64url chars (128 bits or more). */
 export const PEER_SECRET_MIN_CHARS = 22;
 export const PEER_SECRET_MAX_CHARS = 64;

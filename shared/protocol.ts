@@ -5,6 +5,7 @@
 // a relay envelope (see relayEnvelope.ts); the server forwards the payload unchanged.
 
 import { ChatError, isErrorCode, type ErrorCode } from './errors';
+import { digestChars, isBucketCount } from './roomDigest';
 import {
   CLUSTER_NODES_MAX,
   DEVICE_KEY_BYTES,
@@ -17,6 +18,7 @@ import {
   NODE_URL_MAX_CHARS,
   PROTOCOL_VERSION,
   SESSION_KEY_BYTES,
+  ROOM_DIGEST_BUCKETS_MAX,
   USERNAME_MAX_CHARS,
   SIGNAL_MAX_BYTES,
   WS_SERVER_MESSAGE_MAX_BYTES,
@@ -73,6 +75,13 @@ export interface AuthMessage {
   /** This Mesh's session key and its device key's signature over it (PeerInfo.sessionKey); both or neither. */
   sessionKey?: string;
   sessionProof?: string;
+  /** A resuming client: the room it holds (shared/roomDigest.ts), so the welcome sends only what changed. */
+  known?: KnownRoom;
+}
+/** A room digest: `buckets` (a power of two) and their XORed entry hashes, base64url. */
+export interface KnownRoom {
+  buckets: number;
+  digest: string;
 }
 export interface SignalToMessage {
   v: number;
@@ -101,6 +110,12 @@ export interface WelcomeMessage {
    * that does not know the field ignores it.
    */
   nodes?: string[];
+  /**
+   * Present when the client sent `auth.known`: `peers` holds only the peers of the buckets (of
+   * `buckets`) listed in `changed`, which replace the client's; it keeps its other buckets as
+   * they are. Absent: `peers` is the whole room.
+   */
+  partial?: { buckets: number; changed: number[] };
 }
 export interface PresenceMessage {
   v: number;
@@ -191,6 +206,11 @@ function sessionFields(obj: Json): { sessionKey?: string; sessionProof?: string 
   return { sessionKey: base64url(obj, 'sessionKey', SESSION_KEY_CHARS), sessionProof: base64url(obj, 'sessionProof', DEVICE_SIGNATURE_CHARS) };
 }
 
+/** Validates one peer entry (a presence record; also the server's saved room). Throws ChatError. */
+export function parsePeerInfo(value: unknown): PeerInfo {
+  return peerInfo(value);
+}
+
 function peerInfo(value: unknown): PeerInfo {
   if (!isObject(value)) fail('BAD_MESSAGE', 'peer must be an object');
   return {
@@ -275,7 +295,9 @@ export function parseClientMessage(raw: string): ClientMessage {
       if (!BASE64URL_PATTERN.test(peerSecret)) fail('BAD_MESSAGE', '"peerSecret" must be base64url');
       const deviceKey = base64url(msg, 'deviceKey', DEVICE_KEY_CHARS);
       const proof = base64url(msg, 'proof', DEVICE_SIGNATURE_CHARS);
-      return { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret, deviceKey, proof, ...sessionFields(msg) };
+      const auth: AuthMessage = { v: PROTOCOL_VERSION, type: 'auth', token, peerSecret, deviceKey, proof, ...sessionFields(msg) };
+      if (msg.known !== undefined) auth.known = knownRoom(msg.known);
+      return auth;
     }
     case 'signal':
       return { v: PROTOCOL_VERSION, type: 'signal', to: peerId(msg, 'to'), data: signalData(msg) };
@@ -284,6 +306,19 @@ export function parseClientMessage(raw: string): ClientMessage {
     default:
       fail('UNKNOWN_TYPE', `unknown message type "${msg.type.slice(0, 40)}"`);
   }
+}
+
+function knownRoom(value: unknown): KnownRoom {
+  if (!isObject(value) || !isBucketCount(value.buckets)) fail('BAD_MESSAGE', `known.buckets must be a power of two up to ${ROOM_DIGEST_BUCKETS_MAX}`);
+  return { buckets: value.buckets, digest: base64url(value, 'digest', digestChars(value.buckets)) };
+}
+
+/** The `partial` of a welcome: a bucket count and distinct buckets below it. */
+function partialWelcome(value: unknown): { buckets: number; changed: number[] } {
+  if (!isObject(value) || !isBucketCount(value.buckets)) fail('BAD_MESSAGE', 'partial.buckets must be a power of two');
+  const buckets = value.buckets;
+  const changed = array(value, 'changed', (b) => (typeof b === 'number' && Number.isInteger(b) && b >= 0 && b < buckets ? b : fail('BAD_MESSAGE', 'partial.changed must hold bucket numbers')), buckets);
+  return { buckets, changed };
 }
 
 function deviceKeyText(value: unknown): string {
@@ -338,6 +373,7 @@ export function parseServerMessage(raw: string): ServerMessage {
     case 'welcome': {
       const welcome: WelcomeMessage = { v, type: 'welcome', self: peerInfo(msg.self), peers: array(msg, 'peers', peerInfo), settings: settings(msg.settings) };
       if (msg.nodes !== undefined) welcome.nodes = array(msg, 'nodes', nodeUrl, CLUSTER_NODES_MAX);
+      if (msg.partial !== undefined) welcome.partial = partialWelcome(msg.partial);
       return welcome;
     }
     case 'presence':

@@ -17,8 +17,8 @@ import { waitFor } from './helpers/mesh';
 import { en } from '../client/i18n/en';
 import { encodePeerSignal, parsePeerSignal } from '../shared/peerSignal';
 
-test("the current version is 6: a direct-link slot is asked for before any connection is made (5: session keys, sealed relay payloads, signed DTLS fingerprints; 4: 'keys' lookups; 3: device keys bound at auth; 2: relay first with declinable direct links)", () => {
-  assert.is(PROTOCOL_VERSION, 6);
+test("the current version is 7: a resuming client names its room and gets the changed buckets, PEER_AWAY for a peer presumed back (6: a direct-link slot is asked for before any connection is made; 5: session keys, sealed relay payloads, signed DTLS fingerprints; 4: 'keys' lookups; 3: device keys bound at auth; 2: relay first with declinable direct links)", () => {
+  assert.is(PROTOCOL_VERSION, 7);
 });
 
 test('version 6 signals: ask and grant round-trip; a peer of version 5 could not have read them (an offer was its only opening)', () => {

@@ -21,6 +21,8 @@ import { generateDeviceKey, type DeviceKeyPair } from '../../shared/deviceKey';
 import { authMessage, startsWith, Storm, type Identity } from './storm-client';
 import { closeCodeFor, isFatalCloseCode, isOutdatedCloseCode, type ErrorCode } from '../../shared/errors';
 import { reconnectDelayMs } from '../../shared/reconnectBackoff';
+import { RoomView, selfOf } from './roomView';
+import type { PeerInfo } from '../../shared/protocol';
 
 /** Connections being opened or authenticated at once, when the coordinator does not say. */
 const CONNECT_CONCURRENCY = 200;
@@ -42,6 +44,12 @@ interface Watch {
 const sockets: WebSocket[] = [];
 /** What each socket of `sockets` resumes with (the restart storm). */
 const identities: Identity[] = [];
+/** The peer id of each socket of `sockets`, and its whole entry. */
+const selves: string[] = [];
+const selfInfos: PeerInfo[] = [];
+/** The room as one socket was told it (the storm's digests). */
+const view = new RoomView();
+
 let storm: Storm | undefined;
 let watch: Watch | undefined;
 let unexpectedCloses = 0;
@@ -94,31 +102,45 @@ function connectOne(wsUrl: string, token: string): Promise<WebSocket> {
       if (index < 0 || stopping) return;
       if (storm) return storm.lost(index);
       unexpectedCloses++;
+      let next = sockets.length - 1;
+      while (next >= 0 && sockets[next].readyState !== WebSocket.OPEN) next--;
+      view.lost(index, next >= 0 ? { index: next, self: selfInfos[next] } : undefined);
     });
     ws.on('message', (data: Buffer, isBinary) => {
       if (index >= 0) {
-        if (!isBinary) onText(index, data);
+        if (isBinary) return;
+        if (!storm) view.observe(index, data);
+        onText(index, data);
         return;
       }
       if (isBinary || !startsWith(data, WELCOME_PREFIX)) return fail(new Refused(data));
       clearTimeout(timer);
       index = sockets.push(ws) - 1;
       identities[index] = id;
+      selfInfos[index] = selfOf(data);
+      selves[index] = selfInfos[index].peerId;
+      view.welcomed(index, selfInfos[index], data);
       resolve(ws);
     });
   });
 }
 
 /** From now on a socket that is cut reconnects by itself; `expect`: the peers each must then know. */
-function armStorm(expect: number): void {
+const openCount = () => sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
+
+function armStorm(expect: number): number {
   storm?.stop();
+  view.arm(identities, selves);
+  const taking = openCount();
   storm = new Storm(
     identities,
     expect,
     (index, ws) => (sockets[index] = ws),
     onText,
     (outcome) => reply({ ev: 'storm', ...outcome }),
+    taking,
   );
+  return taking;
 }
 
 async function connectAll(wsUrl: string, tokens: string[], count: number, concurrency = CONNECT_CONCURRENCY): Promise<void> {
@@ -183,8 +205,9 @@ process.on('message', (message: ToClients) => {
       } else if (reported?.id === message.id) report(reported);
       return;
     case 'storm-arm':
-      armStorm(message.expect);
-      return reply({ ev: 'storm-armed' });
+      return reply({ ev: 'storm-armed', taking: armStorm(message.expect) });
+    case 'open-count':
+      return reply({ ev: 'open-count', open: openCount() });
     case 'storm-report':
       if (storm) reply({ ev: 'storm', ...storm.outcome() });
       return;

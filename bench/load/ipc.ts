@@ -24,6 +24,16 @@ export interface DelaySample {
 export interface FlushSample {
   ms: number;
   recipients: number;
+  /** Epoch ms (epochNow) at which it started, and the joins and leaves it carried. */
+  startedAt: number;
+  joined: number;
+  left: number;
+}
+
+/** When the server heard of a presence change (epochNow): a join at authentication, a leave when the socket's close was seen. */
+export interface PresenceHeard {
+  kind: 'join' | 'leave';
+  at: number;
 }
 
 export type ToServer =
@@ -37,7 +47,7 @@ export type FromServer =
   | { ev: 'ready'; wsUrl: string; httpUrl: string }
   | { ev: 'memory'; memory: MemorySample }
   | { ev: 'delay'; delay: DelaySample }
-  | { ev: 'flushes'; flushes: FlushSample[] }
+  | { ev: 'flushes'; flushes: FlushSample[]; heard: PresenceHeard[] }
   | { ev: 'error'; message: string };
 
 export type ToClients =
@@ -49,6 +59,8 @@ export type ToClients =
   | { cmd: 'watch-report'; id: number }
   /** Restart storm: from now on a cut socket reconnects by itself and resumes; `expect` peers make it complete. */
   | { cmd: 'storm-arm'; expect: number }
+  /** How many of this process's sockets are still open (those cut earlier are not in the room). */
+  | { cmd: 'open-count' }
   /** Report the storm so far (the coordinator's timeout). */
   | { cmd: 'storm-report' }
   | { cmd: 'stop' };
@@ -60,7 +72,9 @@ export type FromClients =
   | { ev: 'armed'; id: number }
   /** Epoch-based times (performance.timeOrigin + now) at which each connection saw the needle; NaN = not seen. */
   | { ev: 'watched'; id: number; times: number[]; unexpectedCloses: number }
-  | { ev: 'storm-armed' }
+  /** `taking`: this process's sockets still open, which take part in the storm. */
+  | { ev: 'storm-armed'; taking: number }
+  | { ev: 'open-count'; open: number }
   | ({ ev: 'storm' } & StormOutcome);
 
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of one machine. */

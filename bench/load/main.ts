@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { PASSWORD_HASH_CONCURRENCY, PASSWORD_HASH_QUEUE_MAX, PRESENCE_FLUSH_MS } from '../../shared/limits';
 import { benchUsername, createAccounts, loginAsClients } from './accounts';
 import { Child } from './child';
-import { epochNow, type DelaySample, type FromClients, type FromServer, type MemorySample, type ToClients, type ToServer } from './ipc';
+import { epochNow, type DelaySample, type FlushSample, type FromClients, type FromServer, type MemorySample, type PresenceHeard, type ToClients, type ToServer } from './ipc';
 import { authenticate, closeSocket, connectProbe, knows, openSocket, type Probe } from './probe';
 import { round, summarize, type Summary } from './stats';
 import { RELAY_FRAMES, relayThroughput, SIGNALS, signalingLatencies } from './traffic';
@@ -168,6 +168,8 @@ async function joinLeaveRounds(clients: ClientChild[], wsUrl: string, probeToken
   const joins: DeliveryRound[] = [];
   const leaves: DeliveryRound[] = [];
   const all = { join: [] as number[], leave: [] as number[] };
+  /** When each counted round's join and leave started (epochNow), for the server-side breakdown. */
+  const started = { join: [] as number[], leave: [] as number[] };
   let unexpectedCloses = 0;
   // Round 0 is not counted: right after the connect ramp, presence is still flushing its backlog.
   for (let r = 0; r <= JOIN_ROUNDS; r++) {
@@ -186,13 +188,35 @@ async function joinLeaveRounds(clients: ClientChild[], wsUrl: string, probeToken
     if (r > 0) {
       all.join.push(...join.latencies);
       all.leave.push(...leave.latencies);
+      started.join.push(joinT0);
+      started.leave.push(leaveT0);
     }
     unexpectedCloses = Math.max(unexpectedCloses, leave.unexpectedCloses);
     process.stdout.write(`  round ${r}${r === 0 ? ' (after the ramp, not counted)' : ''}: join reached all in ${joins[r].allMs} ms, leave in ${leaves[r].allMs} ms\n`);
   }
   const [afterRamp] = joins.splice(0, 1);
   leaves.splice(0, 1);
-  return { joins, leaves, afterRamp, join: deliveryRound(all.join), leave: deliveryRound(all.leave), unexpectedCloses };
+  return { joins, leaves, afterRamp, join: deliveryRound(all.join), leave: deliveryRound(all.leave), unexpectedCloses, started };
+}
+
+/**
+ * Where a join's or a leave's time to everyone went, per round, from the server's records: until
+ * the server heard it (auth, or the socket's close), waiting for the flush (spacing and credit),
+ * the flush itself, and the rest until the slowest client (p99) read it. Medians over the rounds.
+ */
+function presenceBreakdown(kind: 'join' | 'leave', t0s: number[], rounds: DeliveryRound[], heard: PresenceHeard[], flushes: FlushSample[]) {
+  const parts = t0s.map((t0, i) => {
+    const h = heard.find((e) => e.kind === kind && e.at >= t0);
+    const f = h && flushes.find((x) => x.startedAt >= h.at - 1 && (kind === 'join' ? x.joined : x.left) > 0);
+    if (!h || !f) return undefined;
+    return { heardMs: h.at - t0, waitMs: f.startedAt - h.at, flushMs: f.ms, toP99Ms: rounds[i].p99Ms - (f.startedAt + f.ms - t0) };
+  });
+  const known = parts.filter((p) => p !== undefined);
+  const median = (key: keyof (typeof known)[number]) => round(summarize(known.map((p) => p[key])).p50);
+  const total = (p: (typeof known)[number]) => p.heardMs + p.waitMs + p.flushMs + p.toP99Ms;
+  const slowest = known.reduce<(typeof known)[number] | undefined>((worst, p) => (!worst || total(p) > total(worst) ? p : worst), undefined);
+  const rounded = slowest && { heardMs: round(slowest.heardMs), waitForFlushMs: round(slowest.waitMs), flushMs: round(slowest.flushMs), flushEndToP99Ms: round(slowest.toP99Ms) };
+  return { rounds: known.length, heardMs: median('heardMs'), waitForFlushMs: median('waitMs'), flushMs: median('flushMs'), flushEndToP99Ms: median('toP99Ms'), slowestRound: rounded };
 }
 
 /** ACCOUNTS logins at once, each retrying a 503 by itself as the page and the CLI do. */
@@ -232,7 +256,10 @@ type Restart = (port: string) => ServerChild;
  * (SIGKILL) and started again on the same store and port; resolves once every client is back and
  * knows every other, with the event-loop delay of the new process meanwhile.
  */
-async function restartStorm(servers: ServerChild[], clients: ClientChild[], online: number, wsUrl: string, restart: Restart) {
+async function restartStorm(servers: ServerChild[], clients: ClientChild[], connected: number, wsUrl: string, restart: Restart) {
+  // Clients cut since they connected (slow readers on a saturated machine) are not in the room: the others must know the others.
+  const counts = await Promise.all(clients.map((c) => c.request({ cmd: 'open-count' }, (m) => (m.ev === 'open-count' ? m.open : undefined), REPORT_TIMEOUT_MS)));
+  const online = counts.reduce((a, b) => a + b, 0);
   await Promise.all(clients.map((c) => c.request({ cmd: 'storm-arm', expect: online - 1 }, (m) => (m.ev === 'storm-armed' ? true : undefined), REPORT_TIMEOUT_MS)));
   const killedAt = epochNow();
   await servers[0].kill();
@@ -251,6 +278,7 @@ async function restartStorm(servers: ServerChild[], clients: ClientChild[], onli
   const lastBack = Math.max(...back);
   return {
     clients: online,
+    cutBeforeStorm: connected - online,
     restartMs: readyAt - killedAt,
     back: back.length,
     complete: complete.length,
@@ -259,6 +287,7 @@ async function restartStorm(servers: ServerChild[], clients: ClientChild[], onli
     // Resumes per second while the node was up: the figure to hold against the cold connect rate.
     backPerSecond: back.length / ((lastBack - readyAt) / 1000),
     failedAttempts: outcomes.reduce((n, o) => n + o.failedAttempts, 0),
+    welcomes: outcomes.reduce((w, o) => ({ whole: w.whole + o.welcomes.whole, partial: w.partial + o.welcomes.partial, bytes: w.bytes + o.welcomes.bytes }), { whole: 0, partial: 0, bytes: 0 }),
     lostAgain: outcomes.reduce((n, o) => n + o.lostAgain, 0),
     closeCodes: outcomes.reduce<Record<number, number>>((all, o) => {
       for (const [code, n] of Object.entries(o.closeCodes)) all[Number(code)] = (all[Number(code)] ?? 0) + n;
@@ -297,7 +326,11 @@ async function run(servers: ServerChild[], clients: ClientChild[], restart?: Res
   console.log('join/leave rounds...');
   await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
   const presence = await joinLeaveRounds(clients, wsUrl, probeToken, probeUsername);
-  const { flushes } = await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
+  const { flushes, heard } = await server.request({ cmd: 'flushes' }, (m) => (m.ev === 'flushes' ? m : undefined), REPORT_TIMEOUT_MS);
+  const breakdown = {
+    join: presenceBreakdown('join', presence.started.join, presence.joins, heard, flushes),
+    leave: presenceBreakdown('leave', presence.started.leave, presence.leaves, heard, flushes),
+  };
 
   const idle = await memoryOf(servers);
   console.log('event-loop delay, idle and during the login burst...');
@@ -317,6 +350,7 @@ async function run(servers: ServerChild[], clients: ClientChild[], restart?: Res
     connect,
     presence,
     flushes: flushSummary(summarize(flushes.filter((f) => f.recipients >= connect.connected).map((f) => f.ms))),
+    breakdown,
     memory: { baseline, idle, perConnection: perConnection(idle, baseline, connect.connected) },
     idleDelay,
     burst,
@@ -353,6 +387,7 @@ async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientP
     connect: { connected: r.connect.connected, failed: r.connect.failed, retries: r.connect.retries, firstError: r.connect.firstError, seconds: round(r.connect.elapsedMs / 1000, 2), perSecond: round(r.connect.perSecond), authP50Ms: round(r.connect.authMs.p50), authP99Ms: round(r.connect.authMs.p99) },
     join: { ...r.presence.join, rounds: r.presence.joins, afterRampNotCounted: r.presence.afterRamp },
     leave: { ...r.presence.leave, rounds: r.presence.leaves },
+    presenceBreakdown: { ...r.breakdown, clock: 'medians over the rounds: t0 -> server heard it (join: auth done; leave: close seen) -> flush started -> flush ended -> p99 client read it' },
     unexpectedCloses: r.presence.unexpectedCloses,
     presenceFlushWithAllOnline: r.flushes,
     memory: { ...r.memory, perConnection: perConn },
@@ -362,6 +397,7 @@ async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientP
     signalingAcrossNodes: r.acrossNodes?.signaling,
     restartStorm: r.storm && {
       clients: r.storm.clients,
+      cutBeforeStorm: r.storm.cutBeforeStorm,
       restartMs: round(r.storm.restartMs),
       back: r.storm.back,
       complete: r.storm.complete,
@@ -371,6 +407,7 @@ async function report(r: Awaited<ReturnType<typeof run>>, nodes: number, clientP
       backPerSecond: round(r.storm.backPerSecond),
       coldConnectPerSecond: round(r.connect.perSecond),
       failedAttempts: r.storm.failedAttempts,
+      welcomes: r.storm.welcomes,
       lostAgain: r.storm.lostAgain,
       closeCodes: r.storm.closeCodes,
       fatal: r.storm.fatal,
@@ -408,6 +445,12 @@ function printTable(r: Results): void {
     ['connect+login rate', `${r.connect.perSecond} /s (${r.connect.seconds} s; auth p50 ${r.connect.authP50Ms} ms, p99 ${r.connect.authP99Ms} ms, retries included)`],
     ['join to every client', `p50 ${r.join.p50Ms} ms, p99 ${r.join.p99Ms} ms, all ${r.join.allMs} ms (${r.join.missed} missed) - target < ${t.joinReachesAllWithinMs.target} ms: ${met(t.joinReachesAllWithinMs.met)}`],
     ['leave to every client', `p50 ${r.leave.p50Ms} ms, p99 ${r.leave.p99Ms} ms, all ${r.leave.allMs} ms (${r.leave.missed} missed)`],
+    ...(['join', 'leave'] as const).map((k): [string, string] => {
+      const b = r.presenceBreakdown[k];
+      const w = b.slowestRound;
+      const slowest = w ? `; slowest round: ${w.heardMs} / ${w.waitForFlushMs} / ${w.flushMs} / ${w.flushEndToP99Ms} ms` : '';
+      return [`  ${k}, server side (medians)`, `heard ${b.heardMs} ms, waited ${b.waitForFlushMs} ms for the flush, flush ${b.flushMs} ms, then ${b.flushEndToP99Ms} ms to the p99 client (${b.rounds} rounds)${slowest}`];
+    }),
     ['presence flush (all online)', `p50 ${r.presenceFlushWithAllOnline.p50Ms} ms, max ${r.presenceFlushWithAllOnline.maxMs} ms (${r.presenceFlushWithAllOnline.count} flushes)`],
     ['server memory / idle conn', `RSS ${kib(r.memory.perConnection.rssBytes)}, heap ${kib(r.memory.perConnection.heapUsedBytes)}, external ${kib(r.memory.perConnection.externalBytes)} - target < 16 KiB: ${met(t.bytesPerIdleConnection.met)}`],
     ['event-loop delay, idle', `p99 ${r.eventLoopDelay.idle.p99Ms} ms, max ${r.eventLoopDelay.idle.maxMs} ms`],
@@ -421,8 +464,9 @@ function printTable(r: Results): void {
   if (st) {
     rows.push(
       ['restart storm: node back up', `${st.restartMs} ms after the kill`],
-      ['  clients back (welcomed)', `${st.back}/${st.clients}: p50 ${st.backSinceKillP50Ms} ms, all ${st.allBackSinceKillMs} ms after the kill; ${st.backPerSecond} /s (cold connect ${st.coldConnectPerSecond} /s)`],
+      ['  clients back (welcomed)', `${st.back}/${st.clients}${st.cutBeforeStorm ? ` (${st.cutBeforeStorm} cut before the storm, not counted)` : ''}: p50 ${st.backSinceKillP50Ms} ms, all ${st.allBackSinceKillMs} ms after the kill; ${st.backPerSecond} /s (cold connect ${st.coldConnectPerSecond} /s)`],
       ['  in everyone\'s list', `${st.complete}/${st.clients}, all ${st.allCompleteSinceKillMs} ms after the kill - target < ${TARGET_STORM_MS / 1000} s: ${met(t.restartStormAllBackAndCompleteMs?.met ?? false)}`],
+      ['  welcomes after the kill', `${st.welcomes.partial} partial, ${st.welcomes.whole} whole; ${round(st.welcomes.bytes / 2 ** 20, 1)} MiB in all`],
       ['  attempts failed / lost again / fatal', `${st.failedAttempts} / ${st.lostAgain} / ${st.fatal}${st.firstFatalCode ? ` (first code ${st.firstFatalCode})` : ''}; close codes ${JSON.stringify(st.closeCodes)}`],
       ['  event-loop delay meanwhile', `p99 ${st.delay.p99Ms} ms, max ${st.delay.maxMs} ms`],
     );

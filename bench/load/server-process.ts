@@ -7,7 +7,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import { startServer } from '../../rendezvous/server';
 import { Presence } from '../../rendezvous/ws/presence';
-import type { FlushSample, FromServer, MemorySample, ToServer } from './ipc';
+import { epochNow, type FlushSample, type FromServer, type MemorySample, type PresenceHeard, type ToServer } from './ipc';
 
 /** Event-loop delay sampling resolution (ms). */
 const DELAY_RESOLUTION_MS = 10;
@@ -20,16 +20,37 @@ const GC_PASSES = 3;
 
 const reply = (message: FromServer) => process.send!(message);
 
-// Times every presence flush that has recipients: the cost of one broadcast to everyone online.
+// Times every presence flush that has recipients: the cost of one broadcast to everyone online,
+// with what it carried; and when each join and leave was heard, so that the time a leave takes to
+// reach everyone can be split into hearing it, waiting for the flush, and the flush itself.
 const flushes: FlushSample[] = [];
+const heard: PresenceHeard[] = [];
+type Pending = { joined: Map<unknown, unknown>; left: Set<unknown> };
 const originalFlush = Presence.prototype.flush;
 Presence.prototype.flush = function timedFlush(this: Presence) {
   const recipients = this.size;
+  const { joined, left } = this as unknown as Pending;
+  const carried = { joined: joined.size, left: left.size };
+  const startedAt = epochNow();
   const started = performance.now();
   originalFlush.call(this);
-  if (recipients === 0) return;
-  flushes.push({ ms: performance.now() - started, recipients });
+  if (recipients === 0 || carried.joined + carried.left === 0) return;
+  flushes.push({ ms: performance.now() - started, recipients, startedAt, ...carried });
   if (flushes.length > FLUSHES_KEPT) flushes.shift();
+};
+const originalJoin = Presence.prototype.join;
+Presence.prototype.join = function heardJoin(this: Presence, ...args: Parameters<Presence['join']>) {
+  const joined = originalJoin.apply(this, args);
+  if (joined) heard.push({ kind: 'join', at: epochNow() });
+  if (heard.length > FLUSHES_KEPT) heard.shift();
+  return joined;
+};
+const originalLeave = Presence.prototype.leave;
+Presence.prototype.leave = function heardLeave(this: Presence, ...args: Parameters<Presence['leave']>) {
+  const left = originalLeave.apply(this, args);
+  if (left) heard.push({ kind: 'leave', at: epochNow() });
+  if (heard.length > FLUSHES_KEPT) heard.shift();
+  return left;
 };
 
 function memory(): MemorySample {
@@ -97,7 +118,7 @@ async function main(): Promise<void> {
         return reply({ ev: 'delay', delay: { p50Ms: nsToMs(h.percentile(50)), p99Ms: nsToMs(h.percentile(99)), maxMs: nsToMs(h.max), meanMs: nsToMs(h.mean), samples: h.count, ...gc } });
       }
       case 'flushes':
-        return reply({ ev: 'flushes', flushes: flushes.splice(0) });
+        return reply({ ev: 'flushes', flushes: flushes.splice(0), heard: heard.splice(0) });
       case 'stop':
         return void stop();
     }

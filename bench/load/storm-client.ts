@@ -5,10 +5,15 @@
 // "In everyone's list" is counted, not parsed (a welcome of 10,000 peers is ~1 MB): the peers a
 // socket knows are those of its welcome plus those of each presence batch since, minus its leaves.
 // A socket is complete when it knows every other client.
+//
+// Each socket resumes naming the room it held when the storm was armed (the digest the signaling
+// client sends, made by roomView.ts from one parsed view of the room per process). A partial
+// welcome replaces the buckets it lists: the count is the peers held in the other buckets plus the
+// peers it brings.
 
 import WebSocket from 'ws';
 import { isFatalCloseCode, isOutdatedCloseCode } from '../../shared/errors';
-import { encodeMessage } from '../../shared/protocol';
+import { encodeMessage, type KnownRoom } from '../../shared/protocol';
 import { deviceAuth, type DeviceKeyPair } from '../../shared/deviceKey';
 import { reconnectDelayMs } from '../../shared/reconnectBackoff';
 import { epochNow } from './ipc';
@@ -17,6 +22,7 @@ const PEER_FIELD = Buffer.from('"peerId":"');
 const WELCOME_PREFIX = Buffer.from('{"type":"welcome"');
 const PRESENCE_PREFIX = Buffer.from('{"type":"presence"');
 const NO_LEAVES = Buffer.from('"left":[]');
+const PARTIAL_FIELD = Buffer.from('"partial":');
 
 /** What a socket needs to resume its peer. */
 export interface Identity {
@@ -24,6 +30,8 @@ export interface Identity {
   token: string;
   peerSecret: string;
   device: DeviceKeyPair;
+  /** The room it held when the storm was armed: its digest, and its peers per bucket of that digest. */
+  room?: { known: KnownRoom; perBucket: Int32Array };
 }
 
 /** The device proof of each token: deterministic, and signing in pure JS at every reconnect made these processes, not the server, the busy ones. */
@@ -32,7 +40,19 @@ const proofs = new Map<string, ReturnType<typeof deviceAuth>>();
 export function authMessage(id: Identity): string {
   let proof = proofs.get(id.token);
   if (!proof) proofs.set(id.token, (proof = deviceAuth(id.device, id.token)));
-  return encodeMessage({ type: 'auth', token: id.token, peerSecret: id.peerSecret, ...proof });
+  return encodeMessage({ type: 'auth', token: id.token, peerSecret: id.peerSecret, ...proof, ...(id.room ? { known: id.room.known } : {}) });
+}
+
+/** The peers a welcome leaves a socket knowing: with `partial`, those of its other buckets plus those sent. */
+function knownAfterWelcome(data: Buffer, room: Identity['room']): number {
+  const sent = countPeers(data) - 1; // its own entry is in the welcome too
+  const at = data.indexOf(PARTIAL_FIELD);
+  if (!room || at < 0) return sent;
+  const partial = JSON.parse(data.subarray(at + PARTIAL_FIELD.length, data.indexOf('}', at) + 1).toString('utf8')) as { changed: number[] };
+  let kept = 0;
+  for (const n of room.perBucket) kept += n;
+  for (const b of partial.changed) kept -= room.perBucket[b];
+  return kept + sent;
 }
 
 export function startsWith(data: Buffer, prefix: Buffer): boolean {
@@ -52,6 +72,8 @@ export interface StormOutcome {
   completeAt: number[];
   /** Connection attempts that ended before a welcome (refused, timed out, closed by the server). */
   failedAttempts: number;
+  /** Welcomes after the kill: whole rooms, partial ones, and their bytes in all. */
+  welcomes: { whole: number; partial: number; bytes: number };
   /** How the attempts that failed, and the sockets lost again after their welcome, were closed: count by close code. */
   closeCodes: Record<number, number>;
   /** Sockets cut again after they were back. */
@@ -69,6 +91,7 @@ export class Storm {
   private readonly timers = new Set<NodeJS.Timeout>();
   private settled = 0;
   private failedAttempts = 0;
+  private readonly welcomes = { whole: 0, partial: 0, bytes: 0 };
   private lostAgain = 0;
   private readonly closeCodes: Record<number, number> = {};
   private fatal = 0;
@@ -86,6 +109,8 @@ export class Storm {
     private readonly onSocket: (index: number, ws: WebSocket) => void,
     private readonly onText: (index: number, data: Buffer) => void,
     private readonly onSettled: (outcome: StormOutcome) => void,
+    /** Sockets still open when the storm was armed (those cut before do not take part). */
+    private readonly taking = identities.length,
   ) {
     const n = identities.length;
     this.backAt = new Float64Array(n).fill(NaN);
@@ -105,7 +130,7 @@ export class Storm {
 
   outcome(): StormOutcome {
     const { failedAttempts, closeCodes, lostAgain, fatal, firstFatalCode } = this;
-    return { backAt: Array.from(this.backAt), completeAt: Array.from(this.completeAt), failedAttempts, closeCodes, lostAgain, fatal, firstFatalCode };
+    return { backAt: Array.from(this.backAt), completeAt: Array.from(this.completeAt), failedAttempts, welcomes: { ...this.welcomes }, closeCodes, lostAgain, fatal, firstFatalCode };
   }
 
   stop(): void {
@@ -150,7 +175,9 @@ export class Storm {
         welcomed = true;
         this.attempts[index] = 0;
         this.backAt[index] = epochNow();
-        this.known[index] = countPeers(data) - 1; // its own entry is in the welcome too
+        this.known[index] = knownAfterWelcome(data, id.room);
+        this.welcomes[data.includes(PARTIAL_FIELD) ? 'partial' : 'whole']++;
+        this.welcomes.bytes += data.length;
         this.onSocket(index, ws);
       } else if (startsWith(data, PRESENCE_PREFIX)) {
         this.known[index] += countPeers(data);
@@ -167,6 +194,6 @@ export class Storm {
   }
 
   private settle(index: number): void {
-    if (++this.settled === this.identities.length) this.onSettled(this.outcome());
+    if (++this.settled === this.taking) this.onSettled(this.outcome());
   }
 }

@@ -3,6 +3,10 @@
 // so the server gives back the same peer id. In a cluster the welcome names every live node: a
 // client that loses its node tries the others in turn (same backoff), and resumes its session
 // there (the token is held in memory; the nodes share the accounts).
+//
+// It keeps the room it was told about across reconnects (roomDirectory.ts) and names it when it
+// resumes: the server sends back only the buckets that changed (after a server restart, usually
+// none), and the handlers still get the whole room in the welcome.
 
 import { deviceAuth, type DeviceKeyPair } from '../../shared/deviceKey';
 import { sessionAuth, type SessionKeyPair } from '../../shared/e2e/index';
@@ -21,6 +25,7 @@ import {
 import { buildRelayRequest, decodeRelayEnvelope } from '../../shared/relayEnvelope';
 import type { ConnectionStatus } from './api';
 import type { SealedPayload } from './relayCodec';
+import { RoomDirectory } from './roomDirectory';
 
 export interface SignalingHandlers {
   status(status: ConnectionStatus): void;
@@ -82,6 +87,9 @@ export class SignalingClient {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private readonly Ctor: SocketCtor;
+  /** The room as last announced to this client, kept across reconnects. */
+  private readonly room = new RoomDirectory();
+  private selfId: PeerId | undefined;
 
   constructor(private readonly options: SignalingOptions) {
     const ctor = options.WebSocket ?? (globalThis as { WebSocket?: unknown }).WebSocket;
@@ -166,7 +174,8 @@ export class SignalingClient {
     socket.binaryType = 'arraybuffer';
     socket.onopen = () => {
       const { token, peerSecret, deviceKey, sessionKey } = this.options;
-      socket.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceAuth(deviceKey, token), ...sessionAuth(sessionKey) }));
+      const known = this.room.known();
+      socket.send(encodeMessage({ type: 'auth', token, peerSecret, ...deviceAuth(deviceKey, token), ...sessionAuth(sessionKey), ...(known ? { known } : {}) }));
     };
     socket.onmessage = (ev) => this.onMessage(ev.data);
     socket.onerror = () => {
@@ -236,11 +245,14 @@ export class SignalingClient {
         this.everWelcomed = true;
         this.attempts = 0;
         if (message.nodes && message.nodes.length > 0) this.learnNodes(message.nodes);
-        handlers.welcome(message, resumed);
+        this.selfId = message.self.peerId;
+        const { partial: _partial, ...whole } = message;
+        handlers.welcome({ ...whole, peers: this.room.applyWelcome(message) }, resumed);
         handlers.status('online');
         return;
       }
       case 'presence':
+        this.room.applyPresence(message, this.selfId);
         return handlers.presence(message);
       case 'signal':
         return handlers.signal(message.from, message.data);

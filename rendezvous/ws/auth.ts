@@ -74,6 +74,6 @@ export async function authenticateConnection(conn: Connection, message: AuthMess
   // Same peer id: the old socket is a dead connection not noticed yet, or a duplicate tab.
   replaced?.close('REPLACED', 'This peer connected again from another socket.');
   deps.announce(conn);
-  conn.sendFragments(deps.presence.welcome(info, deps.settings, deps.nodes()));
+  conn.sendFragments(deps.presence.welcome(info, deps.settings, deps.nodes(), message.known));
   return true;
 }

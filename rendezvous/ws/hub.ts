@@ -21,6 +21,8 @@ import { LocalSockets } from './localSockets';
 import { LOCAL_NODE, Presence } from './presence';
 import { Relay } from './relay';
 import { forwardSignal } from './signaling';
+import { readSnapshot } from './presenceSnapshot';
+import { RoomSaver } from './roomSaver';
 
 /** setTimeout's largest delay; a longer session is re-checked at the next auth anyway. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -52,6 +54,10 @@ export interface HubOptions {
   broker?: Broker;
   /** Where relay and signal counts go (metrics). */
   stats?: TrafficStats;
+  /** A single node: the saved-room file (presenceSnapshot.ts) restored at start and kept up to date. */
+  roomFile?: string;
+  /** How long members of the restored room are presumed online while they come back (ms). */
+  presumedGraceMs: number;
   log(message: string): void;
 }
 
@@ -63,6 +69,7 @@ export class Hub {
   private readonly inbox: ClusterInbox | undefined;
   private readonly heartbeat: Heartbeat;
   private readonly pending: PendingPerAddress;
+  private saver: RoomSaver | undefined;
   /** Gives back a connection's unauthenticated slot (a no-op once given back). */
   private readonly releasePending = new WeakMap<Connection, () => void>();
 
@@ -107,6 +114,20 @@ export class Hub {
     });
   }
 
+  /**
+   * A single node: presumes the members of the saved room online while they come back, and keeps
+   * the file up to date from now on. (A cluster keeps its room in Redis across one node's restart.)
+   */
+  async restoreRoom(): Promise<void> {
+    const file = this.options.roomFile;
+    if (!file || this.options.broker) return;
+    const saved = await readSnapshot(file, (why) => this.options.log(why));
+    this.presence.restore(saved, this.options.presumedGraceMs);
+    if (saved.length > 0) this.options.log(`restored a room of ${saved.length} peers, presumed online for ${this.options.presumedGraceMs / 1000} s while they come back`);
+    this.saver = new RoomSaver(file, this.presence, this.options.log);
+    this.saver.start();
+  }
+
   /** Cluster mode: joins the other nodes (publishes this node's peers, learns theirs). */
   async start(): Promise<void> {
     const peers = () => [...this.presence.local.values()].map((conn) => this.presence.entryOf(conn));
@@ -120,6 +141,7 @@ export class Hub {
 
   /** Closes the sockets of a revoked session (logout), on every node. */
   closeSession(tokenHash: string): void {
+    this.presence.dropSession(tokenHash);
     this.closeLocalSession(tokenHash);
     this.options.broker?.closeSession(tokenHash);
   }
@@ -130,6 +152,8 @@ export class Hub {
 
   /** Tells every client the server is going away; sockets that do not close in time are cut. */
   async close(): Promise<void> {
+    // Saved while everyone is still online: they are presumed back after the restart.
+    await this.saver?.close();
     this.heartbeat.close();
     this.relay.close();
     this.inbox?.close();

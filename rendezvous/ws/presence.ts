@@ -6,12 +6,20 @@
 //
 // Each entry names its owner node and a generation (cluster: a peer back on another node after a
 // crash is a newer generation, and the stale entry's expiry never makes it leave).
+//
+// A single node restarted from its saved room (presenceSnapshot.ts) presumes the saved members
+// online for a grace window (presumedPeers.ts): one coming back unchanged is announced to nobody,
+// and a client naming the room it holds (auth.known) is welcomed with the buckets that changed only
+// (announcedRoom.ts). The restart of a room of N then costs O(N) bytes, not O(N^2).
 
 import { PRESENCE_FLUSH_MS } from '../../shared/limits';
-import { encodeMessage, type PeerId, type PeerInfo, type RoomSettings } from '../../shared/protocol';
+import { encodeMessage, type KnownRoom, type PeerId, type PeerInfo, type RoomSettings } from '../../shared/protocol';
+import { decodeDigest } from '../../shared/roomDigest';
+import { AnnouncedRoom } from './announcedRoom';
 import type { Connection } from './connection';
 import { LocalSockets } from './localSockets';
 import { PresenceBatch } from './presenceBatch';
+import { PresumedPeers, type SavedPeer } from './presumedPeers';
 
 export interface PresenceEntry {
   info: PeerInfo;
@@ -38,16 +46,24 @@ const FLUSH_MAX_MS = 1_000;
 /** The peers field of a welcome encoded with no peers, where the shared peer list is spliced in. */
 const EMPTY_PEERS_FIELD = '"peers":[]';
 
+/** Two entries a client would hold the same (the fields of entryHash). */
+function samePeerInfo(a: PeerInfo, b: PeerInfo): boolean {
+  return a.peerId === b.peerId && a.username === b.username && a.displayName === b.displayName && a.deviceKey === b.deviceKey && a.sessionKey === b.sessionKey && a.sessionProof === b.sessionProof;
+}
+
 export class Presence {
   /** Every peer online, on any node. */
   private readonly entries = new Map<PeerId, PresenceEntry>();
   /** Peers online per account (user id), on any node: the devices-per-account cap reads it. */
   private readonly peersOfUser = new Map<string, Set<PeerId>>();
-  private readonly announced = new Map<PeerId, PeerInfo>();
+  /** The room as the clients have been told it (flushed batches applied). */
+  private readonly announced = new AnnouncedRoom();
+  /** Members of the saved room not back yet after a restart (in `announced`, not in `entries`). */
+  private readonly presumed = new PresumedPeers();
   private readonly joined = new Map<PeerId, PeerInfo>();
   private readonly left = new Set<PeerId>();
-  /** `announced` as a JSON array, encoded once per change and shared by every welcome until the next. */
-  private announcedJson: Buffer | undefined;
+  /** Grows whenever `announced` changes (the saver writes the room when it has). */
+  revision = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Spacing saved up (ms) as of `creditAt`; negative: owed by the flushes before. */
   private credit = FLUSH_CREDIT_MAX_MS;
@@ -123,6 +139,17 @@ export class Presence {
     peers.add(peerId);
     // A replaced socket (on this node or another) is the same peer: nobody hears about it.
     if (previous) return true;
+    const back = this.presumed.take(peerId);
+    if (back) {
+      // Back after a restart: whoever was refused PEER_AWAY about it hears it is here (their mesh sends again).
+      if (back.waiters.size > 0) {
+        const notice = Buffer.from(encodeMessage({ type: 'presence', joined: [entry.info], left: [] }));
+        for (const waiter of back.waiters) if (waiter.state === 'online' && waiter.peerId !== peerId) waiter.sendEncoded(notice);
+      }
+      // Everyone already lists it: unless its entry changed, nobody needs to hear anything.
+      const listed = this.announced.get(peerId);
+      if (listed && samePeerInfo(listed.info, entry.info)) return true;
+    }
     // Left and came back within one flush: the others never saw it leave.
     if (!this.left.delete(peerId)) this.joined.set(peerId, entry.info);
     this.schedule();
@@ -147,11 +174,58 @@ export class Presence {
     if (peers?.size === 0) this.peersOfUser.delete(userId);
   }
 
-  /** The peers a new connection is told about in its welcome. */
-  private welcomePeers(self: PeerId): PeerInfo[] {
-    const peers: PeerInfo[] = [];
-    for (const info of this.announced.values()) if (info.peerId !== self) peers.push(info);
+  /**
+   * The saved room of a restarted node: its members are presumed online for `graceMs` (listed, not
+   * reachable); those not back by then are announced gone.
+   */
+  restore(saved: readonly SavedPeer[], graceMs: number): void {
+    const fresh = saved.filter((peer) => !this.announced.has(peer.info.peerId) && !this.entries.has(peer.info.peerId));
+    for (const peer of fresh) this.announced.set(peer.info);
+    this.presumed.restore(fresh, graceMs, (gone) => this.presumedGone(gone));
+    this.revision++;
+  }
+
+  /** Presumed online after a restart and not back yet: a signal or relayed frame to it cannot be delivered now. */
+  isAway(peerId: PeerId): boolean {
+    return this.presumed.has(peerId);
+  }
+
+  /** `sender` was refused PEER_AWAY about `peerId`: it is told when the peer is back. */
+  awaitReturn(peerId: PeerId, sender: Connection): void {
+    this.presumed.wait(peerId, sender);
+  }
+
+  /** A revoked session: its presumed peers will not be back (a logout during the restart). */
+  dropSession(tokenHash: string): void {
+    this.presumedGone(this.presumed.dropToken(tokenHash));
+  }
+
+  /** The room to save: every member the clients list that is online here or still presumed. */
+  saved(): SavedPeer[] {
+    const peers: SavedPeer[] = [];
+    for (const info of this.announced.infos()) {
+      const online = this.local.get(info.peerId)?.online;
+      const presumed = online ? undefined : this.presumed.get(info.peerId);
+      if (online) peers.push({ info, userId: online.userId, tokenHash: online.tokenHash });
+      else if (presumed) peers.push({ info, userId: presumed.userId, tokenHash: presumed.tokenHash });
+    }
     return peers;
+  }
+
+  private presumedGone(peerIds: readonly PeerId[]): void {
+    for (const peerId of peerIds) if (!this.entries.has(peerId) && this.announced.has(peerId)) this.left.add(peerId);
+    if (peerIds.length > 0) this.schedule();
+  }
+
+  /** A partial welcome's fields when the client named the room it holds and few buckets differ; undefined: send the whole room. */
+  private delta(self: PeerId, known: KnownRoom | undefined): { peers: PeerInfo[]; partial: { buckets: number; changed: number[] } } | undefined {
+    const theirs = known && decodeDigest(known.digest, known.buckets);
+    if (!known || !theirs) return undefined;
+    const own = this.announced.get(self);
+    const changed = this.announced.digest.changedBuckets(known.buckets, theirs, own && { peerId: self, hash: own.hash });
+    // Past half of the buckets the whole room (one shared Buffer) costs the server less.
+    if (changed.length * 2 > known.buckets) return undefined;
+    return { peers: this.announced.peersIn(known.buckets, changed, self), partial: { buckets: known.buckets, changed } };
   }
 
   /**
@@ -160,16 +234,16 @@ export class Presence {
    * same Buffer is sent in every welcome (the load bench's 10,000 connects spent 22 s of 50 s of CPU
    * encoding welcomes before; copying the list into each welcome cost as much again after a restart).
    */
-  welcome(self: PeerInfo, settings: RoomSettings, nodes: string[] = []): Buffer[] {
+  welcome(self: PeerInfo, settings: RoomSettings, nodes: string[] = [], known?: KnownRoom): Buffer[] {
     // A cluster's welcome names its live nodes (a client that loses its node tries the others).
     const cluster = nodes.length > 0 ? { nodes } : {};
-    // A peer already announced (a replaced socket, or back within one flush) must not list itself.
-    if (this.announced.has(self.peerId)) return [Buffer.from(encodeMessage({ type: 'welcome', self, peers: this.welcomePeers(self.peerId), settings, ...cluster }))];
+    const delta = this.delta(self.peerId, known);
+    if (delta) return [Buffer.from(encodeMessage({ type: 'welcome', self, settings, ...cluster, ...delta }))];
     // Strings inside `self` are escaped, so the unescaped field can only be the key itself.
     const empty = encodeMessage({ type: 'welcome', self, peers: [], settings, ...cluster });
     const at = empty.indexOf(EMPTY_PEERS_FIELD) + EMPTY_PEERS_FIELD.length - 2;
-    this.announcedJson ??= Buffer.from(JSON.stringify([...this.announced.values()]));
-    return [Buffer.from(empty.slice(0, at)), this.announcedJson, Buffer.from(empty.slice(at + 2))];
+    // A peer already listed (a replaced socket, back within one flush, or presumed after a restart) must not list itself.
+    return [Buffer.from(empty.slice(0, at)), ...this.announced.jsonWithout(self.peerId), Buffer.from(empty.slice(at + 2))];
   }
 
   /** This node's connections authenticated with one session token. */
@@ -180,6 +254,7 @@ export class Presence {
   close(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.presumed.close();
   }
 
   /** The spacing credit now: it grows back by the time elapsed, up to FLUSH_CREDIT_MAX_MS. */
@@ -213,8 +288,8 @@ export class Presence {
     this.timer = undefined;
     if (this.joined.size === 0 && this.left.size === 0) return;
     for (const peerId of this.left) this.announced.delete(peerId);
-    for (const [peerId, info] of this.joined) this.announced.set(peerId, info);
-    this.announcedJson = undefined;
+    for (const info of this.joined.values()) this.announced.set(info);
+    this.revision++;
     const batch = new PresenceBatch([...this.joined.values()], [...this.left]);
     this.joined.clear();
     this.left.clear();

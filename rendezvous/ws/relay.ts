@@ -14,6 +14,7 @@ import type { TrafficStats } from '../metrics';
 import type { Connection } from './connection';
 import { CreditLedger } from './credits';
 import type { Presence } from './presence';
+import { refuseIfAway } from './signaling';
 
 /** How often a backed-up receiver's buffer is checked while senders are paused (ms). */
 const DRAIN_POLL_MS = 25;
@@ -47,6 +48,7 @@ export class Relay {
     for (const to of request.peerIds) {
       const receiver = this.presence.get(to);
       const entry = receiver ? undefined : this.presence.entry(to);
+      if (!receiver && !entry && refuseIfAway(sender, to, this.presence)) continue;
       if (receiver === sender || (!receiver && (!entry || !this.broker || entry.node === this.presence.node))) {
         sender.sendError('UNKNOWN_PEER', 'That peer is not online.', to);
         continue;

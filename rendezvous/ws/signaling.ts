@@ -12,6 +12,18 @@ import type { Connection } from './connection';
 import type { Presence } from './presence';
 
 export const SIGNAL_DROPPED_MESSAGE = 'The receiver is not keeping up; signal dropped.';
+export const PEER_AWAY_MESSAGE = 'That peer is expected back after a server restart: sent again when it is.';
+
+/**
+ * A receiver presumed online after a restart and not back yet: the sender is told PEER_AWAY (nothing
+ * is kept for it here) and hears a presence message naming the peer once it is back. True when so.
+ */
+export function refuseIfAway(sender: Connection, to: PeerId, presence: Presence): boolean {
+  if (!presence.isAway(to)) return false;
+  sender.sendError('PEER_AWAY', PEER_AWAY_MESSAGE, to);
+  presence.awaitReturn(to, sender);
+  return true;
+}
 
 export function forwardSignal(sender: Connection, message: SignalToMessage, presence: Presence, broker?: Broker, stats?: TrafficStats): void {
   const receiver = presence.get(message.to);
@@ -21,6 +33,7 @@ export function forwardSignal(sender: Connection, message: SignalToMessage, pres
     stats?.signal('remote');
     return;
   }
+  if (!receiver && refuseIfAway(sender, message.to, presence)) return;
   if (!receiver || receiver === sender) {
     sender.sendError('UNKNOWN_PEER', 'That peer is not online.', message.to);
     return;
