@@ -88,6 +88,17 @@ function contract(engine: () => Engine, teardown: () => Promise<unknown> = async
     await store.close();
   });
 
+  test('one device key bound by racing writers of the same account (nodes of a cluster): none is refused', async () => {
+    const store = await current.open();
+    const kim = await store.users.insert(user('kim'));
+    const key = { publicKey: 'M'.repeat(43), boundAt: 30 };
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.users.setDeviceKeys(kim.id, [key])));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason?.code ?? r.reason));
+    assert.equal(refused, [], 'no writer of the owning account is refused');
+    assert.is((await store.users.findByDeviceKey(key.publicKey))?.id, kim.id);
+    await store.close();
+  });
+
   test('sessions: token stored only as its hash, lookup, revoke, expiry, per-account cap', async () => {
     let store = await current.open({ sessionsPerAccountMax: 2 });
     const { id } = await store.users.insert(user('sessioned'));
@@ -195,6 +206,20 @@ if (!postgresBinDir()) {
       assert.equal(again, [[], [], []], 'nothing left to apply');
       const { rows } = await store.pool.query('SELECT version FROM schema_version ORDER BY version');
       assert.equal(rows.map((r: { version: number }) => r.version), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+  schema('a device key another account holds is BAD_KEY, also while its owner rebinds it (the primary key decides, across nodes)', async () => {
+    const store = await openPgStore({ url: postgres.url, log: () => {} });
+    try {
+      const [kim, lou] = await Promise.all([store.users.insert(user('kim-pg')), store.users.insert(user('lou-pg'))]);
+      const key = { publicKey: 'N'.repeat(43), boundAt: 40 };
+      await store.users.setDeviceKeys(kim.id, [key]);
+      const results = await Promise.allSettled([store.users.setDeviceKeys(lou.id, [key]), store.users.setDeviceKeys(kim.id, [key]), store.users.setDeviceKeys(lou.id, [key])]);
+      assert.equal(results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code?: string }).code)), ['BAD_KEY', 'ok', 'BAD_KEY']);
+      assert.is((await store.users.findByDeviceKey(key.publicKey))?.id, kim.id);
+      assert.equal((await store.users.findById(lou.id))?.deviceKeys ?? [], [], 'nothing half-written for the refused account');
     } finally {
       await store.close();
     }

@@ -139,16 +139,23 @@ class PgUsers implements UserRepository {
     return toRecord((await this.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u JOIN device_keys d ON d.user_id = u.id WHERE d.public_key = $1`, [publicKey]))[0]);
   }
 
-  /** Replaces the account's keys in one transaction; a key another account holds is BAD_KEY (the primary key decides a race). */
+  /**
+   * Replaces the account's keys in one transaction; a key another account holds is BAD_KEY (the
+   * primary key decides a race). A key the same account bound meanwhile (its device connecting on
+   * two nodes at once) is no conflict: the bench's cluster run saw such writers refused.
+   */
   async setDeviceKeys(id: string, deviceKeys: DeviceKeyRecord[]): Promise<void> {
+    const badKey = new ChatError('BAD_KEY', 'This device key belongs to another account.');
     await this.transaction(async (client) => {
-      await client.query('DELETE FROM device_keys WHERE user_id = $1', [id]);
-      await client.query('INSERT INTO device_keys (public_key, user_id, bound_at) SELECT k, $2, b FROM unnest($1::text[], $3::bigint[]) AS t(k, b)', [
-        deviceKeys.map((k) => k.publicKey),
-        id,
-        deviceKeys.map((k) => k.boundAt),
-      ]);
-    }, new ChatError('BAD_KEY', 'This device key belongs to another account.'));
+      const keys = deviceKeys.map((k) => k.publicKey);
+      await client.query('DELETE FROM device_keys WHERE user_id = $1 AND NOT (public_key = ANY($2))', [id, keys]);
+      await client.query(
+        'INSERT INTO device_keys (public_key, user_id, bound_at) SELECT k, $2, b FROM unnest($1::text[], $3::bigint[]) AS t(k, b) ON CONFLICT (public_key) DO NOTHING',
+        [keys, id, deviceKeys.map((k) => k.boundAt)],
+      );
+      const held = await client.query('SELECT 1 FROM device_keys WHERE public_key = ANY($1) AND user_id <> $2 LIMIT 1', [keys, id]);
+      if (held.rowCount) throw badKey;
+    }, badKey);
   }
 
   async setDevices(id: string, devices: DeviceRecord[]): Promise<void> {
