@@ -8,7 +8,8 @@ import type { PeerSignal } from '../shared/peerSignal';
 import { LinkBudget } from '../client/mesh/linkBudget';
 import { DIRECT_FAILED_ATTEMPTS_MAX } from '../shared/limits';
 import type { MeshTimeouts } from '../client/mesh/timeouts';
-import { PathController, type DirectLink, type DirectLinkEvents, type PathEnvironment } from '../client/mesh/pathController';
+import { PathController } from '../client/mesh/pathController';
+import type { DirectLink, DirectLinkEvents, PathEnvironment } from '../client/mesh/pathEnvironment';
 import type { Transport } from '../client/mesh/sendQueue';
 import { DEFAULT_TIMEOUTS } from '../client/mesh/timeouts';
 
