@@ -38,18 +38,21 @@ Presence.prototype.flush = function timedFlush(this: Presence) {
   flushes.push({ ms: performance.now() - started, recipients, startedAt, ...carried });
   if (flushes.length > FLUSHES_KEPT) flushes.shift();
 };
+/** The server heard a join or a leave now (the bench's split of a change's time to everyone). */
+function heardChange(kind: 'join' | 'leave'): void {
+  heard.push({ kind, at: epochNow() });
+  if (heard.length > FLUSHES_KEPT) heard.shift();
+}
 const originalJoin = Presence.prototype.join;
 Presence.prototype.join = function heardJoin(this: Presence, ...args: Parameters<Presence['join']>) {
   const joined = originalJoin.apply(this, args);
-  if (joined) heard.push({ kind: 'join', at: epochNow() });
-  if (heard.length > FLUSHES_KEPT) heard.shift();
+  if (joined) heardChange('join');
   return joined;
 };
 const originalLeave = Presence.prototype.leave;
 Presence.prototype.leave = function heardLeave(this: Presence, ...args: Parameters<Presence['leave']>) {
   const left = originalLeave.apply(this, args);
-  if (left) heard.push({ kind: 'leave', at: epochNow() });
-  if (heard.length > FLUSHES_KEPT) heard.shift();
+  if (left) heardChange('leave');
   return left;
 };
 
