@@ -13,6 +13,8 @@ import { CHUNK_BYTES, IMAGE_MAX_BYTES, RELAY_BUNDLE_FRAMES_MAX } from '../shared
 import { buildRelayRequest, decodeRelayEnvelope, decodeRelayRequest, restampInPlace } from '../shared/relayEnvelope';
 import { uninitializedBytes } from '../shared/uninitializedBytes';
 import { paddedPng } from '../test/helpers/imageFixtures';
+import { nodeAead } from '../client/cli/nodeAead';
+import { openSealed, sealOverhead, writeSealed } from '../shared/e2e/sealed';
 
 const SIZE = IMAGE_MAX_BYTES;
 const ROUNDS = 30;
@@ -69,4 +71,30 @@ measure('receiver: decode + Receiver (reassembly, SHA-256, checks)', (r) => rece
 measure('SHA-256 of 5 MiB (node:crypto)', () => void createHash('sha256').update(image).digest());
 measure('5 MiB copied into zero-filled memory', () => void new Uint8Array(SIZE).set(image));
 measure('5 MiB copied into unfilled memory (uninitializedBytes)', () => void uninitializedBytes(SIZE).set(image));
+// End-to-end sealing of the same bytes in the relay's 256 KiB payloads (node:crypto's cipher), for
+// 1, 2 and 7 receivers, and opening them at one receiver.
+const PAYLOAD_BYTES = RELAY_BUNDLE_FRAMES_MAX * CHUNK_BYTES;
+const sessionKey = new Uint8Array(32).fill(7);
+const pairKey = new Uint8Array(32).fill(9);
+let counter = 0;
+function sealImage(receivers: number): Uint8Array[] {
+  const targets = Array.from({ length: receivers }, (_, i) => ({ peerId: String.fromCharCode(65 + i).repeat(22), key: pairKey, counter: ++counter }));
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < SIZE; at += PAYLOAD_BYTES) {
+    const content = image.subarray(at, Math.min(at + PAYLOAD_BYTES, SIZE));
+    const sealed = uninitializedBytes(sealOverhead(receivers) + content.byteLength);
+    writeSealed(sealed, nodeAead, sessionKey, targets, content.byteLength, (region) => region.set(content));
+    out.push(sealed);
+  }
+  return out;
+}
+for (const n of [1, 2, 7]) measure(`sender: seal 5 MiB for ${n} receiver${n > 1 ? 's' : ''} (256 KiB payloads)`, () => void sealImage(n));
+for (const n of [1, 7]) {
+  const sealedRounds = Array.from({ length: ROUNDS + 1 }, () => sealImage(n));
+  let last = 0;
+  measure(`receiver: open 5 MiB sealed for ${n}`, (r) => {
+    last = 0;
+    for (const payload of sealedRounds[r + 1]) last = openSealed(payload, nodeAead, 'A'.repeat(22), pairKey, last).counter - 1;
+  });
+}
 if (delivered !== ROUNDS + 1) throw new Error(`${delivered} images delivered, expected ${ROUNDS + 1}`);

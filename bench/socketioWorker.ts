@@ -15,6 +15,7 @@ import { CHUNK_BYTES } from '../shared/limits';
 import { paddedPng } from '../test/helpers/imageFixtures';
 import { uninitializedBytes } from '../shared/uninitializedBytes';
 import type { FromWorker } from './worker';
+import { profileFromHere, writeProfile } from './roundProfile';
 
 export type ToSocketIoWorker =
   | { cmd: 'sio-server' }
@@ -56,6 +57,7 @@ function sink(url: string, size: number): void {
     got += chunk.byteLength;
   });
   socket.on('end', (digest: string) => {
+    profileFromHere('sio-sink');
     const verified = got === size && hash?.digest('hex') === digest;
     got = 0;
     send({ ev: 'ws-received', receivedAt: now(), round: round++, verified });
@@ -69,6 +71,7 @@ const images = new Map<number, Uint8Array>();
 function sourceRound(url: string, size: number, round: number): void {
   const bytes = images.get(size) ?? images.set(size, paddedPng(size)).get(size)!;
   const go = () => {
+    if (round > 0) profileFromHere('sio-source');
     send({ ev: 'ws-started', startedAt: now(), round });
     const hash = createHash('sha256');
     for (let at = 0; at < size; at += CHUNK_BYTES) {
@@ -92,6 +95,7 @@ process.on('message', (m: ToSocketIoWorker) => {
     case 'sio-source':
       return sourceRound(m.url, m.size, m.round);
     case 'stop':
+      writeProfile();
       source?.close();
       process.disconnect();
       setTimeout(() => process.exit(0), 200).unref();

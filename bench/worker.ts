@@ -15,6 +15,7 @@ import { CHUNK_BYTES } from '../shared/limits';
 import { paddedPng } from '../test/helpers/imageFixtures';
 import { uninitializedBytes } from '../shared/uninitializedBytes';
 import { nodeCrypto } from '../client/cli/nodeCrypto';
+import { profileFromHere, writeProfile } from './roundProfile';
 
 export type ToWorker =
   /** `plainRelay`: relay unencrypted (MeshOptions.plainRelay), to time what sealing costs in the same run. */
@@ -142,6 +143,7 @@ function onMeshMessage(msg: ChatMessage): void {
     textRuns.delete(body.run);
     send({ ev: 'texts-done', run: body.run, latenciesMs: latencies });
   } else if (msg.name.endsWith('.png')) {
+    profileFromHere('mesh-receiver');
     // The mesh verified the SHA-256 before delivering; the parent compares it with the sender's.
     send({ ev: 'image-received', run: msg.name.slice(0, -'.png'.length), receivedAt: now(), sha256: msg.sha256 });
   }
@@ -172,6 +174,7 @@ process.on('message', async (m: ToWorker) => {
       return;
     }
     case 'image': {
+      profileFromHere('mesh-sender');
       const bytes = pngOf(m.size);
       const startedAt = now();
       const own = await mesh!.sendImage(bytes, `${m.run}.png`);
@@ -257,6 +260,7 @@ process.on('message', async (m: ToWorker) => {
     case 'dc-signal':
       return rawPeers.get(m.link)?.signal(m.data as SimplePeer.SignalData);
     case 'stop':
+      writeProfile();
       for (const peer of rawPeers.values()) peer.destroy();
       mesh?.stop();
       process.disconnect();

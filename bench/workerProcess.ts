@@ -17,6 +17,14 @@ export const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);
  */
 export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
+/** BENCH_PROF=<dir>: V8 CPU profiles of the processes whose name matches BENCH_PROF_ONLY (a regex; all without it). */
+function profileFlags(name: string): string[] {
+  const dir = process.env.BENCH_PROF;
+  const only = process.env.BENCH_PROF_ONLY;
+  if (!dir || (only && !new RegExp(only).test(name))) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.${process.pid}.cpuprofile`];
+}
+
 export class Worker {
   readonly log: FromWorker[] = [];
   private waiters: (() => void)[] = [];
@@ -29,7 +37,7 @@ export class Worker {
     readonly name: string,
     script = 'worker.ts',
   ) {
-    this.child = fork(path.resolve(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...(process.env.BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [])], stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
+    this.child = fork(path.resolve(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...profileFlags(name)], stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
     this.child.on('message', (m: FromWorker) => {
       if (m.ev === 'error') return void (process.env.BENCH_VERBOSE && console.error(`${this.name}: ${m.message}`));
       this.log.push(m);
