@@ -17,6 +17,9 @@ import { uninitializedBytes } from '../shared/uninitializedBytes';
 import type { FromWorker } from './worker';
 import { profileFromHere, writeProfile } from './roundProfile';
 
+// Named after its part (e.g. force8p0), so `ps` and `perf report --sort comm` tell the processes apart.
+if (process.env.BENCH_ROLE) process.title = `b-${process.env.BENCH_ROLE}`;
+
 export type ToSocketIoWorker =
   | { cmd: 'sio-server' }
   | { cmd: 'sio-sink'; url: string; size: number }

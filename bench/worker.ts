@@ -17,6 +17,9 @@ import { uninitializedBytes } from '../shared/uninitializedBytes';
 import { nodeCrypto } from '../client/cli/nodeCrypto';
 import { profileFromHere, writeProfile } from './roundProfile';
 
+// Named after its part (e.g. force8p0), so `ps` and `perf report --sort comm` tell the processes apart.
+if (process.env.BENCH_ROLE) process.title = `b-${process.env.BENCH_ROLE}`;
+
 export type ToWorker =
   /** `plainRelay`: relay unencrypted (MeshOptions.plainRelay), to time what sealing costs in the same run. */
   | { cmd: 'start'; wsUrl: string; token: string; plainRelay?: boolean }

@@ -37,7 +37,7 @@ export class Worker {
     readonly name: string,
     script = 'worker.ts',
   ) {
-    this.child = fork(path.resolve(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...profileFlags(name)], stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'] });
+    this.child = fork(path.resolve(HERE, script), [], { execArgv: [...NODE_FLAGS, '--import', 'tsx', ...profileFlags(name)], stdio: ['ignore', process.env.BENCH_STDOUT ? 'inherit' : 'ignore', 'inherit', 'ipc'], env: { ...process.env, BENCH_ROLE: name } });
     this.child.on('message', (m: FromWorker) => {
       if (m.ev === 'error') return void (process.env.BENCH_VERBOSE && console.error(`${this.name}: ${m.message}`));
       this.log.push(m);
