@@ -99,6 +99,35 @@ function contract(engine: () => Engine, teardown: () => Promise<unknown> = async
     await store.close();
   });
 
+  test('different keys of one account bound at once (nodes of a cluster): every one kept, within the cap', async () => {
+    const store = await current.open();
+    const lee = await store.users.insert(user('lee'));
+    const keys = Array.from({ length: 8 }, (_, i) => ({ publicKey: String.fromCharCode(65 + i).repeat(42) + 'x', boundAt: 100 + i }));
+    await Promise.all(keys.map((key) => store.users.addDeviceKey(lee.id, key, 16)));
+    assert.equal(
+      (await store.users.findById(lee.id))?.deviceKeys?.map((k) => k.publicKey).sort(),
+      keys.map((k) => k.publicKey).sort(),
+      'no bind lost another',
+    );
+    await store.users.addDeviceKey(lee.id, keys[0], 16);
+    assert.is((await store.users.findById(lee.id))?.deviceKeys?.length, 8, 'a key bound again changes nothing');
+
+    const max = await store.users.insert(user('max'));
+    const more = Array.from({ length: 6 }, (_, i) => ({ publicKey: String.fromCharCode(97 + i).repeat(42) + 'y', boundAt: 200 + i }));
+    await Promise.all(more.map((key) => store.users.addDeviceKey(max.id, key, 3)));
+    assert.equal(
+      (await store.users.findById(max.id))?.deviceKeys?.map((k) => k.boundAt).sort(),
+      [203, 204, 205],
+      'past the cap the least recently bound go',
+    );
+    assert.is(await store.users.findByDeviceKey(more[0].publicKey), null);
+
+    await rejects(store.users.addDeviceKey(max.id, keys[1], 3), code('BAD_KEY'));
+    assert.is((await store.users.findByDeviceKey(keys[1].publicKey))?.id, lee.id, 'the holder keeps it');
+    assert.is((await store.users.findById(max.id))?.deviceKeys?.length, 3, 'nothing written for the refused key');
+    await store.close();
+  });
+
   test('sessions: token stored only as its hash, lookup, revoke, expiry, per-account cap', async () => {
     let store = await current.open({ sessionsPerAccountMax: 2 });
     const { id } = await store.users.insert(user('sessioned'));

@@ -5,7 +5,7 @@ import type { LoginResponse, PublicUser } from '../../shared/api';
 import { ChatError } from '../../shared/errors';
 import { loginUsernameKey, normalizePassword, usernameKeys, validateBio, validateDisplayName, validatePassword, validateUsername } from '../../shared/accountRules';
 import { findDevice, newDevice, withDevice, type DeviceRecord } from './devices';
-import { withDeviceKey } from './deviceKeys';
+import { DEVICE_KEYS_PER_ACCOUNT_MAX } from '../../shared/limits';
 import { KeyedQueue } from './keyedQueue';
 import type { KeyOwner } from '../../shared/protocol';
 import type { LoginThrottle } from './loginThrottle';
@@ -162,14 +162,7 @@ export class Accounts {
     // Already bound (`bound`: the account's keys as just read): nothing to write, nothing to wait for.
     // Every reconnect of a known device takes this path; with PostgreSQL it saves three queries in a queue.
     if (bound?.some((k) => k.publicKey === publicKey)) return Promise.resolve();
-    return this.deviceUpdates.run([`account:${userId}`, `key:${publicKey}`], async () => {
-      const holder = await this.users.findByDeviceKey(publicKey);
-      if (holder && holder.id !== userId) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
-      if (holder) return;
-      const user = await this.users.findById(userId);
-      const keys = withDeviceKey(user?.deviceKeys, publicKey);
-      if (keys) await this.users.setDeviceKeys(userId, keys);
-    });
+    return this.deviceUpdates.run([`account:${userId}`, `key:${publicKey}`], () => this.users.addDeviceKey(userId, { publicKey, boundAt: Date.now() }, DEVICE_KEYS_PER_ACCOUNT_MAX));
   }
 
   /**

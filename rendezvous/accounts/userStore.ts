@@ -3,7 +3,7 @@
 // written (disk full, read-only file) answers STORE_UNAVAILABLE and leaves no account behind, in
 // the file or in memory. NeDB's `_id` is the account id; it never leaves this file.
 
-import type { DeviceKeyRecord } from './deviceKeys';
+import { withDeviceKey, type DeviceKeyRecord } from './deviceKeys';
 import type Datastore from 'nedb-promises';
 import { ChatError } from '../../shared/errors';
 import { usernameKey } from '../../shared/accountRules';
@@ -91,6 +91,25 @@ export class UserStore implements UserRepository {
   /** Writes the account's device keys and syncs them to disk before resolving (a bound key survives kill -9). */
   async setDeviceKeys(id: string, deviceKeys: DeviceKeyRecord[]): Promise<void> {
     await this.gate.write(() => this.db.update({ _id: id }, { $set: { deviceKeys } }));
+    try {
+      await syncFile(this.filename);
+    } catch (error) {
+      throw storeUnavailable(this.filename, error, this.log);
+    }
+  }
+
+  /** One process owns the file: the write gate makes the read and the write one step. */
+  async addDeviceKey(id: string, key: DeviceKeyRecord, max: number): Promise<void> {
+    const changed = await this.gate.write(async () => {
+      const holder = (await this.db.findOne({ 'deviceKeys.publicKey': key.publicKey })) as UserDoc | null;
+      if (holder && holder._id !== id) throw new ChatError('BAD_KEY', 'This device key belongs to another account.');
+      if (holder) return false;
+      const keys = withDeviceKey(toRecord((await this.db.findOne({ _id: id })) as UserDoc | null)?.deviceKeys, key.publicKey, key.boundAt, max);
+      if (!keys) return false;
+      await this.db.update({ _id: id }, { $set: { deviceKeys: keys } });
+      return true;
+    });
+    if (!changed) return;
     try {
       await syncFile(this.filename);
     } catch (error) {

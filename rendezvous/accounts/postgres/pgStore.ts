@@ -158,6 +158,27 @@ class PgUsers implements UserRepository {
     }, badKey);
   }
 
+  /**
+   * The account's row lock serializes binds of one account on every node: the keys read under it
+   * are the keys written. A key another account holds is BAD_KEY (its primary key decides a race).
+   */
+  async addDeviceKey(id: string, key: DeviceKeyRecord, max: number): Promise<void> {
+    const badKey = new ChatError('BAD_KEY', 'This device key belongs to another account.');
+    await this.transaction(async (client) => {
+      if (!(await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id])).rowCount) return;
+      const inserted = await client.query('INSERT INTO device_keys (public_key, user_id, bound_at) VALUES ($1, $2, $3) ON CONFLICT (public_key) DO NOTHING', [key.publicKey, id, key.boundAt]);
+      if (!inserted.rowCount) {
+        const held = await client.query('SELECT 1 FROM device_keys WHERE public_key = $1 AND user_id <> $2', [key.publicKey, id]);
+        if (held.rowCount) throw badKey;
+        return;
+      }
+      await client.query(
+        'DELETE FROM device_keys WHERE public_key IN (SELECT public_key FROM device_keys WHERE user_id = $1 ORDER BY bound_at DESC, public_key OFFSET $2)',
+        [id, max],
+      );
+    }, badKey);
+  }
+
   async setDevices(id: string, devices: DeviceRecord[]): Promise<void> {
     await this.query('UPDATE users SET devices = $2 WHERE id = $1', [id, JSON.stringify(devices)]);
   }
