@@ -5,7 +5,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import ini from 'ini';
-import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, REGISTRATIONS_PER_ADDRESS, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
+import { HEARTBEAT_INTERVAL_MS, IMAGE_MAX_BYTES, PEERS_PER_ACCOUNT_MAX, REGISTRATIONS_PER_ADDRESS, WS_UNAUTHENTICATED_MAX, WS_UNAUTHENTICATED_PER_ADDRESS_MAX } from '../shared/limits';
 import type { IceServerConfig, RelayMode } from '../shared/protocol';
 import { ConfigError } from './configError';
 import { LOG_LEVELS, type LogLevel } from './logger';
@@ -21,6 +21,10 @@ export interface Settings {
   registrationsPerAddress: number;
   /** WebSocket connections one client address may hold before they authenticate. */
   unauthenticatedPerAddress: number;
+  /** WebSocket connections all addresses together may hold before they authenticate. */
+  unauthenticatedTotal: number;
+  /** After a restart, how long members of the saved room stay listed while they come back (ms). */
+  restartGraceMs: number;
   /** Devices (distinct peers) one account may have online at once. */
   devicesOnlinePerAccount: number;
   allowedOrigins: string[];
@@ -139,8 +143,8 @@ const SCHEMA: Record<string, Record<string, KeyParser>> = {
       return path.resolve(dir, value.trim());
     },
   },
-  limits: { max_image_bytes: integer(1, IMAGE_MAX_BYTES), registrations_per_address: integer(1, 1_000_000), unauthenticated_sockets_per_address: integer(1, 1_000_000), devices_online_per_account: integer(1, 1_000_000) },
-  heartbeat: { interval_ms: integer(100, 600_000) },
+  limits: { max_image_bytes: integer(1, IMAGE_MAX_BYTES), registrations_per_address: integer(1, 1_000_000), unauthenticated_sockets_per_address: integer(1, 1_000_000), unauthenticated_sockets: integer(1, 1_000_000), devices_online_per_account: integer(1, 1_000_000) },
+  heartbeat: { interval_ms: integer(100, 600_000), restart_grace_ms: integer(0, 3_600_000) },
   relay: {
     mode: (value) => {
       if (value !== 'auto' && value !== 'off' && value !== 'force') throw new Error('must be auto, off or force');
@@ -236,6 +240,9 @@ export function loadConfig(file: string, required: boolean): Settings {
     heartbeatIntervalMs: get('heartbeat.interval_ms', DEFAULTS.heartbeatIntervalMs),
     registrationsPerAddress: get('limits.registrations_per_address', REGISTRATIONS_PER_ADDRESS),
     unauthenticatedPerAddress: get('limits.unauthenticated_sockets_per_address', WS_UNAUTHENTICATED_PER_ADDRESS_MAX),
+    unauthenticatedTotal: get('limits.unauthenticated_sockets', WS_UNAUTHENTICATED_MAX),
+    // Two intervals by default, as shared/limits.ts PRESENCE_PRESUMED_GRACE_MS is for the default interval.
+    restartGraceMs: get('heartbeat.restart_grace_ms', 2 * get('heartbeat.interval_ms', DEFAULTS.heartbeatIntervalMs)),
     devicesOnlinePerAccount: get('limits.devices_online_per_account', PEERS_PER_ACCOUNT_MAX),
     allowedOrigins: get<string[]>('security.allowed_origins', []),
     connectOrigins: get<string[]>('security.connect_origins', []),

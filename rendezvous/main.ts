@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       heartbeatIntervalMs: settings.heartbeatIntervalMs,
       registrationLimits: { perAddress: settings.registrationsPerAddress },
       unauthenticatedPerAddressMax: settings.unauthenticatedPerAddress,
+      unauthenticatedMax: settings.unauthenticatedTotal,
+      presumedGraceMs: settings.restartGraceMs,
       peersPerAccountMax: settings.devicesOnlinePerAccount,
       allowedOrigins: settings.allowedOrigins,
       connectOrigins: settings.connectOrigins,

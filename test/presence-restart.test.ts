@@ -70,6 +70,17 @@ test('restart: members are back with an empty partial welcome, no join or leave 
   });
 });
 
+test('restart with no grace ([heartbeat] restart_grace_ms = 0): nobody is presumed, the room is rebuilt by those who come back', async () => {
+  await withRoom(0, ['eve', 'fay', 'gus'], async (server, clients) => {
+    const [eve, fay, gus] = clients;
+    await restartWithout(server, clients, [gus]);
+    for (const c of [eve, fay]) {
+      assert.not.ok(c.welcomes[1].handed.peers.some((p) => p.peerId === gus.peerId), `${c.name}: gus is not presumed online`);
+      await c.holds(ids([eve, fay], c), 5_000);
+    }
+  });
+});
+
 test('restart: a signal to a member not back yet is refused PEER_AWAY, and its sender alone hears it when it is back', async () => {
   await withRoom(30_000, ['eva', 'fay', 'gus'], async (server, clients) => {
   const [eva, fay, gus] = clients;

@@ -50,6 +50,8 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
   assert.equal(settings.connectOrigins, []);
   assert.is(settings.registrationsPerAddress, 20);
   assert.is(settings.unauthenticatedPerAddress, 64);
+  assert.is(settings.unauthenticatedTotal, 500);
+  assert.is(settings.restartGraceMs, 30_000);
   assert.is(settings.devicesOnlinePerAccount, 8);
   assert.equal(settings.iceServers, []);
   assert.is(settings.tls, undefined);
@@ -61,7 +63,7 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
       dir,
       [
         '[storage]\nuser_db = data/u.db',
-        '[limits]\nmax_image_bytes = 1000\nregistrations_per_address = 500\nunauthenticated_sockets_per_address = 7\ndevices_online_per_account = 100',
+        '[limits]\nmax_image_bytes = 1000\nregistrations_per_address = 500\nunauthenticated_sockets_per_address = 7\nunauthenticated_sockets = 9\ndevices_online_per_account = 100',
         '[heartbeat]\ninterval_ms = 500',
         '[relay]\nmode = off',
         '[security]\nallowed_origins = http://10.0.0.2:5173, *\nallowed_hosts = chat.lab.example, box.local\nconnect_origins = http://10.0.0.3:8080',
@@ -76,6 +78,9 @@ test('every section of the shipped config.ini parses', async ({ dir }) => {
   assert.is(custom.maxImageBytes, 1000);
   assert.is(custom.registrationsPerAddress, 500);
   assert.is(custom.unauthenticatedPerAddress, 7);
+  assert.is(custom.unauthenticatedTotal, 9);
+  assert.is(custom.restartGraceMs, 1000, 'two intervals unless set');
+  assert.is(loadConfig(await iniFile(dir, '[heartbeat]\nrestart_grace_ms = 0'), true).restartGraceMs, 0);
   assert.is(custom.devicesOnlinePerAccount, 100);
   assert.is(custom.heartbeatIntervalMs, 500);
   assert.is(custom.relay, 'off');

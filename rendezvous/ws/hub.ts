@@ -121,7 +121,8 @@ export class Hub {
   async restoreRoom(): Promise<void> {
     const file = this.options.roomFile;
     if (!file || this.options.broker) return;
-    const saved = await readSnapshot(file, (why) => this.options.log(why));
+    // A grace of 0 ([heartbeat] restart_grace_ms): the room starts empty, as it did before rooms were saved.
+    const saved = this.options.presumedGraceMs > 0 ? await readSnapshot(file, (why) => this.options.log(why)) : [];
     this.presence.restore(saved, this.options.presumedGraceMs);
     if (saved.length > 0) this.options.log(`restored a room of ${saved.length} peers, presumed online for ${this.options.presumedGraceMs / 1000} s while they come back`);
     this.saver = new RoomSaver(file, this.presence, this.options.log);
