@@ -152,7 +152,10 @@ export class SignalingClient {
     this.socket = null;
     this.authed = false;
     if (!socket) return;
-    socket.onopen = socket.onmessage = socket.onerror = socket.onclose = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Not null: ws reports closing a socket that is still connecting as an 'error' event, and Node
+    // throws an 'error' nobody listens to (the CLI stopped while the server was unreachable died so).
+    socket.onerror = () => {};
     try {
       socket.close(code, reason);
     } catch {
