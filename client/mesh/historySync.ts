@@ -184,6 +184,10 @@ export class HistorySync {
       if (i > 0 && i % VERIFY_SLICE === 0) await new Promise((resolve) => setTimeout(resolve, 0));
       const record = batch.records[i];
       const owner = owners.get(record.device);
+      if (owner === undefined) {
+        // The server did not answer in time (a busy server, a socket reconnecting): no accusation; the next sync asks again.
+        return this.fail(source, 'TRANSFER_ABORTED', `could not learn in time whose device signed a message of ${record.author}`, record.id);
+      }
       if (!owner || owner.username !== record.author) {
         return this.fail(source, 'BAD_SIGNATURE', `passed on a message of ${record.author} signed by a device that is not theirs`, record.id);
       }

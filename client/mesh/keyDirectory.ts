@@ -40,9 +40,12 @@ export class KeyDirectory {
     return this.known.get(deviceKey);
   }
 
-  /** The owner of each key (null: bound to nobody, or the server could not be asked in time). */
-  async owners(keys: Iterable<string>): Promise<Map<string, KeyOwner | null>> {
-    const out = new Map<string, KeyOwner | null>();
+  /**
+   * The owner of each key: null when it is bound to nobody, undefined when the server could not be
+   * asked in time (offline, or slower than KEY_LOOKUP_TIMEOUT_MS): not knowing is no evidence of forgery.
+   */
+  async owners(keys: Iterable<string>): Promise<Map<string, KeyOwner | null | undefined>> {
+    const out = new Map<string, KeyOwner | null | undefined>();
     const missing: string[] = [];
     for (const key of new Set(keys)) {
       const owner = this.cached(key);
@@ -55,10 +58,14 @@ export class KeyDirectory {
       batches.push(
         this.lookup(batch).then((owners) => {
           for (const key of batch) {
-            const owner = owners?.find((o) => o.deviceKey === key) ?? null;
-            out.set(key, owner);
             // A failed lookup (timeout, offline) is not remembered: the next sync asks again.
-            if (owners) this.remember(key, owner);
+            if (!owners) {
+              out.set(key, undefined);
+              continue;
+            }
+            const owner = owners.find((o) => o.deviceKey === key) ?? null;
+            out.set(key, owner);
+            this.remember(key, owner);
           }
         }),
       );
