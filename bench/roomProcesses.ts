@@ -102,7 +102,11 @@ export class RoomProcesses {
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            child.on('exit', () => resolve());
+            child.on('exit', (code, signal) => {
+              // A crash at exit (wrtc's native code) shows here, not in the figures.
+              if (code !== 0) console.error(`room process (pid ${child.pid}) ended at stop: ${signal ?? `exit code ${code}`}`);
+              resolve();
+            });
             if (child.connected) child.send({ cmd: 'stop' } satisfies ToRoomWorker);
             setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
           }),

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import WebSocket from 'ws';
 import { nodeWrtc } from '../client/cli/nodeWrtc';
+import { watchLoopStalls } from './loopStalls';
 import { nodeSha256 } from '../client/cli/nodeSha256';
 import { nodeAead } from '../client/cli/nodeAead';
 import { createMesh } from '../client/mesh/index';
@@ -186,12 +187,16 @@ process.on('message', async (m: ToRoomWorker) => {
       emit({ k: 'image-sent', index: m.index, run: m.run, startedAt, sha256: own.sha256 });
       return;
     }
-    case 'stop':
+    case 'stop': {
+      const { count, totalMs, longestMs } = loopStalls();
+      console.error(`room process ${process.pid}: ${count} event-loop stalls >= 100 ms, ${(totalMs / 1000).toFixed(1)} s in all, longest ${Math.round(longestMs)} ms`);
       for (const peer of peers.values()) peer.mesh.stop();
       process.disconnect();
       setTimeout(() => process.exit(0), 200).unref();
       return;
+    }
   }
 });
 
+const loopStalls = watchLoopStalls();
 process.send!({ ev: 'ready' } satisfies FromRoomWorker);
