@@ -177,7 +177,7 @@ test('the direct-link budget holds with more peers than it allows, both ends agr
     ctx.peers.every((a) => ctx.peers.every((b) => a === b || (linkOf(a, b) === linkOf(b, a) && linkOf(a, b) !== 'connecting'))) &&
     ctx.peers.every((p) => {
       const stats = impl(p).directLinks();
-      return Object.values(stats.phases).every((ph) => ph !== 'trial') && p.mesh.peers().filter((v) => v.link === 'direct').length === stats.used;
+      return Object.values(stats.phases).every((ph) => ph !== 'trial' && ph !== 'waiting-calm') && p.mesh.peers().filter((v) => v.link === 'direct').length === stats.used;
     });
   // A slot kept for a declined peer is given back by a timer that no mesh event announces: poll.
   await pollUntil(agree, 60_000, 'links settled and agreed');

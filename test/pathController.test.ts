@@ -42,7 +42,7 @@ interface Harness {
 }
 
 /** `grantAsks` (default true): an `ask` is granted at once, as by a responder with room (false: the test answers). */
-function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: LinkBudget | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void; grantAsks?: boolean }): Harness {
+function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudget | null; pacer?: LinkBudget | null; peerId?: string; online?: boolean; timeouts?: Partial<MeshTimeouts>; opened?: () => void; grantAsks?: boolean; lastJoinAt?: () => number }): Harness {
   const links: FakeLink[] = [];
   const sent: PeerSignal[] = [];
   const switches: Harness['switches'] = [];
@@ -59,6 +59,8 @@ function harness(opts: { initiator: boolean; mode?: RelayMode; budget?: LinkBudg
     pacer: opts.pacer ?? null,
     relayMode: () => opts.mode ?? 'auto',
     signalingOnline: () => opts.online ?? true,
+    // A calm room (nobody joined lately) unless the test says otherwise.
+    lastJoinAt: opts.lastJoinAt ?? (() => 0),
     sendSignal: (s) => {
       sent.push(s);
       if (s.kind === 'ask' && opts.grantAsks !== false) path.onSignal({ kind: 'grant', attempt: s.attempt });
@@ -92,6 +94,47 @@ test('relay first: the relay carries from the start while the direct attempt run
   h.link().events.confirmed();
   assert.is(h.path.state, 'direct');
   assert.equal(h.switches[1], { to: 'direct', resend: false }, 'an upgrade re-sends nothing');
+});
+
+/** Resolves when the harness opens a link, rejects after `ms`. */
+function openedWithin(ms: number): { opened: () => void; when: Promise<number> } {
+  let opened = () => {};
+  const when = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no attempt within ${ms} ms`)), ms);
+    opened = () => {
+      clearTimeout(timer);
+      resolve(Date.now());
+    };
+  });
+  return { opened: () => opened(), when };
+}
+
+test('a busy room: the attempt waits until nobody joined for upgradeCalmMs, the relay carrying meanwhile', async () => {
+  const joined = Date.now();
+  const { opened, when } = openedWithin(5_000);
+  const h = harness({ initiator: true, lastJoinAt: () => joined, timeouts: { upgradeCalmMs: 150, upgradeWaitMaxMs: 60_000 }, opened });
+  h.path.start();
+  assert.is(h.path.state, 'relay', 'the relay carries from the start');
+  assert.is(h.links.length, 0, 'no connection while the room is busy');
+  assert.is(h.path.phase, 'waiting-calm');
+  const at = await when;
+  assert.ok(at - joined >= 140, `attempt ${at - joined} ms after the last join`);
+  assert.is(h.path.phase, 'trial');
+});
+
+test('a room that never calms: the first attempt goes upgradeWaitMaxMs after the pair appeared; relay off: at once', async () => {
+  const started = Date.now();
+  const { opened, when } = openedWithin(5_000);
+  const h = harness({ initiator: true, lastJoinAt: () => Date.now(), timeouts: { upgradeCalmMs: 1_000, upgradeWaitMaxMs: 120 }, opened });
+  h.path.start();
+  assert.is(h.links.length, 0);
+  const at = await when;
+  assert.ok(at - started >= 110, `attempt ${at - started} ms after the pair appeared`);
+  const off = harness({ initiator: true, mode: 'off', lastJoinAt: () => Date.now(), timeouts: { upgradeCalmMs: 60_000 } });
+  off.path.start();
+  assert.is(off.links.length, 1, 'with the relay off nothing else carries: no wait');
+  h.path.destroy();
+  off.path.destroy();
 });
 
 test('a quiet direct link hands sending to the relay at once and takes it back when heard; a failed one is torn down', () => {

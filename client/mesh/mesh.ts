@@ -91,6 +91,8 @@ export class MeshImpl implements Mesh {
   private readonly budget: LinkBudget;
   /** Direct attempts in flight as initiator: the same first-come slots, so a newcomer builds its links a few at a time. */
   private readonly pacer = new LinkBudget(DIRECT_ATTEMPTS_IN_FLIGHT_MAX);
+  /** When a pair was last made (a peer joined, or the room was first learnt): direct attempts wait for a calm room. */
+  private lastJoinAt = 0;
   /** This device's signing key: every own message is signed with it. */
   private readonly deviceKey: DeviceKeyPair;
   private readonly verify: DeviceVerifier;
@@ -252,6 +254,7 @@ export class MeshImpl implements Mesh {
       budget: () => (this.settings?.relay === 'off' ? null : this.budget),
       pacer: () => (this.settings?.relay === 'off' ? null : this.pacer),
       signalingOnline: () => this.signaling.online,
+      lastJoinAt: () => this.lastJoinAt,
       sendSignal: (to, data) => this.signaling.sendSignal(to, data),
       relayTransport: (peerId) => this.relayTransport(peerId),
       stateChanged: () => this.emitPeers(),
@@ -489,6 +492,7 @@ export class MeshImpl implements Mesh {
       if (resumed) existing.onSignalingResumed();
       return;
     }
+    this.lastJoinAt = Date.now();
     const pair = new Pair(info, this.ctx);
     this.pairs.set(info.peerId, pair);
     // Before anything newer, so the peer's receiver takes them in sequence (recentTexts.ts).

@@ -36,6 +36,8 @@ export interface PairContext {
   /** The mesh's pacing of direct attempts, or null when they are not paced (relay off). */
   pacer(): LinkBudget | null;
   signalingOnline(): boolean;
+  /** When a peer last joined the room (ms since the epoch). */
+  lastJoinAt(): number;
   sendSignal(to: PeerId, data: Record<string, unknown>): boolean;
   filterSignal?: (to: PeerId, data: Record<string, unknown>) => Record<string, unknown> | null;
   relayTransport(peerId: PeerId): Transport;
@@ -75,6 +77,7 @@ export class Pair {
       },
       relayMode: () => ctx.relayMode(),
       signalingOnline: () => ctx.signalingOnline(),
+      lastJoinAt: () => ctx.lastJoinAt(),
       sendSignal: (signal) => ctx.sendSignal(peerId, encodePeerSignal(this.signed(signal))),
       relayTransport: () => this.relay,
       openDirect: (id, events) =>

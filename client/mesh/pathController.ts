@@ -23,6 +23,7 @@ import type { DirectLink, PathEnvironment } from './pathEnvironment';
 /**
  * The direct side of the pair:
  * - `idle`: no attempt (a responder waiting for an offer, an initiator between retries);
+ * - `waiting-calm`: initiator, relay allowed: peers joined lately, so no set-up yet (DIRECT_UPGRADE_CALM_MS);
  * - `waiting-slot`: initiator, its own budget is full;
  * - `asking`: initiator, holds its own slot and asked the responder for one; no connection yet;
  * - `declined`: initiator, the responder's budget is full; waits for its `free`;
@@ -30,7 +31,7 @@ import type { DirectLink, PathEnvironment } from './pathEnvironment';
  * - `up`: confirmed, carries the traffic;
  * - `quiet`: confirmed but silent; the relay carries until it is heard again or given up.
  */
-export type DirectPhase = 'idle' | 'waiting-slot' | 'asking' | 'declined' | 'trial' | 'up' | 'quiet';
+export type DirectPhase = 'idle' | 'waiting-calm' | 'waiting-slot' | 'asking' | 'declined' | 'trial' | 'up' | 'quiet';
 
 export class PathController {
   phase: DirectPhase = 'idle';
@@ -53,6 +54,9 @@ export class PathController {
   /** Responder: this peer was declined and waits for our `free`. */
   private declinedPeer = false;
   private destroyed = false;
+
+  /** When this pair appeared (ms since the epoch): bounds how long its first attempt waits for a calm room. */
+  private readonly bornAt = Date.now();
 
   constructor(private readonly env: PathEnvironment) {
     this.retryDelay = env.timeouts.retryFirstMs;
@@ -122,7 +126,7 @@ export class PathController {
     if (this.phase !== 'up' && this.current) this.env.switchTo(this.current, true);
     if (!this.env.initiator || this.env.relayMode() === 'force') return;
     this.failedAttempts = 0;
-    if (this.phase === 'trial' || this.phase === 'asking' || this.phase === 'declined' || this.phase === 'idle') {
+    if (this.phase === 'trial' || this.phase === 'asking' || this.phase === 'declined' || this.phase === 'idle' || this.phase === 'waiting-calm') {
       // An ask, a grant, an offer, an answer or a `free` may have been lost with the socket: ask once more.
       this.closeAttempt();
       this.phase = 'idle';
@@ -227,6 +231,18 @@ export class PathController {
   private tryDirect(): void {
     if (this.destroyed || this.phase !== 'idle') return;
     if (!this.env.signalingOnline()) return this.scheduleRetry();
+    const calm = this.untilCalm();
+    if (calm > 0) {
+      this.phase = 'waiting-calm';
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (this.phase !== 'waiting-calm') return;
+        this.phase = 'idle';
+        this.tryDirect();
+      }, calm);
+      return;
+    }
     const budget = this.env.budget;
     if (!budget) return this.openAttempt(this.env.newAttemptId());
     this.phase = 'waiting-slot';
@@ -240,6 +256,18 @@ export class PathController {
         if (!this.destroyed && !this.attempt) budget.release(this.env.peerId);
       });
     });
+  }
+
+  /**
+   * How long an attempt should still wait for the room to be calm (ms; 0: go). With the relay
+   * allowed, while peers keep joining, set-ups wait (DIRECT_UPGRADE_CALM_MS), at most
+   * DIRECT_UPGRADE_WAIT_MAX_MS after this pair appeared; with the relay off nothing else carries.
+   */
+  private untilCalm(): number {
+    if (this.env.relayMode() === 'off') return 0;
+    const now = Date.now();
+    const { upgradeCalmMs, upgradeWaitMaxMs } = this.env.timeouts;
+    return Math.max(0, Math.min(this.env.lastJoinAt() + upgradeCalmMs - now, this.bornAt + upgradeWaitMaxMs - now));
   }
 
   /** Initiator, holding its own slot: asks the responder for one before making a connection. */

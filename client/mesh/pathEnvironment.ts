@@ -37,6 +37,8 @@ export interface PathEnvironment {
   readonly pacer: LinkBudget | null;
   relayMode(): RelayMode;
   signalingOnline(): boolean;
+  /** When the room last changed by a join (ms since the epoch): attempts wait for it to be calm (DIRECT_UPGRADE_CALM_MS). */
+  lastJoinAt(): number;
   sendSignal(signal: PeerSignal): void;
   /** The same object every time. */
   relayTransport(): Transport;

@@ -6,6 +6,8 @@ import {
   DIRECT_QUIET_GIVE_UP_MS,
   DIRECT_RETRY_FIRST_MS,
   DIRECT_RETRY_MAX_MS,
+  DIRECT_UPGRADE_CALM_MS,
+  DIRECT_UPGRADE_WAIT_MAX_MS,
   INCOMING_TRANSFER_IDLE_MS,
   LINK_HEARTBEAT_MISSES,
   LINK_HEARTBEAT_MS,
@@ -25,6 +27,10 @@ export interface MeshTimeouts {
   quietGiveUpMs: number;
   retryFirstMs: number;
   retryMaxMs: number;
+  /** Relay allowed: direct attempts start once no peer joined for this long (DIRECT_UPGRADE_CALM_MS)... */
+  upgradeCalmMs: number;
+  /** ...or this long after the pair appeared, whichever comes first (DIRECT_UPGRADE_WAIT_MAX_MS). */
+  upgradeWaitMaxMs: number;
   reconnectFirstMs: number;
   reconnectMaxMs: number;
   /** After a signaling reconnect, how long a peer missing from the welcome keeps its pair (its direct link may be fine). */
@@ -43,6 +49,8 @@ export const DEFAULT_TIMEOUTS: MeshTimeouts = {
   quietGiveUpMs: DIRECT_QUIET_GIVE_UP_MS,
   retryFirstMs: DIRECT_RETRY_FIRST_MS,
   retryMaxMs: DIRECT_RETRY_MAX_MS,
+  upgradeCalmMs: DIRECT_UPGRADE_CALM_MS,
+  upgradeWaitMaxMs: DIRECT_UPGRADE_WAIT_MAX_MS,
   reconnectFirstMs: RECONNECT_FIRST_MS,
   reconnectMaxMs: RECONNECT_MAX_MS,
   rejoinGraceMs: RECONNECT_MAX_MS,

@@ -30,6 +30,8 @@ export const TEST_TIMEOUTS: Partial<MeshTimeouts> = {
   quietGiveUpMs: 5_000,
   retryFirstMs: 500,
   retryMaxMs: 2_000,
+  upgradeCalmMs: 300,
+  upgradeWaitMaxMs: 2_000,
   reconnectFirstMs: 100,
   reconnectMaxMs: 1_000,
   rejoinGraceMs: 5_000,
