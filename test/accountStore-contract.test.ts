@@ -75,7 +75,7 @@ function contract(engine: () => Engine, teardown: () => Promise<unknown> = async
       { publicKey: 'K'.repeat(43), boundAt: 20 },
       { publicKey: 'L'.repeat(43), boundAt: 10 },
     ];
-    await store.users.setDeviceKeys(id, keys);
+    for (const key of [keys[1], keys[0]]) await store.users.addDeviceKey(id, key, 8);
     store = await current.reopen(store);
     const found = await store.users.findById(id);
     assert.is(found?.passwordHash, 'new-hash');
@@ -83,8 +83,8 @@ function contract(engine: () => Engine, teardown: () => Promise<unknown> = async
     assert.equal(found?.devices, devices);
     assert.equal(found?.deviceKeys, keys);
     assert.is((await store.users.findByDeviceKey('L'.repeat(43)))?.id, id);
-    await store.users.setDeviceKeys(id, [keys[0]]);
-    assert.is(await store.users.findByDeviceKey('L'.repeat(43)), null, 'a dropped key is no longer bound');
+    await store.users.addDeviceKey(id, { publicKey: 'P'.repeat(43), boundAt: 30 }, 2);
+    assert.is(await store.users.findByDeviceKey('L'.repeat(43)), null, 'a key dropped past the cap is no longer bound');
     await store.close();
   });
 
@@ -92,7 +92,7 @@ function contract(engine: () => Engine, teardown: () => Promise<unknown> = async
     const store = await current.open();
     const kim = await store.users.insert(user('kim'));
     const key = { publicKey: 'M'.repeat(43), boundAt: 30 };
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.users.setDeviceKeys(kim.id, [key])));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.users.addDeviceKey(kim.id, key, 8)));
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => String(r.reason?.code ?? r.reason));
     assert.equal(refused, [], 'no writer of the owning account is refused');
     assert.is((await store.users.findByDeviceKey(key.publicKey))?.id, kim.id);
@@ -244,8 +244,8 @@ if (!postgresBinDir()) {
     try {
       const [kim, lou] = await Promise.all([store.users.insert(user('kim-pg')), store.users.insert(user('lou-pg'))]);
       const key = { publicKey: 'N'.repeat(43), boundAt: 40 };
-      await store.users.setDeviceKeys(kim.id, [key]);
-      const results = await Promise.allSettled([store.users.setDeviceKeys(lou.id, [key]), store.users.setDeviceKeys(kim.id, [key]), store.users.setDeviceKeys(lou.id, [key])]);
+      await store.users.addDeviceKey(kim.id, key, 8);
+      const results = await Promise.allSettled([store.users.addDeviceKey(lou.id, key, 8), store.users.addDeviceKey(kim.id, key, 8), store.users.addDeviceKey(lou.id, key, 8)]);
       assert.equal(results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code?: string }).code)), ['BAD_KEY', 'ok', 'BAD_KEY']);
       assert.is((await store.users.findByDeviceKey(key.publicKey))?.id, kim.id);
       assert.equal((await store.users.findById(lou.id))?.deviceKeys ?? [], [], 'nothing half-written for the refused account');
@@ -276,7 +276,7 @@ if (!postgresBinDir()) {
     try {
       const nedb = await openNedbStore({ dbPath: path.join(dir, 'users.db'), log: () => {} });
       const ann = await nedb.users.insert(user('Ann'));
-      await nedb.users.setDeviceKeys(ann.id, [{ publicKey: 'A'.repeat(43), boundAt: 5 }]);
+      await nedb.users.addDeviceKey(ann.id, { publicKey: 'A'.repeat(43), boundAt: 5 }, 8);
       const { token } = await nedb.sessions.create(ann.id, 'dev');
       await nedb.users.insert(user('bob'));
       await nedb.close();

@@ -46,12 +46,11 @@ export interface UserRepository {
   setPasswordHash(id: string, passwordHash: string, nfkc: boolean): Promise<void>;
   /** The account a device key is bound to, if any. */
   findByDeviceKey(publicKey: string): Promise<UserRecord | null>;
-  /** Writes the account's device keys durably before resolving (a bound key survives kill -9). */
-  setDeviceKeys(id: string, deviceKeys: DeviceKeyRecord[]): Promise<void>;
   /**
-   * Binds one more key to the account, durably, reading and writing its keys as one step (two keys
-   * bound at once, on two nodes of a cluster, are both kept); past `max` keys the least recently
-   * bound go. Nothing to do when the account holds it already; ChatError BAD_KEY when another does.
+   * Binds one more key to the account, durably before resolving (a bound key survives kill -9),
+   * reading and writing its keys as one step (two keys bound at once, on two nodes of a cluster,
+   * are both kept); past `max` keys the least recently bound go. Nothing to do when the account
+   * holds it already; ChatError BAD_KEY when another does.
    */
   addDeviceKey(id: string, key: DeviceKeyRecord, max: number): Promise<void>;
   setDevices(id: string, devices: DeviceRecord[]): Promise<void>;

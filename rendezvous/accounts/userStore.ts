@@ -88,16 +88,6 @@ export class UserStore implements UserRepository {
     return this.gate.read(async () => toRecord((await this.db.findOne({ 'deviceKeys.publicKey': publicKey })) as UserDoc | null));
   }
 
-  /** Writes the account's device keys and syncs them to disk before resolving (a bound key survives kill -9). */
-  async setDeviceKeys(id: string, deviceKeys: DeviceKeyRecord[]): Promise<void> {
-    await this.gate.write(() => this.db.update({ _id: id }, { $set: { deviceKeys } }));
-    try {
-      await syncFile(this.filename);
-    } catch (error) {
-      throw storeUnavailable(this.filename, error, this.log);
-    }
-  }
-
   /** One process owns the file: the write gate makes the read and the write one step. */
   async addDeviceKey(id: string, key: DeviceKeyRecord, max: number): Promise<void> {
     const changed = await this.gate.write(async () => {

@@ -140,25 +140,6 @@ class PgUsers implements UserRepository {
   }
 
   /**
-   * Replaces the account's keys in one transaction; a key another account holds is BAD_KEY (the
-   * primary key decides a race). A key the same account bound meanwhile (its device connecting on
-   * two nodes at once) is no conflict: the bench's cluster run saw such writers refused.
-   */
-  async setDeviceKeys(id: string, deviceKeys: DeviceKeyRecord[]): Promise<void> {
-    const badKey = new ChatError('BAD_KEY', 'This device key belongs to another account.');
-    await this.transaction(async (client) => {
-      const keys = deviceKeys.map((k) => k.publicKey);
-      await client.query('DELETE FROM device_keys WHERE user_id = $1 AND NOT (public_key = ANY($2))', [id, keys]);
-      await client.query(
-        'INSERT INTO device_keys (public_key, user_id, bound_at) SELECT k, $2, b FROM unnest($1::text[], $3::bigint[]) AS t(k, b) ON CONFLICT (public_key) DO NOTHING',
-        [keys, id, deviceKeys.map((k) => k.boundAt)],
-      );
-      const held = await client.query('SELECT 1 FROM device_keys WHERE public_key = ANY($1) AND user_id <> $2 LIMIT 1', [keys, id]);
-      if (held.rowCount) throw badKey;
-    }, badKey);
-  }
-
-  /**
    * The account's row lock serializes binds of one account on every node: the keys read under it
    * are the keys written. A key another account holds is BAD_KEY (its primary key decides a race).
    */
