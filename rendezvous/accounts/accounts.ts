@@ -156,13 +156,14 @@ export class Accounts {
 
   /**
    * Binds a device key to the account (durably) unless it is already; throws BAD_KEY when another
-   * account holds it. One binding at a time per account and per key, so two accounts cannot race for one key.
+   * account holds it. The store binds in one step (accounts/store.ts addDeviceKey), so concurrent
+   * binds, here or on other nodes, need no queue of ours.
    */
   bindDeviceKey(userId: string, publicKey: string, bound?: readonly { publicKey: string }[]): Promise<void> {
-    // Already bound (`bound`: the account's keys as just read): nothing to write, nothing to wait for.
-    // Every reconnect of a known device takes this path; with PostgreSQL it saves three queries in a queue.
+    // Already bound (`bound`: the account's keys as just read): nothing to write.
+    // Every reconnect of a known device takes this path; with PostgreSQL it saves a transaction.
     if (bound?.some((k) => k.publicKey === publicKey)) return Promise.resolve();
-    return this.deviceUpdates.run([`account:${userId}`, `key:${publicKey}`], () => this.users.addDeviceKey(userId, { publicKey, boundAt: Date.now() }, DEVICE_KEYS_PER_ACCOUNT_MAX));
+    return this.users.addDeviceKey(userId, { publicKey, boundAt: Date.now() }, DEVICE_KEYS_PER_ACCOUNT_MAX);
   }
 
   /**
