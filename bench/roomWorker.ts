@@ -10,6 +10,7 @@ import { nodeWrtc } from '../client/cli/nodeWrtc';
 import { watchLoopStalls } from './loopStalls';
 import { nodeSha256 } from '../client/cli/nodeSha256';
 import { nodeAead } from '../client/cli/nodeAead';
+import { KeptImageRing } from '../client/mesh/keptImageRing';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh, PeerView } from '../client/mesh/api';
 import { paddedPng } from '../test/helpers/imageFixtures';
@@ -153,6 +154,7 @@ function join(m: Extract<ToRoomWorker, { cmd: 'join' }>): void {
     wrtc: countingWrtc(m.index),
     WebSocket,
     ...nodeCrypto,
+    keptImages: new KeptImageRing(),
     ...(!KEEP_ICE_TCP && { filterSignal: withoutIceTcp }),
     ...(process.env.BENCH_ROOM_LINKS && { directLinksMax: Number(process.env.BENCH_ROOM_LINKS) }),
   });

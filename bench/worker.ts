@@ -9,6 +9,7 @@ import { nodeAead } from '../client/cli/nodeAead';
 import type { Sha256Hasher } from '../shared/sha256';
 import SimplePeer from 'simple-peer';
 import WebSocket, { WebSocketServer } from 'ws';
+import { KeptImageRing } from '../client/mesh/keptImageRing';
 import { createMesh } from '../client/mesh/index';
 import type { ChatMessage, Mesh } from '../client/mesh/api';
 import { CHUNK_BYTES } from '../shared/limits';
@@ -155,7 +156,7 @@ function onMeshMessage(msg: ChatMessage): void {
 process.on('message', async (m: ToWorker) => {
   switch (m.cmd) {
     case 'start': {
-      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, ...nodeCrypto, ...(m.plainRelay && { plainRelay: true }) });
+      mesh = createMesh({ serverUrl: m.wsUrl, token: m.token, wrtc, WebSocket, ...nodeCrypto, keptImages: new KeptImageRing(), ...(m.plainRelay && { plainRelay: true }) });
       mesh.on('status', (s) => s === 'online' && send({ ev: 'online', peerId: mesh!.self!.peerId }));
       mesh.on('peers', (peers) => send({ ev: 'links', links: peers.map((p) => p.link) }));
       mesh.on('message', onMeshMessage);

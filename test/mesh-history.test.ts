@@ -3,7 +3,8 @@
 // back gets exactly what was said while away.
 
 import * as assert from 'uvu/assert';
-import type { ChatMessage, KeptEntry } from '../client/mesh/api';
+import type { ChatMessage, ImageMessage, KeptEntry, MeshOptions } from '../client/mesh/api';
+import { KeptImageRing } from '../client/mesh/keptImageRing';
 import { fakePng, meshSuite, newPeer, startPeers, until, waitFor, type TestPeer } from './helpers/mesh';
 
 const test = meshSuite('mesh history from peers');
@@ -11,8 +12,8 @@ const test = meshSuite('mesh history from peers');
 const texts = (p: TestPeer) => p.messages.filter((m) => m.kind === 'text').map((m) => (m.kind === 'text' ? m.text : ''));
 const roomOrder = (a: ChatMessage, b: ChatMessage) => a.sentAt - b.sentAt || (a.id < b.id ? -1 : 1);
 
-async function join(ctx: { server: { wsUrl: string; registerAndLogin(n: string): Promise<string> }; peers: TestPeer[] }, name: string, token?: string, keptHistory?: () => Promise<KeptEntry[]>): Promise<TestPeer> {
-  const peer = newPeer(name, { serverUrl: ctx.server.wsUrl, token: token ?? (await ctx.server.registerAndLogin(name)), keptHistory });
+async function join(ctx: { server: { wsUrl: string; registerAndLogin(n: string): Promise<string> }; peers: TestPeer[] }, name: string, token?: string, keptHistory?: () => Promise<KeptEntry[]>, more: Partial<MeshOptions> = {}): Promise<TestPeer> {
+  const peer = newPeer(name, { serverUrl: ctx.server.wsUrl, token: token ?? (await ctx.server.registerAndLogin(name)), keptHistory, ...more });
   ctx.peers.push(peer);
   const online = waitFor(peer.mesh, 'status', (s) => s === 'online', 15_000, `${name} online`);
   peer.mesh.start();
@@ -74,6 +75,32 @@ test('images are spread over the peers that have them', async (ctx) => {
     const got = carol.messages.find((m) => m.id === image.id);
     assert.ok(got?.kind === 'image' && got.sha256 === image.sha256, `${image.name} complete and verified`);
   }
+});
+
+test('peers keeping images in a ring (the CLI) pass on what it still holds, verified, and not what it overwrote', async (ctx) => {
+  // Room for two of these images: the third (a little smaller) goes round over the first only.
+  const ring = { keptImages: new KeptImageRing(2_500_000) };
+  const alice = await join(ctx, 'alice', undefined, undefined, ring);
+  const bob = await join(ctx, 'bob', undefined, undefined, { keptImages: new KeptImageRing(2_500_000) });
+  await until(ctx.peers, () => alice.mesh.peers().length === 1 && bob.mesh.peers().length === 1, 15_000, 'pair');
+  const images: ImageMessage[] = [];
+  for (let i = 0; i < 3; i++) images.push(await alice.mesh.sendImage(fakePng(1_000_000 - i), `photo${i}.png`));
+  bob.mesh.sendText('nice ones');
+  await until(ctx.peers, () => alice.messages.length === 4 && bob.messages.length === 4, 30_000, 'images and text everywhere');
+
+  const carol = await join(ctx, 'carol');
+  await until(ctx.peers, () => carol.messages.length === 3, 30_000, "carol's backfill");
+  assert.equal(texts(carol), ['nice ones']);
+  for (const image of images.slice(1)) {
+    const got = carol.messages.find((m) => m.id === image.id);
+    assert.ok(got?.kind === 'image' && got.sha256 === image.sha256 && got.bytes.byteLength === image.bytes.byteLength, `${image.name} from the ring, verified`);
+  }
+  alice.mesh.sendText('welcome carol');
+  await until(ctx.peers, () => texts(carol).includes('welcome carol'), 15_000, 'live text');
+  assert.not.ok(carol.messages.some((m) => m.id === images[0].id), 'the overwritten one is not offered');
+  assert.equal(carol.errors, [], 'no refusals, no aborted transfers');
+  // The senders' own copies are theirs: the ring copied what it keeps.
+  assert.is(alice.messages.filter((m) => m.kind === 'image').length, 3);
 });
 
 test('one who comes back gets exactly what was said while away, after what it kept', async (ctx) => {

@@ -7,6 +7,7 @@ import { nodeWrtc as wrtc } from './nodeWrtc';
 import { nodeSha256 } from './nodeSha256';
 import { nodeAead } from './nodeAead';
 import WebSocket from 'ws';
+import { KeptImageRing } from '../mesh/keptImageRing';
 import { createMesh } from '../mesh/index';
 import type { Mesh, PeerView } from '../mesh/api';
 import type { ApiErrorBody, LoginResponse } from '../../shared/api';
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
   }
   const token = await login(args);
   const deviceKey = await cliDeviceKey(args.stateDir, args.httpBase, args.user);
-  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, ...nodeCrypto, deviceKey, keyPins: cliKeyPins(args.stateDir, args.httpBase, args.user) });
+  const mesh = createMesh({ serverUrl: args.wsUrl, token, wrtc, WebSocket, ...nodeCrypto, keptImages: new KeptImageRing(), deviceKey, keyPins: cliKeyPins(args.stateDir, args.httpBase, args.user) });
   watchRoom(mesh);
   let leaving = false;
   const leave = async (code = 0) => {

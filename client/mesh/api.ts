@@ -12,6 +12,7 @@ import type { ServeLimits } from './serveQuota';
 import type { PinStorage } from './keyPins';
 import type { MeshTimeouts } from './timeouts';
 import type { KeptEntry } from './historyKeeper';
+import type { KeptImageStore } from './keptImageRing';
 
 export type { KeptEntry, KeptBytes } from './historyKeeper';
 
@@ -163,6 +164,11 @@ export interface MeshOptions {
    * to newcomers, and what it need not be sent. Signed messages only are passed on (record set).
    */
   keptHistory?: () => Promise<KeptEntry[]>;
+  /**
+   * How the bytes of images kept for newcomers are held (keptImageRing.ts). Omitted: by reference (a
+   * page). Node callers pass a KeptImageRing: one reused region instead of new memory per image.
+   */
+  keptImages?: KeptImageStore;
   /**
    * Where the device keys seen per account are kept between runs (keyPins.ts; a page: localStorage,
    * the CLI: --state-dir). Omitted: pinned for this Mesh only.

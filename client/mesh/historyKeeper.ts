@@ -53,6 +53,12 @@ export class HistoryKeeper {
     }
   }
 
+  /** No longer offers the bytes of image `id` (the store that held them let them go). */
+  dropBytes(id: string): void {
+    const e = this.entries.get(id);
+    if (e) e.bytes = undefined;
+  }
+
   /** What a newcomer says it has: the ids of the newest messages, and the time before which it wants nothing. */
   summary(): { have: string[]; since: number } {
     const all = this.inOrder();

@@ -405,7 +405,10 @@ export class MeshImpl implements Mesh {
   private show(message: ChatMessage): void {
     if (this.shown.has(message.id)) return;
     this.shown.add(message.id);
-    this.keeper.add(keptEntryOf(message));
+    const kept = keptEntryOf(message);
+    const store = this.options.keptImages;
+    if (store && kept.bytes instanceof Uint8Array) kept.bytes = store.keep(kept.id, kept.bytes, () => this.keeper.dropBytes(kept.id));
+    this.keeper.add(kept);
     this.events.emit('message', message);
   }
 
