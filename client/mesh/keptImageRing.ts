@@ -6,9 +6,10 @@
 // each new image needs memory the process has never touched (a page fault per 4 KiB, and mark-compacts
 // to find the evicted ones dead), while an image nobody keeps is freed young and its memory reused.
 // In `npm run bench` (5 MiB relayed to 7 peers, 9 processes on 2 cores) keeping by reference cost
-// 1.3-1.5x the time of not keeping at all; the ring, once its pages are touched, costs a 5 MiB copy.
-// Its first lap takes memory as images come, as keeping by reference does (a fresh page per 4 KiB,
-// paid by the copy); from the second lap on, nothing new.
+// 1.2-1.5x the time of not keeping at all; the ring, once its pages are touched, costs a 5 MiB copy.
+// Its pages are all touched when it is made, at the first image (50 MiB: tens of milliseconds, once):
+// left to the copies, the first lap paid them during transfers and took 1.28x the time of keeping
+// by reference. So a Node peer holds the whole HISTORY_SYNC_IMAGE_BYTES_MAX from its first image on.
 
 import { HISTORY_SYNC_IMAGE_BYTES_MAX, HISTORY_SYNC_MESSAGES_MAX } from '../../shared/limits';
 import { uninitializedBytes } from '../../shared/uninitializedBytes';
