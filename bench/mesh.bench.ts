@@ -92,6 +92,13 @@ interface Scenario {
   beforeCpuMs?: number;
 }
 
+/**
+ * Image rounds run before the counted ones (BENCH_WARMUP_ROUNDS, default 1: the JIT's). With 11 or
+ * more, every peer's history of images (HISTORY_SYNC_IMAGE_BYTES_MAX, 10 of these 5 MiB images) is
+ * full before the count starts, as in a room that has been running a while.
+ */
+const WARMUP_ROUNDS = Math.max(1, Number(process.env.BENCH_WARMUP_ROUNDS ?? 1));
+
 /** Another checkout (BENCH_BEFORE=dir): its server and peers are timed too, round by round with this one's. */
 const BEFORE = process.env.BENCH_BEFORE ? path.resolve(process.env.BENCH_BEFORE) : undefined;
 
@@ -118,14 +125,15 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
 
     const times = { image: [] as number[], plain: [] as number[], before: [] as number[], baseline: [] as number[], rawRelay: [] as number[], verifiedRelay: [] as number[], socketIo: [] as number[] };
     const cpu = { mesh: new CpuMeter(() => mesh.pids()), plain: new CpuMeter(() => plain?.pids() ?? []), before: new CpuMeter(() => before?.pids() ?? []), socketIo: new CpuMeter(() => socketIo?.pids() ?? []) };
-    /** Round 0 warms up and is not counted. */
+    /** The first WARMUP_ROUNDS warm up and are not counted. */
     const timed = async <T>(r: number, into: number[], meter: CpuMeter | null, run: () => Promise<T> | undefined): Promise<void> => {
-      if (r > 0) meter?.start();
+      const counted = r >= WARMUP_ROUNDS;
+      if (counted) meter?.start();
       const ms = await run();
-      if (r > 0) meter?.stop();
-      if (r > 0 && typeof ms === 'number') into.push(ms);
+      if (counted) meter?.stop();
+      if (counted && typeof ms === 'number') into.push(ms);
     };
-    for (let r = 0; r <= REPEATS; r++) {
+    for (let r = 0; r < WARMUP_ROUNDS + REPEATS; r++) {
       await timed(r, times.baseline, null, () => base.round());
       await timed(r, times.rawRelay, null, () => rawRelay?.round());
       await timed(r, times.verifiedRelay, null, () => verifiedRelay?.round());
