@@ -56,6 +56,8 @@ interface Source {
   /** Verification of its batches, in arrival order. */
   chain: Promise<void>;
   idle: ReturnType<typeof setTimeout> | null;
+  /** When it was last heard from (ms): the idle timer checks it when it fires, so a chunk re-arms nothing. */
+  heardAt: number;
 }
 
 interface Wanted {
@@ -169,7 +171,7 @@ export class HistorySync {
     const summary = candidates.length ? this.deps.summary() : null;
     for (const peer of candidates.slice(0, Math.max(0, HISTORY_SYNC_PEERS_MAX - active))) {
       this.asked.add(peer.peerId);
-      const source: Source = { info: peer, records: 0, listed: new Map(), lastArrived: false, listingDone: false, failed: false, chain: Promise.resolve(), idle: null };
+      const source: Source = { info: peer, records: 0, listed: new Map(), lastArrived: false, listingDone: false, failed: false, chain: Promise.resolve(), idle: null, heardAt: 0 };
       this.sources.set(peer.peerId, source);
       this.touch(source);
       this.deps.request(peer.peerId, summary!);
@@ -258,12 +260,20 @@ export class HistorySync {
     this.listingFinished();
   }
 
+  /** `source` was heard from: it fails once it stays silent for the idle time while something is still owed. */
   private touch(source: Source): void {
-    if (source.idle) clearTimeout(source.idle);
+    source.heardAt = Date.now();
+    if (!source.idle) this.watchIdle(source, this.deps.idleMs ?? HISTORY_SYNC_IDLE_MS);
+  }
+
+  private watchIdle(source: Source, inMs: number): void {
     source.idle = setTimeout(() => {
       source.idle = null;
-      if (!this.finished(source)) this.fail(source, 'TRANSFER_ABORTED', `nothing for ${(this.deps.idleMs ?? HISTORY_SYNC_IDLE_MS) / 1000} s`);
-    }, this.deps.idleMs ?? HISTORY_SYNC_IDLE_MS);
+      const idleMs = this.deps.idleMs ?? HISTORY_SYNC_IDLE_MS;
+      const silentMs = Date.now() - source.heardAt;
+      if (silentMs < idleMs) return this.watchIdle(source, idleMs - silentMs);
+      if (!this.finished(source)) this.fail(source, 'TRANSFER_ABORTED', `nothing for ${idleMs / 1000} s`);
+    }, inMs);
   }
 
   private finished(source: Source): boolean {
