@@ -10,7 +10,6 @@ import {
   CHUNK_BYTES,
   DIRECT_ATTEMPTS_IN_FLIGHT_MAX,
   DIRECT_LINKS_MAX,
-  HISTORY_KEPT_LOAD_WAIT_MS,
   IMAGE_MAX_BYTES,
   IMAGE_NAME_MAX_CHARS,
   SHOWN_IDS_MAX,
@@ -44,13 +43,9 @@ import { RoomClock } from './roomClock';
 import { TypingGate } from './typingGate';
 import { SigningSeal } from './imageSeal';
 import { DedupWindow } from './dedup';
-import { HistoryKeeper } from './historyKeeper';
-import { keptEntryOf } from './historyServe';
-import { HistorySync } from './historySync';
+import { RoomHistory } from './roomHistory';
 import { KeyDirectory } from './keyDirectory';
 import { BackgroundJobs } from './backgroundJobs';
-import { DEFAULT_SERVE_LIMITS } from './serveQuota';
-import { HistoryServer } from './historyServer';
 import { RecentTexts } from './recentTexts';
 import { FrameDispatch } from './frameDispatch';
 import { contentRecordOf } from './signedContent';
@@ -100,13 +95,9 @@ export class MeshImpl implements Mesh {
   private readonly shown = new DedupWindow(SHOWN_IDS_MAX);
   private readonly frames: FrameDispatch;
   /** What this peer can pass on to newcomers. */
-  private readonly keeper = new HistoryKeeper();
   private readonly recentTexts = new RecentTexts();
-  private readonly historyServer: HistoryServer;
   private readonly keys: KeyDirectory;
-  private readonly historySync: HistorySync;
-  /** The caller's stored history, loaded into the keeper before the first sync asks for anything. */
-  private readonly keptLoaded: Promise<void>;
+  private readonly history: RoomHistory;
 
   constructor(private readonly options: MeshOptions) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -170,7 +161,7 @@ export class MeshImpl implements Mesh {
         new Receiver({
           maxImageBytes: () => this.settings?.maxImageBytes ?? IMAGE_MAX_BYTES,
           deliver: (m) => {
-            if (m.kind === 'image' && m.origin) return this.historySync.onImage(peerId, m);
+            if (m.kind === 'image' && m.origin) return this.history.onImage(peerId, m);
             this.clock.saw(m.sentAt);
             const author = from();
             const { sig, earlier, ...rest } = m as typeof m & { earlier?: true };
@@ -184,7 +175,7 @@ export class MeshImpl implements Mesh {
           },
           sendControl: (frame) => this.pairs.get(peerId)?.queue.pushControl(frame),
           progress: (p) => {
-            this.historySync.progress(peerId);
+            this.history.progress(peerId);
             this.events.emit('progress', { ...p, peerId, direction: 'receive' });
           },
           error: (e) => this.error({ ...e, peerId, incoming: true }),
@@ -198,30 +189,23 @@ export class MeshImpl implements Mesh {
       ask: (keys) => this.signaling.askKeys(keys),
       online: () => [...this.pairs.values()].map((p) => p.info),
     });
-    this.historySync = new HistorySync({
-      peers: () => [...this.pairs.values()].map((p) => p.info),
-      self: () => this.self,
-      request: (peer, summary) => this.sendReliable(peer, FrameType.HISTORY_REQUEST, summary),
-      requestImages: (peer, ids) => this.sendReliable(peer, FrameType.HISTORY_IMAGES, { ids }),
-      summary: () => this.keeper.summary(),
-      seen: (id) => this.shown.has(id),
-      deliver: (m) => {
-        this.clock.saw(m.sentAt);
-        this.show(m);
-      },
-      error: (e) => this.error(e),
-      keys: this.keys,
-      verify: this.verify,
-    });
-    this.historyServer = new HistoryServer(
+    this.history = new RoomHistory(
       {
-        keeper: this.keeper,
-        sendReliable: (to, type, body, seq) => this.sendReliable(to, type, body, seq),
-        send: (to, message) => this.pairs.get(to)?.send(message),
+        peers: () => [...this.pairs.values()].map((p) => p.info),
         peer: (id) => this.pairs.get(id)?.info,
+        self: () => this.self,
+        send: (to, message) => this.pairs.get(to)?.send(message),
+        seen: (id) => this.shown.has(id),
+        markShown: (id) => this.shown.add(id),
+        deliver: (m) => {
+          this.clock.saw(m.sentAt);
+          this.show(m);
+        },
         error: (e) => this.error(e),
+        keys: this.keys,
+        verify: this.verify,
       },
-      { ...DEFAULT_SERVE_LIMITS, ...options.historyServeLimits },
+      options,
     );
     this.frames = new FrameDispatch({
       error: (e) => this.error(e),
@@ -231,14 +215,8 @@ export class MeshImpl implements Mesh {
       },
       typing: (peer) => this.typingGate.heard(peer.peerId) && this.events.emit('typing', peer),
       receiver: (peer) => this.receivers.get(peer),
-      history: {
-        list: (asker, request) => this.historyServer.list(asker, request),
-        passImages: (asker, ids) => this.historyServer.passImages(asker, ids),
-        onBatch: (from, batch) => this.historySync.onBatch(from, batch),
-        refuse: (from, code, why) => this.historySync.refuse(from, code, why),
-      },
+      history: this.history.frames,
     });
-    this.keptLoaded = this.loadKept();
     const self = this;
     this.ctx = {
       get selfId() {
@@ -292,7 +270,7 @@ export class MeshImpl implements Mesh {
 
   stop(): void {
     this.keyPrep.stop();
-    this.historySync.stop();
+    this.history.stop();
     this.keys.reset();
     this.budget.close();
     this.pacer.close();
@@ -405,32 +383,8 @@ export class MeshImpl implements Mesh {
   private show(message: ChatMessage): void {
     if (this.shown.has(message.id)) return;
     this.shown.add(message.id);
-    const kept = keptEntryOf(message);
-    const store = this.options.keptImages;
-    if (store && kept.bytes instanceof Uint8Array) kept.bytes = store.keep(kept.id, kept.bytes, () => this.keeper.dropBytes(kept.id));
-    this.keeper.add(kept);
+    this.history.keep(message);
     this.events.emit('message', message);
-  }
-
-  private async loadKept(): Promise<void> {
-    if (!this.options.keptHistory) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    // A slow store must not hold the sync up for long: what loads later still dedups by id.
-    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), HISTORY_KEPT_LOAD_WAIT_MS)));
-    const loading = this.options.keptHistory().then((entries) => {
-      for (const e of entries) {
-        this.shown.add(e.id);
-        this.keeper.add(e);
-      }
-    });
-    await Promise.race([loading.catch(() => undefined), late]);
-    clearTimeout(timer);
-  }
-
-  /** A history frame that must arrive: sent like a text (outbox, acknowledged, re-sent after a path switch). */
-  private sendReliable(peerId: PeerId, type: typeof FrameType.HISTORY_REQUEST | typeof FrameType.HISTORY_BATCH | typeof FrameType.HISTORY_IMAGES, body: object, seq = 0): void {
-    const id = newMessageId();
-    this.pairs.get(peerId)?.send({ kind: 'frame', id, frame: encodeFrame(type, id, seq, body) });
   }
 
   private setStatus(status: ConnectionStatus): void {
@@ -463,9 +417,7 @@ export class MeshImpl implements Mesh {
     const listed = new Set(m.peers.map((p) => p.peerId));
     for (const info of m.peers) this.addPeer(info, resumed);
     // Joined or back: what was said meanwhile comes from the peers online.
-    void this.keptLoaded.then(() => {
-      if (this.self?.peerId === m.self.peerId && this.status !== 'stopped') this.historySync.begin();
-    });
+    this.history.begin(() => this.self?.peerId === m.self.peerId && this.status !== 'stopped');
     for (const id of this.pairs.keys()) {
       if (listed.has(id) || this.pendingLeave.has(id)) continue;
       // The server may not have it back yet; its direct link may still work meanwhile.
@@ -504,7 +456,7 @@ export class MeshImpl implements Mesh {
     this.keyPrep.add(info.peerId);
     this.receivers.get(info);
     pair.start();
-    this.historySync.peerJoined();
+    this.history.peerJoined();
     for (const item of this.early.take(info.peerId)) {
       if (item.signal) pair.onSignal(item.signal);
       if (item.relay) this.onRelayed(pair, item.relay);
@@ -526,7 +478,7 @@ export class MeshImpl implements Mesh {
     const pair = this.pairs.get(id);
     if (!pair) return;
     this.pairs.delete(id);
-    this.historySync.peerLeft(id);
+    this.history.peerLeft(id);
     this.typingGate.forget(id);
     pair.destroy(peerLeft);
     this.receivers.close(id);
