@@ -48,3 +48,21 @@ export class CpuMeter {
     return this.spent.map((ms) => ms / this.spans);
   }
 }
+
+/**
+ * Resolves once `pids` together spent at most `quietCpuMs` of CPU over `windowMs` (their collectors
+ * and acks done), or after `maxMs`: the next measured round then starts on a machine the last one
+ * no longer uses. Returns the ms it waited.
+ */
+export async function quiet(pids: () => (number | undefined)[], windowMs = 100, quietCpuMs = 20, maxMs = 3000): Promise<number> {
+  const started = performance.now();
+  const total = () => pids().reduce<number>((sum, pid) => sum + cpuMsOf(pid), 0);
+  let before = total();
+  while (performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = total();
+    if (now - before <= quietCpuMs) break;
+    before = now;
+  }
+  return performance.now() - started;
+}
