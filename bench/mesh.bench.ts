@@ -67,6 +67,10 @@ interface Scenario {
    */
   socketIoMs?: number;
   meshToSocketIo?: number;
+  /** The median of each round's mesh / Socket.IO (the two measured in the same round): load that comes and goes between rounds cancels out. */
+  meshToSocketIoPaired?: number;
+  /** Rounds in which the mesh was no slower than Socket.IO. */
+  roundsAtMostSocketIo?: number;
   /**
    * Relay only: CPU ms per image, all the processes of each together (mesh: sender, receivers and
    * server; Socket.IO: the same parts), from /proc over the counted rounds: steadier than wall time
@@ -174,6 +178,8 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
       ...(times.socketIo.length > 0 && {
         socketIoMs: median(times.socketIo),
         meshToSocketIo: imageMs / median(times.socketIo),
+        meshToSocketIoPaired: median(times.image.map((ms, i) => ms / times.socketIo[i])),
+        roundsAtMostSocketIo: times.image.filter((ms, i) => ms <= times.socketIo[i]).length,
         meshCpuMs: cpu.mesh.perSpanMs,
         socketIoCpuMs: cpu.socketIo.perSpanMs,
         meshCpuByProcessMs: cpu.mesh.perProcessMs,
@@ -253,6 +259,10 @@ async function main(): Promise<void> {
         (r.socketIoMs === undefined ? '-' : f(r.socketIoMs, 0)).padStart(12), (r.meshToSocketIo === undefined ? '-' : f(r.meshToSocketIo, 2)).padStart(8),
         (r.meshCpuMs === undefined ? '-' : f(r.meshCpuMs, 0)).padStart(12), (r.socketIoCpuMs === undefined ? '-' : f(r.socketIoCpuMs, 0)).padStart(4)].join('  '),
     );
+  }
+  for (const r of results) {
+    if (r.meshToSocketIoPaired === undefined) continue;
+    console.log(`mesh/sio round by round, ${r.path} ${r.peers} peers: median ${f(r.meshToSocketIoPaired, 2)}; the mesh no slower in ${r.roundsAtMostSocketIo} of ${REPEATS} rounds`);
   }
   for (const r of results) {
     if (!r.meshCpuByProcessMs || !r.socketIoCpuByProcessMs) continue;
