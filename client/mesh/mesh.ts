@@ -94,9 +94,9 @@ export class MeshImpl implements Mesh {
   /** Ids of the messages this mesh has emitted: one id is shown once, whichever path brought it. */
   private readonly shown = new DedupWindow(SHOWN_IDS_MAX);
   private readonly frames: FrameDispatch;
-  /** What this peer can pass on to newcomers. */
   private readonly recentTexts = new RecentTexts();
   private readonly keys: KeyDirectory;
+  /** History from peers: what this peer keeps and passes on to newcomers, and what it asks for when it joins. */
   private readonly history: RoomHistory;
 
   constructor(private readonly options: MeshOptions) {
