@@ -139,8 +139,8 @@ async function scenario(server: BenchServer, pathKind: 'direct' | 'relay', n: nu
     };
     // Every measure starts once the processes of the last are quiet (their collectors, acks and
     // history done), and the order turns by one each round: in a fixed order the mesh always ran
-    // right after the unencrypted mesh while its processes were still busy, and the measure that
-    // ran last in a round was 5-15 % slower in same-code A/B runs.
+    // right after the unencrypted mesh while its processes were still busy, and in A/B runs made
+    // in both orders whichever checkout ran last in a round came out 5-15 % slower.
     const allPids = () => [...mesh.pids(), ...(plain?.pids() ?? []), ...(before?.pids() ?? []), ...(socketIo?.pids() ?? [])];
     const steps: ((r: number) => Promise<void>)[] = [
       (r) => timed(r, times.baseline, null, () => base.round()),
